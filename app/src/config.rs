@@ -1,0 +1,212 @@
+//! The portal's typed configuration and the rules a production deployment must satisfy.
+//! Loading it (defaults, optional file, `PORTAL_*` environment) is the server binary's job.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+/// One documented setting: its key (also `PORTAL_<KEY>` in the environment), default and meaning.
+pub struct SettingDoc {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+/// Every setting, in the order `--help` and the README list them.
+pub const SETTINGS: &[SettingDoc] = &[
+    SettingDoc { key: "mode", default: "development", help: "development or production; production refuses unsafe settings" },
+    SettingDoc { key: "database_url", default: "sqlite://data/portal.db", help: "sqlite://FILE or postgres://USER@HOST/DB (DATABASE_URL also works)" },
+    SettingDoc { key: "listen_addr", default: "127.0.0.1:3000", help: "address and port to serve on" },
+    SettingDoc { key: "public_url", default: "http://127.0.0.1:3000", help: "the URL people use to reach the portal; must be https in production" },
+    SettingDoc { key: "session_secret", default: "(none)", help: "at least 32 characters of randomness; keys session cookies. Required in production" },
+    SettingDoc { key: "demo_sign_in", default: "true", help: "offer the demo sign-in page; must be false in production" },
+    SettingDoc { key: "session_idle_minutes", default: "60", help: "a session ends after this long without a request" },
+    SettingDoc { key: "session_absolute_hours", default: "12", help: "a session ends this long after sign-in, whatever happens" },
+    SettingDoc { key: "content_dir", default: "content", help: "folder with the Markdown pages (content/sv, content/en)" },
+    SettingDoc { key: "log_format", default: "human", help: "human or json" },
+    SettingDoc { key: "log_filter", default: "info", help: "tracing filter, e.g. info,portal=debug (RUST_LOG also works)" },
+    SettingDoc { key: "job_interval_seconds", default: "60", help: "how often this replica looks for due background jobs" },
+    SettingDoc { key: "max_db_connections", default: "10", help: "size of the database connection pool" },
+];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalConfig {
+    pub mode: Mode,
+    pub database_url: String,
+    pub listen_addr: String,
+    pub public_url: String,
+    #[serde(serialize_with = "hide_secret")]
+    pub session_secret: Option<SecretString>,
+    pub demo_sign_in: bool,
+    pub session_idle_minutes: u32,
+    pub session_absolute_hours: u32,
+    pub content_dir: String,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub job_interval_seconds: u64,
+    pub max_db_connections: u32,
+}
+
+fn hide_secret<S: serde::Serializer>(
+    secret: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => serializer.serialize_some("[hidden]"),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            mode: Mode::Development,
+            database_url: "sqlite://data/portal.db".into(),
+            listen_addr: "127.0.0.1:3000".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            session_secret: None,
+            demo_sign_in: true,
+            session_idle_minutes: 60,
+            session_absolute_hours: 12,
+            content_dir: "content".into(),
+            log_format: LogFormat::Human,
+            log_filter: "info".into(),
+            job_interval_seconds: 60,
+            max_db_connections: 10,
+        }
+    }
+}
+
+/// Why a configuration may not run in production.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProductionProblem {
+    #[error("demo sign-in is on (set PORTAL_DEMO_SIGN_IN=false)")]
+    DemoSignInEnabled,
+    #[error("PORTAL_SESSION_SECRET is missing")]
+    SessionSecretMissing,
+    #[error("PORTAL_SESSION_SECRET is weak: use at least 32 random characters (at least 10 different, no placeholder words)")]
+    SessionSecretWeak,
+    #[error("PORTAL_PUBLIC_URL must start with https://")]
+    PublicUrlNotHttps,
+}
+
+/// Known placeholder secrets that must never reach production, however long.
+const PLACEHOLDER_SECRETS: &[&str] = &["changeme", "secret", "password", "development", "portal"];
+
+impl PortalConfig {
+    /// Everything that stops this configuration from running in production; empty when fine.
+    pub fn production_problems(&self) -> Vec<ProductionProblem> {
+        let mut problems = Vec::new();
+        if self.demo_sign_in {
+            problems.push(ProductionProblem::DemoSignInEnabled);
+        }
+        match &self.session_secret {
+            None => problems.push(ProductionProblem::SessionSecretMissing),
+            Some(secret) if is_weak_secret(secret.expose_secret()) => {
+                problems.push(ProductionProblem::SessionSecretWeak)
+            }
+            Some(_) => {}
+        }
+        if !self.public_url.starts_with("https://") {
+            problems.push(ProductionProblem::PublicUrlNotHttps);
+        }
+        problems
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.mode == Mode::Production
+    }
+
+    /// The key for session-cookie hashing. Development without a configured secret gets a
+    /// fixed, clearly non-secret key; production cannot start without a strong one.
+    pub fn session_key(&self) -> Vec<u8> {
+        match &self.session_secret {
+            Some(secret) => secret.expose_secret().as_bytes().to_vec(),
+            None => b"development-only-session-key-not-for-production".to_vec(),
+        }
+    }
+}
+
+fn is_weak_secret(secret: &str) -> bool {
+    let distinct: std::collections::BTreeSet<char> = secret.chars().collect();
+    let lowered = secret.to_ascii_lowercase();
+    secret.chars().count() < 32
+        || distinct.len() < 10
+        || PLACEHOLDER_SECRETS.iter().any(|p| lowered.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production_ready() -> PortalConfig {
+        PortalConfig {
+            mode: Mode::Production,
+            demo_sign_in: false,
+            session_secret: Some("k9Qz-Tr3vW8pL2mX7bN4cJ6hF1dS5gA0eY".to_owned().into()),
+            public_url: "https://portal.example.se".into(),
+            ..PortalConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_production_configuration_has_no_problems() {
+        assert_eq!(production_ready().production_problems(), vec![]);
+    }
+
+    #[test]
+    fn production_refuses_demo_sign_in() {
+        let config = PortalConfig { demo_sign_in: true, ..production_ready() };
+        assert_eq!(config.production_problems(), vec![ProductionProblem::DemoSignInEnabled]);
+    }
+
+    #[test]
+    fn production_refuses_missing_or_weak_secrets() {
+        let missing = PortalConfig { session_secret: None, ..production_ready() };
+        assert_eq!(missing.production_problems(), vec![ProductionProblem::SessionSecretMissing]);
+        for weak in ["short", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "changeme-changeme-changeme-123456"] {
+            let config = PortalConfig { session_secret: Some(weak.to_owned().into()), ..production_ready() };
+            assert_eq!(config.production_problems(), vec![ProductionProblem::SessionSecretWeak], "{weak}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_plain_http() {
+        let config = PortalConfig { public_url: "http://portal.example.se".into(), ..production_ready() };
+        assert_eq!(config.production_problems(), vec![ProductionProblem::PublicUrlNotHttps]);
+    }
+
+    #[test]
+    fn every_setting_is_documented_and_every_documented_setting_exists() {
+        let value = serde_json::to_value(PortalConfig::default()).unwrap();
+        let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
+        let documented: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
+        for field in &fields {
+            assert!(documented.contains(&field.as_str()), "{field} is not documented in SETTINGS");
+        }
+        assert_eq!(fields.len(), documented.len(), "SETTINGS lists a key the config lacks");
+    }
+
+    #[test]
+    fn the_secret_never_prints() {
+        let config = production_ready();
+        assert!(!format!("{config:?}").contains("k9Qz"));
+        assert!(!serde_json::to_string(&config).unwrap().contains("k9Qz"));
+    }
+}

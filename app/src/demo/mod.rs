@@ -1,0 +1,334 @@
+//! `portal seed-demo`: loads the illustrative demo data into an empty database.
+
+use crate::catalogue::model::{DuoTerm, vocabulary};
+use crate::db::{self, Db};
+use crate::events::{self, NewEvent};
+use crate::identity::model::Role;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const DEMO_DATA: &str = include_str!("demo-data.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoData {
+    pub nodes: Vec<DemoNode>,
+    pub organisations: Vec<DemoOrganisation>,
+    pub cohorts: Vec<DemoCohort>,
+    pub people: Vec<DemoPersonSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoNode {
+    pub slug: String,
+    pub name_sv: String,
+    pub name_en: String,
+    pub city: String,
+    pub sort_order: i64,
+    pub contact_email: String,
+    pub description_sv: String,
+    pub description_en: String,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoOrganisation {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub company_kind: Option<String>,
+    pub node: Option<String>,
+    pub city: Option<String>,
+    #[serde(default)]
+    pub illustrative: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConsent {
+    pub code: String,
+    pub disease: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCohort {
+    pub slug: String,
+    pub acronym: String,
+    pub title_sv: String,
+    pub title_en: String,
+    pub description_sv: String,
+    pub description_en: String,
+    pub population_sv: String,
+    pub population_en: String,
+    pub participants: i64,
+    pub age_min: Option<i64>,
+    pub age_max: Option<i64>,
+    pub nodes: Vec<String>,
+    pub data_types: Vec<String>,
+    pub sample_types: Vec<String>,
+    pub disease_areas: Vec<String>,
+    pub keywords: Vec<String>,
+    pub consent: Vec<DemoConsent>,
+    pub access_conditions_sv: String,
+    pub access_conditions_en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoRole {
+    pub role: String,
+    pub node: Option<String>,
+    pub cohort: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoPersonSpec {
+    pub subject: String,
+    pub display_name: String,
+    pub email: String,
+    pub home_organisation: String,
+    pub organisations: Vec<String>,
+    pub lang: String,
+    pub roles: Vec<DemoRole>,
+}
+
+/// The issuer demo people carry: they cannot collide with any real identity provider.
+pub const DEMO_ISSUER: &str = "urn:portal:demo";
+
+pub fn demo_data() -> Result<DemoData, String> {
+    let data: DemoData = toml::from_str(DEMO_DATA).map_err(|e| e.to_string())?;
+    data.check()?;
+    Ok(data)
+}
+
+impl DemoData {
+    /// Cross-references and vocabularies: a broken demo file fails here, not half-way in.
+    pub fn check(&self) -> Result<(), String> {
+        let nodes: Vec<&str> = self.nodes.iter().map(|n| n.slug.as_str()).collect();
+        let orgs: Vec<&str> = self.organisations.iter().map(|o| o.slug.as_str()).collect();
+        let cohorts: Vec<&str> = self.cohorts.iter().map(|c| c.slug.as_str()).collect();
+        let in_vocabulary = |facet: &str, value: &str| vocabulary(facet).is_some_and(|v| v.contains(&value));
+        for node in &self.nodes {
+            for service in &node.services {
+                if !in_vocabulary("service", service) {
+                    return Err(format!("node {}: unknown service {service}", node.slug));
+                }
+            }
+        }
+        for org in &self.organisations {
+            if let Some(node) = &org.node {
+                if !nodes.contains(&node.as_str()) {
+                    return Err(format!("organisation {}: unknown node {node}", org.slug));
+                }
+            }
+        }
+        for cohort in &self.cohorts {
+            for node in &cohort.nodes {
+                if !nodes.contains(&node.as_str()) {
+                    return Err(format!("cohort {}: unknown node {node}", cohort.slug));
+                }
+            }
+            for (facet, values) in [
+                ("data_type", &cohort.data_types),
+                ("sample_type", &cohort.sample_types),
+                ("disease_area", &cohort.disease_areas),
+            ] {
+                if let Some(value) = values.iter().find(|v| !in_vocabulary(facet, v)) {
+                    return Err(format!("cohort {}: unknown {facet} {value}", cohort.slug));
+                }
+            }
+            for consent in &cohort.consent {
+                let term = DuoTerm::parse(&consent.code)
+                    .ok_or_else(|| format!("cohort {}: unknown DUO code {}", cohort.slug, consent.code))?;
+                if (term == DuoTerm::Ds) != consent.disease.is_some() {
+                    return Err(format!("cohort {}: DS, and only DS, names a disease", cohort.slug));
+                }
+            }
+        }
+        for person in &self.people {
+            if let Some(org) = person.organisations.iter().find(|o| !orgs.contains(&o.as_str())) {
+                return Err(format!("person {}: unknown organisation {org}", person.subject));
+            }
+            for role in &person.roles {
+                Role::parse(&role.role).ok_or_else(|| format!("person {}: unknown role {}", person.subject, role.role))?;
+                if role.node.as_deref().is_some_and(|n| !nodes.contains(&n))
+                    || role.cohort.as_deref().is_some_and(|c| !cohorts.contains(&c))
+                {
+                    return Err(format!("person {}: role scope names an unknown node or cohort", person.subject));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    Loaded { nodes: usize, organisations: usize, cohorts: usize, people: usize },
+    SkippedNotEmpty,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the demo data file is broken: {0}")]
+    BadData(String),
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+}
+
+async fn insert_id<'a>(
+    tx: &'a mut sqlx::Transaction<'_, sqlx::Any>,
+    query: sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>,
+) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    let row = query.fetch_one(&mut **tx).await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Loads the demo data in one transaction, unless the database already has nodes.
+pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
+    let data = demo_data().map_err(SeedError::BadData)?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nodes").fetch_one(db.pool()).await?;
+    if existing > 0 {
+        return Ok(SeedOutcome::SkippedNotEmpty);
+    }
+    let now = db::now();
+    let mut tx = db.pool().begin().await?;
+    let mut node_ids: HashMap<&str, i64> = HashMap::new();
+    for node in &data.nodes {
+        let id = insert_id(&mut tx, sqlx::query(
+            "INSERT INTO nodes (slug, name_sv, name_en, city, description_sv, description_en, contact_email, sort_order, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(&node.slug).bind(&node.name_sv).bind(&node.name_en).bind(&node.city)
+        .bind(&node.description_sv).bind(&node.description_en).bind(&node.contact_email)
+        .bind(node.sort_order).bind(&now)).await?;
+        for service in &node.services {
+            sqlx::query("INSERT INTO node_services (node_id, service) VALUES ($1, $2)")
+                .bind(id).bind(service).execute(&mut *tx).await?;
+        }
+        node_ids.insert(&node.slug, id);
+    }
+    let mut org_ids: HashMap<&str, i64> = HashMap::new();
+    for org in &data.organisations {
+        let id = insert_id(&mut tx, sqlx::query(
+            "INSERT INTO organisations (slug, name, kind, company_kind, node_id, city, illustrative, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&org.slug).bind(&org.name).bind(&org.kind).bind(&org.company_kind)
+        .bind(org.node.as_deref().map(|n| node_ids[n])).bind(&org.city)
+        .bind(i64::from(org.illustrative)).bind(&now)).await?;
+        org_ids.insert(&org.slug, id);
+    }
+    let mut cohort_ids: HashMap<&str, i64> = HashMap::new();
+    for cohort in &data.cohorts {
+        let id = insert_id(&mut tx, sqlx::query(
+            "INSERT INTO cohorts (slug, acronym, title_sv, title_en, description_sv, description_en, population_sv, population_en, \
+             participants, age_min, age_max, access_conditions_sv, access_conditions_en, origin, illustrative, last_modified, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'entered', 1, $14, $14, $14) RETURNING id",
+        )
+        .bind(&cohort.slug).bind(&cohort.acronym).bind(&cohort.title_sv).bind(&cohort.title_en)
+        .bind(&cohort.description_sv).bind(&cohort.description_en).bind(&cohort.population_sv).bind(&cohort.population_en)
+        .bind(cohort.participants).bind(cohort.age_min).bind(cohort.age_max)
+        .bind(&cohort.access_conditions_sv).bind(&cohort.access_conditions_en).bind(&now)).await?;
+        for node in &cohort.nodes {
+            sqlx::query("INSERT INTO cohort_nodes (cohort_id, node_id) VALUES ($1, $2)")
+                .bind(id).bind(node_ids[node.as_str()]).execute(&mut *tx).await?;
+        }
+        let facets = [
+            ("data_type", &cohort.data_types),
+            ("sample_type", &cohort.sample_types),
+            ("disease_area", &cohort.disease_areas),
+            ("keyword", &cohort.keywords),
+        ];
+        for (facet, values) in facets {
+            for value in values {
+                sqlx::query("INSERT INTO cohort_facets (cohort_id, facet, value) VALUES ($1, $2, $3)")
+                    .bind(id).bind(facet).bind(value).execute(&mut *tx).await?;
+            }
+        }
+        for consent in &cohort.consent {
+            sqlx::query("INSERT INTO cohort_consent_codes (cohort_id, code, disease_term) VALUES ($1, $2, $3)")
+                .bind(id).bind(consent.code.to_ascii_uppercase()).bind(&consent.disease).execute(&mut *tx).await?;
+        }
+        cohort_ids.insert(&cohort.slug, id);
+    }
+    for person in &data.people {
+        let id = insert_id(&mut tx, sqlx::query(
+            "INSERT INTO people (issuer, subject, display_name, email, home_organisation, preferred_lang, is_demo, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+        )
+        .bind(DEMO_ISSUER).bind(&person.subject).bind(&person.display_name).bind(&person.email)
+        .bind(&person.home_organisation).bind(&person.lang).bind(&now)).await?;
+        for org in &person.organisations {
+            sqlx::query("INSERT INTO memberships (person_id, organisation_id) VALUES ($1, $2)")
+                .bind(id).bind(org_ids[org.as_str()]).execute(&mut *tx).await?;
+        }
+        for role in &person.roles {
+            sqlx::query(
+                "INSERT INTO role_assignments (person_id, role, scope_node_id, scope_cohort_id, granted_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id).bind(&role.role)
+            .bind(role.node.as_deref().map(|n| node_ids[n]))
+            .bind(role.cohort.as_deref().map(|c| cohort_ids[c]))
+            .bind(&now).execute(&mut *tx).await?;
+        }
+    }
+    events::record(&mut *tx, NewEvent {
+        actor_id: None,
+        subject_kind: "database",
+        subject_id: "demo".into(),
+        action: "demo_data_loaded",
+        from_state: Some("empty".into()),
+        to_state: Some("demo".into()),
+        reason: Some("portal seed-demo".into()),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(SeedOutcome::Loaded {
+        nodes: data.nodes.len(),
+        organisations: data.organisations.len(),
+        cohorts: data.cohorts.len(),
+        people: data.people.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_data_is_complete_and_consistent() {
+        let data = demo_data().unwrap();
+        assert_eq!(data.nodes.len(), 7, "the seven nodes");
+        assert!(data.cohorts.len() >= 8);
+        for required in ["scapis", "u-can"] {
+            assert!(data.cohorts.iter().any(|c| c.slug == required), "{required}");
+        }
+        for kind in ["spin_out", "sme", "pharma", "infrastructure_provider"] {
+            let companies = data.organisations.iter().filter(|o| o.company_kind.as_deref() == Some(kind)).count();
+            assert!(companies >= 2, "{kind}: {companies}");
+        }
+        for kind in ["university", "hospital", "region"] {
+            assert!(data.organisations.iter().filter(|o| o.kind == kind).count() >= 7, "{kind}");
+        }
+        for role in Role::ALL {
+            assert!(
+                data.people.iter().any(|p| p.roles.iter().any(|r| r.role == role.code())),
+                "no demo person is {role:?}"
+            );
+        }
+        assert!(data.people.iter().any(|p| p.roles.is_empty()), "a plain applicant");
+    }
+
+    #[test]
+    fn a_broken_reference_is_reported() {
+        let mut data = demo_data().unwrap();
+        data.cohorts[0].nodes.push("atlantis".into());
+        assert!(data.check().unwrap_err().contains("atlantis"));
+    }
+}

@@ -1,0 +1,147 @@
+//! Pages about people: demo sign-in, one's own profile, the administrators' people list.
+
+use super::api::{DemoSignIn, list_demo_people, list_people};
+use super::model::{RoleGrant, SignedInPerson};
+use crate::error::AppError;
+use crate::i18n::{I18n, use_i18n};
+use crate::shell::{ErrorNotice, ViewerResource};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+
+fn grant_label(i: I18n, grant: &RoleGrant) -> String {
+    let role = i.t(grant.role.label_key());
+    match (&grant.node_slug, &grant.cohort_slug) {
+        (Some(node), _) => format!("{role} ({node})"),
+        (None, Some(cohort)) => format!("{role} ({cohort})"),
+        (None, None) => role,
+    }
+}
+
+fn grants_text(i: I18n, grants: &[RoleGrant]) -> String {
+    if grants.is_empty() {
+        i.t("role.applicant")
+    } else {
+        grants.iter().map(|g| grant_label(i, g)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[component]
+pub fn DemoSignInPage() -> impl IntoView {
+    let i = use_i18n();
+    let people = Resource::new(|| (), |_| list_demo_people());
+    view! {
+        <Title text=i.t("demo.title") />
+        <section class="page page--narrow">
+            <h1>{i.t("demo.title")}</h1>
+            <p class="notice notice--demo">{i.t("demo.explanation")}</p>
+            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match people.await {
+                        Ok(people) => view! {
+                            <ul class="person-picker">
+                                {people.into_iter().map(|person| view! {
+                                    <li class="person-picker__item">
+                                        <form method="post" action=DemoSignIn::url()>
+                                            <input type="hidden" name="person_id" value=person.id.to_string() />
+                                            <button type="submit" class="person-picker__button">
+                                                <strong>{person.display_name}</strong>
+                                                <span>{grants_text(i, &person.grants)}</span>
+                                                <span class="muted">{person.home_organisation.unwrap_or_default()}</span>
+                                            </button>
+                                        </form>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let i = use_i18n();
+    let viewer = expect_context::<ViewerResource>();
+    view! {
+        <Title text=i.t("profile.title") />
+        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match viewer.await.and_then(|v| v.person.ok_or(AppError::NotSignedIn)) {
+                    Ok(person) => view! { <Profile person /> }.into_any(),
+                    Err(error) => {
+                        #[cfg(feature = "ssr")]
+                        crate::request::with_status(error.clone());
+                        view! { <ErrorNotice error /> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Profile(person: SignedInPerson) -> impl IntoView {
+    let i = use_i18n();
+    let not_given = i.t("profile.not_given");
+    view! {
+        <section class="page page--narrow">
+            <h1>{person.display_name.clone()}</h1>
+            <dl class="facts">
+                <dt>{i.t("profile.email")}</dt>
+                <dd>{person.email.clone().unwrap_or_else(|| not_given.clone())}</dd>
+                <dt>{i.t("profile.organisation")}</dt>
+                <dd>{person.home_organisation.clone().unwrap_or(not_given)}</dd>
+                <dt>{i.t("profile.roles")}</dt>
+                <dd>{grants_text(i, &person.grants)}</dd>
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let i = use_i18n();
+    let people = Resource::new(|| (), |_| list_people());
+    view! {
+        <Title text=i.t("people.title") />
+        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match people.await {
+                    Ok(people) => view! {
+                        <section class="page">
+                            <h1>{i.t("people.title")}</h1>
+                            <div class="table-scroll" role="region" aria-labelledby="people-caption" tabindex="0">
+                                <table class="table">
+                                    <caption id="people-caption">{i.t_with("people.caption", &[("count", &people.len().to_string())])}</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{i.t("people.name")}</th>
+                                            <th scope="col">{i.t("profile.organisation")}</th>
+                                            <th scope="col">{i.t("profile.roles")}</th>
+                                            <th scope="col">{i.t("people.identity_provider")}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {people.into_iter().map(|p| view! {
+                                            <tr>
+                                                <th scope="row">{p.display_name}</th>
+                                                <td>{p.home_organisation.unwrap_or_default()}</td>
+                                                <td>{grants_text(i, &p.grants)}</td>
+                                                <td>{p.issuer}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        </section>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,92 @@
+//! Background jobs. Any replica may run the loop; a job runs only on the replica that wins
+//! its lease row, so several replicas never run the same job at once.
+
+use crate::config::PortalConfig;
+use crate::db::{self, Db};
+use crate::identity::{sessions::SessionPolicy, store};
+use chrono::{Duration, Utc};
+
+/// A job and how often it is due.
+#[derive(Debug, Clone, Copy)]
+pub struct JobSpec {
+    pub name: &'static str,
+    pub every: Duration,
+    /// How long a lease lasts: a replica that dies mid-job frees the job after this.
+    pub lease: Duration,
+}
+
+pub const SESSION_CLEANUP: JobSpec = JobSpec {
+    name: "session_cleanup",
+    every: Duration::minutes(15),
+    lease: Duration::minutes(5),
+};
+
+pub const ALL_JOBS: &[JobSpec] = &[SESSION_CLEANUP];
+
+/// Takes the job's lease if the job is due and nobody holds it. True when this holder won.
+pub async fn try_acquire(db: &Db, job: &JobSpec, holder: &str) -> Result<bool, sqlx::Error> {
+    let now = Utc::now();
+    let result = sqlx::query(
+        "INSERT INTO job_leases (job, holder, leased_until, last_started_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, leased_until = excluded.leased_until, \
+             last_started_at = excluded.last_started_at \
+         WHERE job_leases.leased_until <= $4 \
+           AND (job_leases.last_finished_at IS NULL OR job_leases.last_finished_at <= $5)",
+    )
+    .bind(job.name)
+    .bind(holder)
+    .bind(db::timestamp(now + job.lease))
+    .bind(db::timestamp(now))
+    .bind(db::timestamp(now - job.every))
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Releases the lease and notes the outcome; only the holder can.
+pub async fn finish(db: &Db, job: &JobSpec, holder: &str, outcome: &str) -> Result<(), sqlx::Error> {
+    let now = db::now();
+    sqlx::query(
+        "UPDATE job_leases SET leased_until = $1, last_finished_at = $1, last_outcome = $2 WHERE job = $3 AND holder = $4",
+    )
+    .bind(&now)
+    .bind(outcome)
+    .bind(job.name)
+    .bind(holder)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sqlx::Error> {
+    match job.name {
+        "session_cleanup" => {
+            let removed = store::delete_dead_sessions(db, &SessionPolicy::from_config(config)).await?;
+            Ok(format!("removed {removed} sessions"))
+        }
+        other => Ok(format!("unknown job {other}")),
+    }
+}
+
+/// Runs every due job this replica can lease; answers what ran and how it went.
+pub async fn run_due_jobs(db: &Db, config: &PortalConfig, holder: &str) -> Vec<(&'static str, String)> {
+    let mut ran = Vec::new();
+    for job in ALL_JOBS {
+        match try_acquire(db, job, holder).await {
+            Ok(true) => {
+                let outcome = match run(db, config, job).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => format!("failed: {error}"),
+                };
+                tracing::info!(job = job.name, %outcome, "background job finished");
+                if let Err(error) = finish(db, job, holder, &outcome).await {
+                    tracing::warn!(job = job.name, %error, "could not release job lease");
+                }
+                ran.push((job.name, outcome));
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(job = job.name, %error, "could not try job lease"),
+        }
+    }
+    ran
+}

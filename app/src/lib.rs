@@ -1,0 +1,33 @@
+//! The portal application: domains (catalogue, identity, content), the policy that guards
+//! them, and the Leptos UI. Compiled twice: `ssr` for the server, `hydrate` for the browser.
+#![recursion_limit = "512"]
+
+pub mod catalogue;
+pub mod content;
+pub mod error;
+pub mod i18n;
+pub mod identity;
+pub mod policy;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod events;
+#[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(shell::App);
+}

@@ -1,0 +1,156 @@
+//! Server-side request context: the shared state, cookies, the viewer and authorization.
+//! Every server function starts with [`authorize`].
+
+use crate::config::PortalConfig;
+use crate::content::library::ContentLibrary;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::identity::model::{SignedInPerson, Viewer};
+use crate::identity::{sessions, store};
+use crate::policy::{self, Action, Deployment};
+use axum::extract::FromRef;
+use http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
+use http::{HeaderValue, request::Parts};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Everything a request handler may need; cloned per request, so only handles inside.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<PortalConfig>,
+    pub content: Arc<ContentLibrary>,
+}
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the request context");
+        AppError::Internal
+    })
+}
+
+fn request_parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The language of this request, from the language cookie or the browser's preference.
+pub fn request_lang() -> Lang {
+    match request_parts() {
+        Some(parts) => lang_of(&parts),
+        None => Lang::default(),
+    }
+}
+
+pub fn lang_of(parts: &Parts) -> Lang {
+    let remembered = cookie(parts, Lang::COOKIE);
+    let accept = parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Lang::negotiate(remembered.as_deref(), accept)
+}
+
+/// The person behind this request, if their session is live.
+pub async fn signed_in_person(state: &AppState) -> Result<Option<SignedInPerson>, AppError> {
+    let Some(token) = request_parts().and_then(|p| cookie(&p, sessions::COOKIE)) else {
+        return Ok(None);
+    };
+    let token_hash = sessions::hash_token(&state.config.session_key(), &token);
+    let policy = sessions::SessionPolicy::from_config(&state.config);
+    Ok(store::person_for_session(&state.db, &token_hash, &policy).await?)
+}
+
+pub async fn current_viewer() -> Result<Viewer, AppError> {
+    let state = app_state()?;
+    let person = signed_in_person(&state).await?;
+    Ok(Viewer { person, lang: request_lang(), demo_sign_in: state.config.demo_sign_in })
+}
+
+/// Asks the policy whether the person behind this request may do `action`; answers with
+/// the state and the person so the caller can go on. A denial also sets the HTTP status.
+pub async fn authorize(action: Action) -> Result<(AppState, Option<SignedInPerson>), AppError> {
+    let state = app_state()?;
+    let person = signed_in_person(&state).await?;
+    let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
+    match policy::decide(person.as_ref(), action, deployment) {
+        Ok(()) => Ok((state, person)),
+        Err(denied) => Err(with_status(denied.into())),
+    }
+}
+
+/// Sets the response status that belongs to an error and hands the error back.
+pub fn with_status(error: AppError) -> AppError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    error
+}
+
+pub struct CookieSpec<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+    pub max_age_seconds: Option<i64>,
+    pub http_only: bool,
+}
+
+pub fn set_cookie(config: &PortalConfig, spec: CookieSpec<'_>) {
+    let mut cookie = format!("{}={}; Path=/; SameSite=Lax", spec.name, spec.value);
+    if let Some(max_age) = spec.max_age_seconds {
+        cookie.push_str(&format!("; Max-Age={max_age}"));
+    }
+    if spec.http_only {
+        cookie.push_str("; HttpOnly");
+    }
+    if config.is_production() || config.public_url.starts_with("https://") {
+        cookie.push_str("; Secure");
+    }
+    if let (Some(response), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie))
+    {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// A same-site path to go back to after a form post; anything else becomes "/".
+pub fn safe_return_path(candidate: &str) -> String {
+    let ok = candidate.starts_with('/')
+        && !candidate.starts_with("//")
+        && !candidate.contains('\\')
+        && !candidate.chars().any(char::is_control);
+    if ok { candidate.to_owned() } else { "/".to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        assert_eq!(safe_return_path("/pages/about?x=1"), "/pages/about?x=1");
+        for evil in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\nb"] {
+            assert_eq!(safe_return_path(evil), "/", "{evil}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let request = http::Request::builder()
+            .header(COOKIE, "portal_lang_x=sv; portal_lang=en; other=1")
+            .body(())
+            .unwrap();
+        let (parts, _) = request.into_parts();
+        assert_eq!(cookie(&parts, "portal_lang").as_deref(), Some("en"));
+        assert_eq!(lang_of(&parts), Lang::En);
+    }
+}

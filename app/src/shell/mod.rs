@@ -1,0 +1,372 @@
+//! The frame around every page: document shell, header with role-aware navigation,
+//! language switch, footer, and the not-found and error views.
+
+use crate::catalogue::views::HomePage;
+use crate::content::views::ContentPageView;
+use crate::error::AppError;
+use crate::i18n::{I18n, Lang, use_i18n};
+use crate::identity::api::{SetLanguage, SignOut, get_viewer};
+use crate::identity::model::{Role, Viewer};
+use crate::identity::views::{DemoSignInPage, PeoplePage, ProfilePage};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{SsrMode, path};
+
+/// The HTML document. Runs on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = current_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The language of this page: from the request on the server, from `<html lang>` in the
+/// browser (the server wrote it), so both sides render the same text.
+fn current_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        crate::request::request_lang()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .and_then(|e| e.get_attribute("lang"))
+                .and_then(|code| Lang::parse(&code))
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Lang::default()
+        }
+    }
+}
+
+/// The viewer, loaded once per page and shared by the header and the pages.
+pub type ViewerResource = Resource<Result<Viewer, AppError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n { lang: current_lang() };
+    provide_context(i18n);
+    let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
+    provide_context(viewer);
+    // Effects run only in the browser: this marks the moment the page became interactive
+    // (browser tests wait for it).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/portal.css" />
+        <Title formatter=move |page: String| {
+            if page.is_empty() { i18n.t("shell.site_name") } else { format!("{page} – {}", i18n.t("shell.site_name")) }
+        } />
+        <Router>
+            <Header />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/pages/:slug") view=ContentPageView ssr=SsrMode::Async />
+                    <Route path=path!("/demo-sign-in") view=DemoSignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}
+
+/// A navigation entry and who sees it.
+struct NavItem {
+    href: &'static str,
+    tr_key: &'static str,
+    visible_to: Visibility,
+}
+
+enum Visibility {
+    Everyone,
+    SignedIn,
+    Role(Role),
+}
+
+const NAV: &[NavItem] = &[
+    NavItem { href: "/", tr_key: "nav.home", visible_to: Visibility::Everyone },
+    NavItem { href: "/#cohorts", tr_key: "nav.cohorts", visible_to: Visibility::Everyone },
+    NavItem { href: "/pages/cohort-access", tr_key: "nav.cohort_access", visible_to: Visibility::Everyone },
+    NavItem { href: "/pages/co-creation", tr_key: "nav.co_creation", visible_to: Visibility::Everyone },
+    NavItem { href: "/pages/about", tr_key: "nav.about", visible_to: Visibility::Everyone },
+    NavItem { href: "/me", tr_key: "nav.profile", visible_to: Visibility::SignedIn },
+    NavItem { href: "/admin/people", tr_key: "nav.people", visible_to: Visibility::Role(Role::Administrator) },
+];
+
+/// The navigation entries this viewer may see, in order.
+fn visible_nav(viewer: Option<&Viewer>) -> Vec<&'static NavItem> {
+    let person = viewer.and_then(|v| v.person.as_ref());
+    NAV.iter()
+        .filter(|item| match item.visible_to {
+            Visibility::Everyone => true,
+            Visibility::SignedIn => person.is_some(),
+            Visibility::Role(role) => person.is_some_and(|p| p.has_role(role)),
+        })
+        .collect()
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let i = use_i18n();
+    let viewer = expect_context::<ViewerResource>();
+    let (menu_open, set_menu_open) = signal(false);
+    let location = use_location();
+    // Close the menu after navigating on a phone.
+    Effect::new(move |_| {
+        location.pathname.track();
+        set_menu_open.set(false);
+    });
+
+    view! {
+        <header class="site-header">
+            <a class="skip-link" href="#main">{i.t("shell.skip_to_content")}</a>
+            <div class="site-header__bar">
+                <a class="brand" href="/">
+                    <span class="brand__mark" aria-hidden="true">"◆"</span>
+                    <span class="brand__name">{i.t("shell.site_name")}</span>
+                </a>
+                <button
+                    type="button"
+                    class="menu-toggle"
+                    aria-controls="site-nav"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                >
+                    {i.t("shell.menu")}
+                </button>
+            </div>
+            <nav
+                id="site-nav"
+                class="site-nav"
+                class:site-nav--open=move || menu_open.get()
+                aria-label=i.t("shell.main_navigation")
+            >
+                <Suspense fallback=move || view! { <NavList viewer=None /> }>
+                    {move || Suspend::new(async move {
+                        let viewer = viewer.await.ok();
+                        view! { <NavList viewer /> }
+                    })}
+                </Suspense>
+                <div class="site-nav__tools">
+                    <LanguageSwitch />
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            viewer.await.ok().map(|viewer| view! { <AccountBox viewer /> })
+                        })}
+                    </Suspense>
+                </div>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn NavList(viewer: Option<Viewer>) -> impl IntoView {
+    let i = use_i18n();
+    let items = visible_nav(viewer.as_ref());
+    view! {
+        <ul class="site-nav__list">
+            {items
+                .into_iter()
+                .map(|item| {
+                    // In-page links are plain anchors: the router would mark them as the
+                    // current page wherever their path matches.
+                    if item.href.contains('#') {
+                        view! { <li><a href=item.href>{i.t(item.tr_key)}</a></li> }.into_any()
+                    } else {
+                        view! { <li><A href=item.href exact=true>{i.t(item.tr_key)}</A></li> }.into_any()
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// Sign-in link or the signed-in person's name with a sign-out button. Session changes
+/// are plain form posts: the whole page reloads under the new identity.
+#[component]
+fn AccountBox(viewer: Viewer) -> impl IntoView {
+    let i = use_i18n();
+    match viewer.person {
+        Some(person) => view! {
+            <div class="account">
+                <span class="account__name">{person.display_name}</span>
+                <form method="post" action=SignOut::url()>
+                    <button type="submit" class="button button--quiet">{i.t("shell.sign_out")}</button>
+                </form>
+            </div>
+        }
+        .into_any(),
+        None if viewer.demo_sign_in => view! {
+            <div class="account">
+                <a class="button" href="/demo-sign-in">{i.t("shell.sign_in")}</a>
+            </div>
+        }
+        .into_any(),
+        None => ().into_any(),
+    }
+}
+
+/// Switches to the other language and comes back to the same page.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i = use_i18n();
+    let location = use_location();
+    let return_to = move || {
+        // The fragment never reaches the server, so it is not part of the way back.
+        let search = location.search.get();
+        let query = if search.is_empty() { String::new() } else { format!("?{search}") };
+        format!("{}{query}", location.pathname.get())
+    };
+    let other = i.lang.other();
+    view! {
+        <form method="post" action=SetLanguage::url() class="language-switch">
+            <input type="hidden" name="lang" value=other.code() />
+            <input type="hidden" name="return_to" value=return_to />
+            <button type="submit" class="button button--quiet" lang=other.code()>
+                <span class="visually-hidden">{i.t("shell.change_language")}": "</span>
+                {other.endonym()}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    let i = use_i18n();
+    let menu = Resource::new(|| (), |_| crate::content::api::content_menu());
+    view! {
+        <footer class="site-footer">
+            <div class="site-footer__inner">
+                <p class="site-footer__name">{i.t("shell.site_name")}</p>
+                <p>{i.t("shell.footer_tagline")}</p>
+                <nav aria-label=i.t("shell.footer_navigation")>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            menu.await
+                                .map(|links| view! {
+                                    <ul class="site-footer__links">
+                                        {links.into_iter().map(|link| view! {
+                                            <li><A href=format!("/pages/{}", link.slug)>{link.title}</A></li>
+                                        }).collect_view()}
+                                    </ul>
+                                })
+                                .ok()
+                        })}
+                    </Suspense>
+                </nav>
+                <p class="site-footer__demo">{i.t("shell.demo_notice")}</p>
+            </div>
+        </footer>
+    }
+}
+
+/// Shown for unknown addresses and missing things; the server answers 404.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text=i.t("error.not_found_title") />
+        <section class="page page--narrow">
+            <h1>{i.t("error.not_found_title")}</h1>
+            <p>{i.t("error.not_found")}</p>
+            <p><a href="/">{i.t("error.back_home")}</a></p>
+        </section>
+    }
+}
+
+/// Shown when loading a page's data failed; the message comes from the translations.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let i = use_i18n();
+    if error == AppError::NotFound {
+        return view! { <NotFound /> }.into_any();
+    }
+    let sign_in = matches!(error, AppError::NotSignedIn);
+    view! {
+        <Title text=i.t("error.title") />
+        <section class="page page--narrow" role="alert">
+            <h1>{i.t("error.title")}</h1>
+            <p>{i.t(error.message_key())}</p>
+            {sign_in.then(|| view! { <p><a href="/demo-sign-in">{i.t("shell.sign_in")}</a></p> })}
+            <p><a href="/">{i.t("error.back_home")}</a></p>
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::model::{RoleGrant, SignedInPerson};
+
+    fn viewer_with(roles: &[Role]) -> Viewer {
+        Viewer {
+            person: Some(SignedInPerson {
+                id: 1,
+                display_name: "A".into(),
+                email: None,
+                home_organisation: None,
+                grants: roles.iter().map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None }).collect(),
+            }),
+            lang: Lang::Sv,
+            demo_sign_in: true,
+        }
+    }
+
+    fn hrefs(viewer: Option<&Viewer>) -> Vec<&'static str> {
+        visible_nav(viewer).into_iter().map(|item| item.href).collect()
+    }
+
+    #[test]
+    fn visitors_see_public_entries_only() {
+        let anonymous = Viewer::anonymous(Lang::Sv, true);
+        assert!(!hrefs(Some(&anonymous)).contains(&"/me"));
+        assert!(!hrefs(Some(&anonymous)).contains(&"/admin/people"));
+        assert_eq!(hrefs(None), hrefs(Some(&anonymous)));
+    }
+
+    #[test]
+    fn administrators_see_the_people_list_and_others_do_not() {
+        assert!(hrefs(Some(&viewer_with(&[Role::Administrator]))).contains(&"/admin/people"));
+        assert!(hrefs(Some(&viewer_with(&[]))).contains(&"/me"));
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Administrator) {
+            assert!(!hrefs(Some(&viewer_with(&[role]))).contains(&"/admin/people"), "{role:?}");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Middleware: request ids and tracing spans, security headers, cross-site write refusal.
+
+use app::error::AppError;
+use app::request::AppState;
+use app::telemetry::REQUEST_ID_HEADER;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+use tracing::Span;
+
+/// One span per request with the request id, method, route, and (on response) status
+/// and latency.
+pub fn request_span(request: &Request<Body>) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| request.uri().path().to_owned());
+    let request_id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+pub fn record_response(response: &Response<Body>, latency: Duration, span: &Span) {
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    tracing::info!("request finished");
+}
+
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// Server functions answer every error with 500; the error itself knows its status (a
+/// malformed argument is the client's fault, a denial is 401/403/404), so set it here.
+pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Leptos does no CSRF checking of server functions; browsers say where a request comes
+/// from, so a write whose origin is another site is refused here, for every route.
+pub async fn reject_cross_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+    let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            is_same_origin(origin, &state.config.public_url, host)
+        }
+    };
+    if cross_site || !origin_ok {
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    next.run(request).await
+}
+
+/// The origin is the portal's public URL, or the host this request was sent to.
+pub fn is_same_origin(origin: &str, public_url: &str, host: &str) -> bool {
+    let public_origin = public_url.trim_end_matches('/');
+    let public_origin = public_origin.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    origin == public_origin
+        || (!host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_origin_is_the_public_url_or_the_requested_host() {
+        assert!(is_same_origin("https://portal.example.se", "https://portal.example.se/", "internal:8080"));
+        assert!(is_same_origin("http://127.0.0.1:4000", "http://127.0.0.1:3000", "127.0.0.1:4000"));
+        assert!(!is_same_origin("https://evil.example", "https://portal.example.se", "portal.example.se"));
+        assert!(!is_same_origin("null", "https://portal.example.se", "portal.example.se"));
+    }
+}

@@ -1,0 +1,97 @@
+//! The HTTP side of the portal: routes, middleware, health checks and start-up.
+
+pub mod http_layers;
+pub mod settings;
+pub mod telemetry;
+
+use app::config::PortalConfig;
+use app::content::library::ContentLibrary;
+use app::db::Db;
+use app::request::AppState;
+use app::shell::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Db(#[from] app::db::DbError),
+    #[error("content: {0}")]
+    Content(#[from] app::content::library::ContentError),
+    #[error("leptos configuration: {0}")]
+    Leptos(String),
+}
+
+/// Connects, migrates and loads content: everything a replica needs before serving.
+pub async fn prepare_state(config: PortalConfig, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+    let db = Db::connect(&config.database_url, config.max_db_connections).await?;
+    db.migrate().await?;
+    state_with(config, db, leptos_options)
+}
+
+/// The state over an already migrated database.
+pub fn state_with(config: PortalConfig, db: Db, mut leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+    let content = ContentLibrary::load(Path::new(&config.content_dir))?;
+    if let Ok(addr) = config.listen_addr.parse() {
+        leptos_options.site_addr = addr;
+    }
+    Ok(AppState { leptos_options, db, config: Arc::new(config), content: Arc::new(content) })
+}
+
+/// Leptos' own settings (site root, package folder), from the environment cargo-leptos sets
+/// or from the values compiled in.
+pub fn leptos_options() -> Result<LeptosOptions, StartError> {
+    get_configuration(None).map(|c| c.leptos_options).map_err(|e| StartError::Leptos(e.to_string()))
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let request_id_header = HeaderName::from_static(app::telemetry::REQUEST_ID_HEADER);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, http_layers::reject_cross_site_writes))
+        .layer(axum::middleware::from_fn(http_layers::server_fn_error_status))
+        .layer(axum::middleware::from_fn(http_layers::security_headers))
+        // Outermost last: the id is set first, then the span sees it, then it is echoed.
+        .layer(PropagateRequestIdLayer::new(request_id_header.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(http_layers::request_span)
+                .on_request(())
+                .on_response(http_layers::record_response),
+        )
+        .layer(SetRequestIdLayer::new(request_id_header, MakeRequestUuid))
+}
+
+/// The process is up. Says nothing about the database, on purpose.
+async fn healthz() -> impl IntoResponse {
+    "ok"
+}
+
+/// The database answers and every migration this binary knows has been applied.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let readiness = state.db.readiness().await;
+    let status = if readiness.is_ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = format!(
+        "{}\ndatabase: {}\nmigrations: {}/{}\n",
+        if readiness.is_ready() { "ready" } else { "not ready" },
+        if readiness.reachable { state.db.backend().name() } else { "unreachable" },
+        readiness.migrations_applied,
+        readiness.migrations_expected
+    );
+    (status, body)
+}
