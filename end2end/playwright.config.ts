@@ -25,6 +25,8 @@ export default defineConfig({
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
     launchOptions: chromium,
+    // A Swedish browser: the portal's default audience (English is switched to in tests).
+    locale: "sv-SE",
     trace: "off",
   },
   // Every journey runs twice: hydrated, and with JavaScript off (server-rendered HTML and

@@ -29,18 +29,58 @@ pub struct SettingDoc {
 
 /// Every setting, in the order `--help` and the README list them.
 pub const SETTINGS: &[SettingDoc] = &[
-    SettingDoc { key: "mode", default: "development", help: "development or production; production refuses unsafe settings" },
-    SettingDoc { key: "database_url", default: "sqlite://data/portal.db", help: "sqlite://FILE or postgres://USER@HOST/DB (DATABASE_URL also works)" },
+    SettingDoc {
+        key: "mode",
+        default: "development",
+        help: "development or production; production refuses unsafe settings",
+    },
+    SettingDoc {
+        key: "database_url",
+        default: "sqlite://data/portal.db",
+        help: "sqlite://FILE or postgres://USER@HOST/DB (DATABASE_URL also works)",
+    },
     SettingDoc { key: "listen_addr", default: "127.0.0.1:3000", help: "address and port to serve on" },
-    SettingDoc { key: "public_url", default: "http://127.0.0.1:3000", help: "the URL people use to reach the portal; must be https in production" },
-    SettingDoc { key: "session_secret", default: "(none)", help: "at least 32 characters of randomness; keys session cookies. Required in production" },
-    SettingDoc { key: "demo_sign_in", default: "true", help: "offer the demo sign-in page; must be false in production" },
-    SettingDoc { key: "session_idle_minutes", default: "60", help: "a session ends after this long without a request" },
-    SettingDoc { key: "session_absolute_hours", default: "12", help: "a session ends this long after sign-in, whatever happens" },
-    SettingDoc { key: "content_dir", default: "content", help: "folder with the Markdown pages (content/sv, content/en)" },
+    SettingDoc {
+        key: "public_url",
+        default: "http://127.0.0.1:3000",
+        help: "the URL people use to reach the portal; must be https in production",
+    },
+    SettingDoc {
+        key: "session_secret",
+        default: "(none)",
+        help: "at least 32 characters of randomness; keys session cookies. Required in production",
+    },
+    SettingDoc {
+        key: "demo_sign_in",
+        default: "true",
+        help: "offer the demo sign-in page; must be false in production",
+    },
+    SettingDoc {
+        key: "session_idle_minutes",
+        default: "60",
+        help: "a session ends after this long without a request",
+    },
+    SettingDoc {
+        key: "session_absolute_hours",
+        default: "12",
+        help: "a session ends this long after sign-in, whatever happens",
+    },
+    SettingDoc {
+        key: "content_dir",
+        default: "content",
+        help: "folder with the Markdown pages (content/sv, content/en)",
+    },
     SettingDoc { key: "log_format", default: "human", help: "human or json" },
-    SettingDoc { key: "log_filter", default: "info", help: "tracing filter, e.g. info,portal=debug (RUST_LOG also works)" },
-    SettingDoc { key: "job_interval_seconds", default: "60", help: "how often this replica looks for due background jobs" },
+    SettingDoc {
+        key: "log_filter",
+        default: "info",
+        help: "tracing filter, e.g. info,portal=debug (RUST_LOG also works)",
+    },
+    SettingDoc {
+        key: "job_interval_seconds",
+        default: "60",
+        help: "how often this replica looks for due background jobs",
+    },
     SettingDoc { key: "max_db_connections", default: "10", help: "size of the database connection pool" },
 ];
 
@@ -100,7 +140,9 @@ pub enum ProductionProblem {
     DemoSignInEnabled,
     #[error("PORTAL_SESSION_SECRET is missing")]
     SessionSecretMissing,
-    #[error("PORTAL_SESSION_SECRET is weak: use at least 32 random characters (at least 10 different, no placeholder words)")]
+    #[error(
+        "PORTAL_SESSION_SECRET is weak: use at least 32 random characters (at least 10 different, no placeholder words)"
+    )]
     SessionSecretWeak,
     #[error("PORTAL_PUBLIC_URL must start with https://")]
     PublicUrlNotHttps,
@@ -180,7 +222,8 @@ mod tests {
     fn production_refuses_missing_or_weak_secrets() {
         let missing = PortalConfig { session_secret: None, ..production_ready() };
         assert_eq!(missing.production_problems(), vec![ProductionProblem::SessionSecretMissing]);
-        for weak in ["short", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "changeme-changeme-changeme-123456"] {
+        for weak in ["short", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "changeme-changeme-changeme-123456"]
+        {
             let config = PortalConfig { session_secret: Some(weak.to_owned().into()), ..production_ready() };
             assert_eq!(config.production_problems(), vec![ProductionProblem::SessionSecretWeak], "{weak}");
         }

@@ -143,10 +143,9 @@ impl Db {
 fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or_default();
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
-        }
+    let parent = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|_| !path.is_empty() && path != ":memory:") {
+        std::fs::create_dir_all(parent)?;
     }
     Ok(if url.contains("mode=") {
         url.to_owned()
@@ -197,7 +196,8 @@ mod tests {
 
     #[test]
     fn both_backends_have_the_same_migrations() {
-        let names = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
+        let names =
+            |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
         assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
     }
 }

@@ -91,10 +91,7 @@ fn catalogue(lang: Lang) -> &'static HashMap<String, String> {
 
 /// Looks up a UI string. A missing key shows itself, which the translation tests catch.
 pub fn translate(lang: Lang, key: &str) -> String {
-    catalogue(lang)
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| key.to_owned())
+    catalogue(lang).get(key).cloned().unwrap_or_else(|| key.to_owned())
 }
 
 /// The current language, provided as context at the root of the app.

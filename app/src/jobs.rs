@@ -15,11 +15,8 @@ pub struct JobSpec {
     pub lease: Duration,
 }
 
-pub const SESSION_CLEANUP: JobSpec = JobSpec {
-    name: "session_cleanup",
-    every: Duration::minutes(15),
-    lease: Duration::minutes(5),
-};
+pub const SESSION_CLEANUP: JobSpec =
+    JobSpec { name: "session_cleanup", every: Duration::minutes(15), lease: Duration::minutes(5) };
 
 pub const ALL_JOBS: &[JobSpec] = &[SESSION_CLEANUP];
 

@@ -35,11 +35,7 @@ pub struct Deployment {
     pub demo_sign_in: bool,
 }
 
-pub fn decide(
-    person: Option<&SignedInPerson>,
-    action: Action,
-    deployment: Deployment,
-) -> Result<(), Denied> {
+pub fn decide(person: Option<&SignedInPerson>, action: Action, deployment: Deployment) -> Result<(), Denied> {
     let signed_in = || person.ok_or(Denied::NotSignedIn);
     match action {
         Action::ReadPublicCatalogue | Action::SetOwnLanguage => Ok(()),
@@ -90,7 +86,8 @@ mod tests {
         let admin = Some(person_with(&[Role::Administrator]));
         let board = Some(person_with(&[Role::SteeringBoardMember]));
         // (who, action, deployment, expected)
-        let table: Vec<(&Option<SignedInPerson>, Action, Deployment, Result<(), Denied>)> = vec![
+        type Row<'a> = (&'a Option<SignedInPerson>, Action, Deployment, Result<(), Denied>);
+        let table: Vec<Row> = vec![
             (&anonymous, ReadPublicCatalogue, PRODUCTION, Ok(())),
             (&anonymous, SetOwnLanguage, PRODUCTION, Ok(())),
             (&anonymous, UseDemoSignIn, DEMO, Ok(())),

@@ -92,7 +92,9 @@ pub async fn authorize(action: Action) -> Result<(AppState, Option<SignedInPerso
 /// Sets the response status that belongs to an error and hands the error back.
 pub fn with_status(error: AppError) -> AppError {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        response.set_status(
+            http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     error
 }
@@ -138,7 +140,9 @@ mod tests {
     #[test]
     fn return_paths_stay_on_this_site() {
         assert_eq!(safe_return_path("/pages/about?x=1"), "/pages/about?x=1");
-        for evil in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\nb"] {
+        for evil in
+            ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\nb"]
+        {
             assert_eq!(safe_return_path(evil), "/", "{evil}");
         }
     }

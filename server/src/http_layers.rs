@@ -19,7 +19,8 @@ pub fn request_span(request: &Request<Body>) -> Span {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| request.uri().path().to_owned());
-    let request_id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let request_id =
+        request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -49,7 +50,9 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// malformed argument is the client's fault, a denial is 401/403/404), so set it here.
 pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -64,7 +67,11 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
 
 /// Leptos does no CSRF checking of server functions; browsers say where a request comes
 /// from, so a write whose origin is another site is refused here, for every route.
-pub async fn reject_cross_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn reject_cross_site_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }

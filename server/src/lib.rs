@@ -12,14 +12,14 @@ use app::shell::{App, shell};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, StatusCode};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::path::Path;
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -32,14 +32,21 @@ pub enum StartError {
 }
 
 /// Connects, migrates and loads content: everything a replica needs before serving.
-pub async fn prepare_state(config: PortalConfig, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+pub async fn prepare_state(
+    config: PortalConfig,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartError> {
     let db = Db::connect(&config.database_url, config.max_db_connections).await?;
     db.migrate().await?;
     state_with(config, db, leptos_options)
 }
 
 /// The state over an already migrated database.
-pub fn state_with(config: PortalConfig, db: Db, mut leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+pub fn state_with(
+    config: PortalConfig,
+    db: Db,
+    mut leptos_options: LeptosOptions,
+) -> Result<AppState, StartError> {
     let content = ContentLibrary::load(Path::new(&config.content_dir))?;
     if let Ok(addr) = config.listen_addr.parse() {
         leptos_options.site_addr = addr;

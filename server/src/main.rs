@@ -3,6 +3,7 @@
 use app::config::Mode;
 use clap::{Parser, Subcommand};
 use portal::{prepare_state, router, settings, telemetry};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -54,7 +55,8 @@ async fn main() -> ExitCode {
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => {
-            println!("{}", serde_json::to_string_pretty(&config).unwrap_or_default());
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&config).unwrap_or_default());
             ExitCode::SUCCESS
         }
         Command::Migrate => match app::db::Db::connect(&config.database_url, 1).await {

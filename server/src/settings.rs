@@ -27,9 +27,8 @@ pub fn load(file: Option<&Path>) -> Result<PortalConfig, Box<figment::Error>> {
 
 /// The settings table printed after `--help` and copied into the README.
 pub fn help_text() -> String {
-    let mut text = String::from(
-        "Configuration (file given with --config, then environment variables, which win):\n",
-    );
+    let mut text =
+        String::from("Configuration (file given with --config, then environment variables, which win):\n");
     for setting in SETTINGS {
         text.push_str(&format!(
             "  {:<24} PORTAL_{:<24} default: {}\n      {}\n",
@@ -43,6 +42,8 @@ pub fn help_text() -> String {
 }
 
 #[cfg(test)]
+// figment::Jail fixes the closures' error type to figment::Error, which is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use app::config::Mode;

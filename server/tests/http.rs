@@ -78,14 +78,17 @@ on_both_backends!(content_pages_render_markdown_with_anchors, |t| {
 
 on_both_backends!(switching_language_remembers_it_and_returns, |t| {
     let app = demo_app(t).await;
-    let response = app.post_form(SetLanguage::PATH, &[("lang", "en"), ("return_to", "/pages/about")], "").await;
+    let response =
+        app.post_form(SetLanguage::PATH, &[("lang", "en"), ("return_to", "/pages/about")], "").await;
     assert!(response.status().is_redirection(), "{}", response.status());
     assert_eq!(response.headers().get("location").unwrap(), "/pages/about");
-    let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let cookies: Vec<_> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     assert!(cookies.iter().any(|c| c.starts_with("portal_lang=en")), "{cookies:?}");
 
     // An address on another site is never a place to return to.
-    let response = app.post_form(SetLanguage::PATH, &[("lang", "sv"), ("return_to", "https://evil.example/")], "").await;
+    let response =
+        app.post_form(SetLanguage::PATH, &[("lang", "sv"), ("return_to", "https://evil.example/")], "").await;
     assert_eq!(response.headers().get("location").unwrap(), "/");
 
     // A signed-in person's choice is kept on their record, with an event.
@@ -93,7 +96,10 @@ on_both_backends!(switching_language_remembers_it_and_returns, |t| {
     app.post_form(SetLanguage::PATH, &[("lang", "en"), ("return_to", "/")], &cookie).await;
     let people = app::identity::store::demo_people(&t.db).await.unwrap();
     let sara = people.iter().find(|p| p.display_name == "Sara Lindqvist").unwrap();
-    assert_eq!(app::identity::store::preferred_lang(&t.db, sara.id).await.unwrap(), Some(app::i18n::Lang::En));
+    assert_eq!(
+        app::identity::store::preferred_lang(&t.db, sara.id).await.unwrap(),
+        Some(app::i18n::Lang::En)
+    );
     let history = app::events::history(&t.db, "person", &sara.id.to_string()).await.unwrap();
     let change = history.iter().find(|e| e.action == "language_changed").expect("an event");
     assert_eq!((change.from_state.as_deref(), change.to_state.as_deref()), (Some("sv"), Some("en")));
@@ -187,7 +193,12 @@ on_both_backends!(sign_in_makes_a_new_session_and_sign_out_ends_it, |t| {
     let (status, _) = app.get_text("/me", &second).await;
     assert_eq!(status, 401, "the old cookie no longer works");
 
-    let sara = app::identity::store::demo_people(&t.db).await.unwrap().into_iter().find(|p| p.display_name == "Sara Lindqvist").unwrap();
+    let sara = app::identity::store::demo_people(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.display_name == "Sara Lindqvist")
+        .unwrap();
     let actions: Vec<String> = app::events::history(&t.db, "person", &sara.id.to_string())
         .await
         .unwrap()

@@ -93,20 +93,28 @@ on_both_backends!(sessions_live_until_they_expire_or_end, |t| {
 
 on_both_backends!(language_preference_is_remembered_per_person, |t| {
     seed_demo(&t.db).await.unwrap();
-    let maria = store::demo_people(&t.db).await.unwrap().into_iter().find(|p| p.display_name == "Maria Lund").unwrap();
+    let maria = store::demo_people(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.display_name == "Maria Lund")
+        .unwrap();
     assert_eq!(store::preferred_lang(&t.db, maria.id).await.unwrap(), Some(Lang::En));
     assert_eq!(store::set_preferred_lang(&t.db, maria.id, Lang::Sv).await.unwrap(), Some(Lang::En));
     assert_eq!(store::preferred_lang(&t.db, maria.id).await.unwrap(), Some(Lang::Sv));
 });
 
-const TEST_JOB: JobSpec = JobSpec { name: "test_job", every: Duration::minutes(10), lease: Duration::minutes(5) };
+const TEST_JOB: JobSpec =
+    JobSpec { name: "test_job", every: Duration::minutes(10), lease: Duration::minutes(5) };
 
 on_both_backends!(only_one_replica_wins_a_job_lease, |t| {
     // Eight replicas race for the same due job; exactly one may run it.
     let mut racers = Vec::new();
     for replica in 0..8 {
         let db = t.db.clone();
-        racers.push(tokio::spawn(async move { jobs::try_acquire(&db, &TEST_JOB, &format!("replica-{replica}")).await.unwrap() }));
+        racers.push(tokio::spawn(async move {
+            jobs::try_acquire(&db, &TEST_JOB, &format!("replica-{replica}")).await.unwrap()
+        }));
     }
     let mut winners = 0;
     for racer in racers {

@@ -25,9 +25,22 @@ pub enum DuoTerm {
 
 impl DuoTerm {
     pub const ALL: [DuoTerm; 16] = [
-        DuoTerm::Gru, DuoTerm::Hmb, DuoTerm::Ds, DuoTerm::Poa, DuoTerm::Nres,
-        DuoTerm::Npu, DuoTerm::Ncu, DuoTerm::Irb, DuoTerm::Col, DuoTerm::Pub,
-        DuoTerm::Gso, DuoTerm::Nmds, DuoTerm::Gs, DuoTerm::Mor, DuoTerm::Ts, DuoTerm::Rtn,
+        DuoTerm::Gru,
+        DuoTerm::Hmb,
+        DuoTerm::Ds,
+        DuoTerm::Poa,
+        DuoTerm::Nres,
+        DuoTerm::Npu,
+        DuoTerm::Ncu,
+        DuoTerm::Irb,
+        DuoTerm::Col,
+        DuoTerm::Pub,
+        DuoTerm::Gso,
+        DuoTerm::Nmds,
+        DuoTerm::Gs,
+        DuoTerm::Mor,
+        DuoTerm::Ts,
+        DuoTerm::Rtn,
     ];
 
     pub fn abbreviation(self) -> &'static str {
@@ -106,17 +119,30 @@ impl ConsentCode {
 
 /// Controlled vocabularies; each value has a translation under `vocab.<facet>.<value>`.
 pub const DATA_TYPES: &[&str] = &[
-    "genomics", "transcriptomics", "proteomics", "metabolomics", "imaging", "clinical",
-    "registry", "questionnaire", "biomarkers",
+    "genomics",
+    "transcriptomics",
+    "proteomics",
+    "metabolomics",
+    "imaging",
+    "clinical",
+    "registry",
+    "questionnaire",
+    "biomarkers",
 ];
 pub const SAMPLE_TYPES: &[&str] = &["blood", "plasma", "serum", "dna", "tissue", "urine", "faeces", "saliva"];
 pub const DISEASE_AREAS: &[&str] = &[
-    "cardiovascular", "pulmonary", "cancer", "diabetes", "ageing_dementia", "autoimmune",
-    "inflammatory_bowel", "population_health", "rare_disease",
+    "cardiovascular",
+    "pulmonary",
+    "cancer",
+    "diabetes",
+    "ageing_dementia",
+    "autoimmune",
+    "inflammatory_bowel",
+    "population_health",
+    "rare_disease",
 ];
-pub const NODE_SERVICES: &[&str] = &[
-    "genomics", "proteomics", "metabolomics", "spatial_biology", "imaging", "ai_data_science",
-];
+pub const NODE_SERVICES: &[&str] =
+    &["genomics", "proteomics", "metabolomics", "spatial_biology", "imaging", "ai_data_science"];
 
 /// The vocabulary of a facet, by its name in `cohort_facets` (keywords are free text).
 pub fn vocabulary(facet: &str) -> Option<&'static [&'static str]> {
@@ -170,7 +196,7 @@ pub fn format_count(n: i64, lang: crate::i18n::Lang) -> String {
     };
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(separator);
         }
         out.push(ch);

@@ -64,15 +64,25 @@ pub async fn overview(db: &Db, lang: Lang) -> Result<CatalogueOverview, sqlx::Er
             .fetch_all(pool)
             .await?;
     let codes: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT cohort_id, code, disease_term FROM cohort_consent_codes").fetch_all(pool).await?;
+        sqlx::query_as("SELECT cohort_id, code, disease_term FROM cohort_consent_codes")
+            .fetch_all(pool)
+            .await?;
 
     let node_names: HashMap<i64, String> =
         nodes.iter().map(|n| (n.id, pick(lang, n.name_sv.clone(), n.name_en.clone()))).collect();
     let node_summaries = nodes
         .into_iter()
         .map(|node| NodeSummary {
-            universities: organisations.iter().filter(|o| o.0 == node.id && o.1 == "university").map(|o| o.2.clone()).collect(),
-            hospitals: organisations.iter().filter(|o| o.0 == node.id && o.1 == "hospital").map(|o| o.2.clone()).collect(),
+            universities: organisations
+                .iter()
+                .filter(|o| o.0 == node.id && o.1 == "university")
+                .map(|o| o.2.clone())
+                .collect(),
+            hospitals: organisations
+                .iter()
+                .filter(|o| o.0 == node.id && o.1 == "hospital")
+                .map(|o| o.2.clone())
+                .collect(),
             services: services.iter().filter(|s| s.0 == node.id).map(|s| s.1.clone()).collect(),
             cohort_count: cohort_nodes.iter().filter(|cn| cn.1 == node.id).count() as i64,
             slug: node.slug,
@@ -86,11 +96,19 @@ pub async fn overview(db: &Db, lang: Lang) -> Result<CatalogueOverview, sqlx::Er
             let mut consent_codes: Vec<ConsentCode> = codes
                 .iter()
                 .filter(|code| code.0 == c.id)
-                .filter_map(|code| Some(ConsentCode { term: DuoTerm::parse(&code.1)?, disease_term: code.2.clone() }))
+                .filter_map(|code| {
+                    Some(ConsentCode { term: DuoTerm::parse(&code.1)?, disease_term: code.2.clone() })
+                })
                 .collect();
-            consent_codes.sort_by_key(|code| (!code.term.is_primary(), DuoTerm::ALL.iter().position(|t| *t == code.term)));
+            consent_codes.sort_by_key(|code| {
+                (!code.term.is_primary(), DuoTerm::ALL.iter().position(|t| *t == code.term))
+            });
             CohortSummary {
-                node_names: cohort_nodes.iter().filter(|cn| cn.0 == c.id).filter_map(|cn| node_names.get(&cn.1).cloned()).collect(),
+                node_names: cohort_nodes
+                    .iter()
+                    .filter(|cn| cn.0 == c.id)
+                    .filter_map(|cn| node_names.get(&cn.1).cloned())
+                    .collect(),
                 data_types: data_types.iter().filter(|d| d.0 == c.id).map(|d| d.1.clone()).collect(),
                 consent_codes,
                 slug: c.slug,

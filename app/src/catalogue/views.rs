@@ -59,10 +59,11 @@ fn NodeList(nodes: Vec<NodeSummary>) -> impl IntoView {
             <ul class="card-grid">
                 {nodes.into_iter().map(|node| {
                     let cohorts = i.t_with("home.node_cohorts", &[("count", &node.cohort_count.to_string())]);
+                    let city = (node.city != node.name).then(|| view! { <p class="card__meta">{node.city.clone()}</p> });
                     view! {
                         <li class="card" id=format!("node-{}", node.slug)>
                             <h3 class="card__title">{node.name}</h3>
-                            <p class="card__meta">{node.city}</p>
+                            {city}
                             <dl class="facts">
                                 <dt>{i.t("home.universities")}</dt>
                                 <dd>{node.universities.join(", ")}</dd>

@@ -52,7 +52,10 @@ pub fn parse_page(file: &str, source: &str) -> Result<Page, ContentError> {
         match key.trim() {
             "title" => title = Some(value),
             "slug" => slug = Some(value),
-            "order" => order = Some(value.parse::<i64>().map_err(|_| ContentError::BadOrder { file: file.to_owned() })?),
+            "order" => {
+                order =
+                    Some(value.parse::<i64>().map_err(|_| ContentError::BadOrder { file: file.to_owned() })?)
+            }
             other => return Err(ContentError::UnknownKey { file: file.to_owned(), key: other.to_owned() }),
         }
     }
@@ -137,12 +140,18 @@ impl ContentLibrary {
         let mut library = ContentLibrary::default();
         for lang in Lang::ALL {
             let folder = dir.join(lang.code());
-            let entries = std::fs::read_dir(&folder).map_err(|_| ContentError::Io(folder.display().to_string()))?;
+            let entries =
+                std::fs::read_dir(&folder).map_err(|_| ContentError::Io(folder.display().to_string()))?;
             let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
             files.sort();
             for path in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "md")) {
-                let source = std::fs::read_to_string(&path).map_err(|_| ContentError::Io(path.display().to_string()))?;
-                library.insert(lang, parse_page(&path.display().to_string(), &source)?, &path.display().to_string())?;
+                let source = std::fs::read_to_string(&path)
+                    .map_err(|_| ContentError::Io(path.display().to_string()))?;
+                library.insert(
+                    lang,
+                    parse_page(&path.display().to_string(), &source)?,
+                    &path.display().to_string(),
+                )?;
             }
         }
         Ok(library)
@@ -160,9 +169,8 @@ impl ContentLibrary {
     /// The page in the wanted language, else in the other one (marked as a fallback).
     pub fn page(&self, slug: &str, lang: Lang) -> Option<RenderedPage> {
         let versions = self.pages.get(slug)?;
-        let (served, page) = [lang, lang.other()]
-            .into_iter()
-            .find_map(|l| versions.get(l.code()).map(|p| (l, p)))?;
+        let (served, page) =
+            [lang, lang.other()].into_iter().find_map(|l| versions.get(l.code()).map(|p| (l, p)))?;
         Some(RenderedPage {
             slug: page.slug.clone(),
             title: page.title.clone(),
@@ -216,12 +224,18 @@ mod tests {
         assert!(page.html.contains(r#"<h1 id="om-oss">"#), "{}", page.html);
         assert!(page.html.contains(r#"<h2 id="noder-och-sjukhus">"#));
         assert!(page.html.contains(r#"<h2 id="noder-och-sjukhus-2">"#));
-        assert_eq!(anchor_id("Åtkomst till kohorter – så går det till!"), "åtkomst-till-kohorter-så-går-det-till");
+        assert_eq!(
+            anchor_id("Åtkomst till kohorter – så går det till!"),
+            "åtkomst-till-kohorter-så-går-det-till"
+        );
     }
 
     #[test]
     fn bad_front_matter_names_the_problem() {
-        assert!(matches!(parse_page("x.md", "# no front matter"), Err(ContentError::MissingFrontMatter { .. })));
+        assert!(matches!(
+            parse_page("x.md", "# no front matter"),
+            Err(ContentError::MissingFrontMatter { .. })
+        ));
         assert!(matches!(
             parse_page("x.md", "---\ntitle: T\norder: 1\n---\n"),
             Err(ContentError::MissingKey { key: "slug", .. })

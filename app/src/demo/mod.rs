@@ -120,10 +120,8 @@ impl DemoData {
             }
         }
         for org in &self.organisations {
-            if let Some(node) = &org.node {
-                if !nodes.contains(&node.as_str()) {
-                    return Err(format!("organisation {}: unknown node {node}", org.slug));
-                }
+            if let Some(node) = org.node.as_deref().filter(|n| !nodes.contains(n)) {
+                return Err(format!("organisation {}: unknown node {node}", org.slug));
             }
         }
         for cohort in &self.cohorts {
@@ -154,11 +152,15 @@ impl DemoData {
                 return Err(format!("person {}: unknown organisation {org}", person.subject));
             }
             for role in &person.roles {
-                Role::parse(&role.role).ok_or_else(|| format!("person {}: unknown role {}", person.subject, role.role))?;
+                Role::parse(&role.role)
+                    .ok_or_else(|| format!("person {}: unknown role {}", person.subject, role.role))?;
                 if role.node.as_deref().is_some_and(|n| !nodes.contains(&n))
                     || role.cohort.as_deref().is_some_and(|c| !cohorts.contains(&c))
                 {
-                    return Err(format!("person {}: role scope names an unknown node or cohort", person.subject));
+                    return Err(format!(
+                        "person {}: role scope names an unknown node or cohort",
+                        person.subject
+                    ));
                 }
             }
         }
@@ -209,7 +211,10 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
         .bind(node.sort_order).bind(&now)).await?;
         for service in &node.services {
             sqlx::query("INSERT INTO node_services (node_id, service) VALUES ($1, $2)")
-                .bind(id).bind(service).execute(&mut *tx).await?;
+                .bind(id)
+                .bind(service)
+                .execute(&mut *tx)
+                .await?;
         }
         node_ids.insert(&node.slug, id);
     }
@@ -237,7 +242,10 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
         .bind(&cohort.access_conditions_sv).bind(&cohort.access_conditions_en).bind(&now)).await?;
         for node in &cohort.nodes {
             sqlx::query("INSERT INTO cohort_nodes (cohort_id, node_id) VALUES ($1, $2)")
-                .bind(id).bind(node_ids[node.as_str()]).execute(&mut *tx).await?;
+                .bind(id)
+                .bind(node_ids[node.as_str()])
+                .execute(&mut *tx)
+                .await?;
         }
         let facets = [
             ("data_type", &cohort.data_types),
@@ -248,12 +256,22 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
         for (facet, values) in facets {
             for value in values {
                 sqlx::query("INSERT INTO cohort_facets (cohort_id, facet, value) VALUES ($1, $2, $3)")
-                    .bind(id).bind(facet).bind(value).execute(&mut *tx).await?;
+                    .bind(id)
+                    .bind(facet)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         for consent in &cohort.consent {
-            sqlx::query("INSERT INTO cohort_consent_codes (cohort_id, code, disease_term) VALUES ($1, $2, $3)")
-                .bind(id).bind(consent.code.to_ascii_uppercase()).bind(&consent.disease).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO cohort_consent_codes (cohort_id, code, disease_term) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(consent.code.to_ascii_uppercase())
+            .bind(&consent.disease)
+            .execute(&mut *tx)
+            .await?;
         }
         cohort_ids.insert(&cohort.slug, id);
     }
@@ -266,7 +284,10 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
         .bind(&person.home_organisation).bind(&person.lang).bind(&now)).await?;
         for org in &person.organisations {
             sqlx::query("INSERT INTO memberships (person_id, organisation_id) VALUES ($1, $2)")
-                .bind(id).bind(org_ids[org.as_str()]).execute(&mut *tx).await?;
+                .bind(id)
+                .bind(org_ids[org.as_str()])
+                .execute(&mut *tx)
+                .await?;
         }
         for role in &person.roles {
             sqlx::query(
@@ -278,15 +299,18 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
             .bind(&now).execute(&mut *tx).await?;
         }
     }
-    events::record(&mut *tx, NewEvent {
-        actor_id: None,
-        subject_kind: "database",
-        subject_id: "demo".into(),
-        action: "demo_data_loaded",
-        from_state: Some("empty".into()),
-        to_state: Some("demo".into()),
-        reason: Some("portal seed-demo".into()),
-    })
+    events::record(
+        &mut *tx,
+        NewEvent {
+            actor_id: None,
+            subject_kind: "database",
+            subject_id: "demo".into(),
+            action: "demo_data_loaded",
+            from_state: Some("empty".into()),
+            to_state: Some("demo".into()),
+            reason: Some("portal seed-demo".into()),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(SeedOutcome::Loaded {
@@ -310,7 +334,8 @@ mod tests {
             assert!(data.cohorts.iter().any(|c| c.slug == required), "{required}");
         }
         for kind in ["spin_out", "sme", "pharma", "infrastructure_provider"] {
-            let companies = data.organisations.iter().filter(|o| o.company_kind.as_deref() == Some(kind)).count();
+            let companies =
+                data.organisations.iter().filter(|o| o.company_kind.as_deref() == Some(kind)).count();
             assert!(companies >= 2, "{kind}: {companies}");
         }
         for kind in ["university", "hospital", "region"] {

@@ -42,31 +42,45 @@ pub async fn demo_sign_in(person_id: i64) -> Result<(), AppError> {
     }
     let token = sessions::new_token();
     let policy = sessions::SessionPolicy::from_config(&state.config);
-    store::create_session(&state.db, person_id, &sessions::hash_token(&state.config.session_key(), &token), &policy)
-        .await?;
-    set_cookie(&state.config, CookieSpec {
-        name: sessions::COOKIE,
-        value: &token,
-        max_age_seconds: Some(policy.absolute.num_seconds()),
-        http_only: true,
-    });
+    store::create_session(
+        &state.db,
+        person_id,
+        &sessions::hash_token(&state.config.session_key(), &token),
+        &policy,
+    )
+    .await?;
+    set_cookie(
+        &state.config,
+        CookieSpec {
+            name: sessions::COOKIE,
+            value: &token,
+            max_age_seconds: Some(policy.absolute.num_seconds()),
+            http_only: true,
+        },
+    );
     if let Some(lang) = store::preferred_lang(&state.db, person_id).await? {
-        set_cookie(&state.config, CookieSpec {
-            name: Lang::COOKIE,
-            value: lang.code(),
-            max_age_seconds: Some(LANG_COOKIE_SECONDS),
-            http_only: false,
-        });
+        set_cookie(
+            &state.config,
+            CookieSpec {
+                name: Lang::COOKIE,
+                value: lang.code(),
+                max_age_seconds: Some(LANG_COOKIE_SECONDS),
+                http_only: false,
+            },
+        );
     }
-    events::record(state.db.pool(), NewEvent {
-        actor_id: Some(person_id),
-        subject_kind: "person",
-        subject_id: person_id.to_string(),
-        action: "signed_in",
-        from_state: Some(if previous.is_some() { "signed_in" } else { "signed_out" }.into()),
-        to_state: Some("signed_in".into()),
-        reason: Some("demo sign-in".into()),
-    })
+    events::record(
+        state.db.pool(),
+        NewEvent {
+            actor_id: Some(person_id),
+            subject_kind: "person",
+            subject_id: person_id.to_string(),
+            action: "signed_in",
+            from_state: Some(if previous.is_some() { "signed_in" } else { "signed_out" }.into()),
+            to_state: Some("signed_in".into()),
+            reason: Some("demo sign-in".into()),
+        },
+    )
     .await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -80,20 +94,29 @@ pub async fn sign_out() -> Result<(), AppError> {
     use crate::request::{CookieSpec, authorize, cookie, set_cookie};
 
     let (state, person) = authorize(Action::SignOut).await?;
-    if let Some(token) = leptos::prelude::use_context::<http::request::Parts>().and_then(|p| cookie(&p, sessions::COOKIE)) {
-        super::store::delete_session(&state.db, &sessions::hash_token(&state.config.session_key(), &token)).await?;
+    if let Some(token) =
+        leptos::prelude::use_context::<http::request::Parts>().and_then(|p| cookie(&p, sessions::COOKIE))
+    {
+        super::store::delete_session(&state.db, &sessions::hash_token(&state.config.session_key(), &token))
+            .await?;
     }
-    set_cookie(&state.config, CookieSpec { name: sessions::COOKIE, value: "", max_age_seconds: Some(0), http_only: true });
+    set_cookie(
+        &state.config,
+        CookieSpec { name: sessions::COOKIE, value: "", max_age_seconds: Some(0), http_only: true },
+    );
     if let Some(person) = person {
-        events::record(state.db.pool(), NewEvent {
-            actor_id: Some(person.id),
-            subject_kind: "person",
-            subject_id: person.id.to_string(),
-            action: "signed_out",
-            from_state: Some("signed_in".into()),
-            to_state: Some("signed_out".into()),
-            reason: None,
-        })
+        events::record(
+            state.db.pool(),
+            NewEvent {
+                actor_id: Some(person.id),
+                subject_kind: "person",
+                subject_id: person.id.to_string(),
+                action: "signed_out",
+                from_state: Some("signed_in".into()),
+                to_state: Some("signed_out".into()),
+                reason: None,
+            },
+        )
         .await?;
     }
     leptos_axum::redirect("/");
@@ -115,24 +138,30 @@ pub async fn set_language(lang: String, return_to: String) -> Result<(), AppErro
     let Some(lang) = Lang::parse(&lang) else {
         return Err(with_status(AppError::invalid("lang", "error.unknown_language")));
     };
-    set_cookie(&state.config, CookieSpec {
-        name: Lang::COOKIE,
-        value: lang.code(),
-        max_age_seconds: Some(LANG_COOKIE_SECONDS),
-        http_only: false,
-    });
+    set_cookie(
+        &state.config,
+        CookieSpec {
+            name: Lang::COOKIE,
+            value: lang.code(),
+            max_age_seconds: Some(LANG_COOKIE_SECONDS),
+            http_only: false,
+        },
+    );
     if let Some(person) = person {
         let before = super::store::set_preferred_lang(&state.db, person.id, lang).await?;
         if before != Some(lang) {
-            events::record(state.db.pool(), NewEvent {
-                actor_id: Some(person.id),
-                subject_kind: "person",
-                subject_id: person.id.to_string(),
-                action: "language_changed",
-                from_state: before.map(|l| l.code().to_owned()),
-                to_state: Some(lang.code().to_owned()),
-                reason: None,
-            })
+            events::record(
+                state.db.pool(),
+                NewEvent {
+                    actor_id: Some(person.id),
+                    subject_kind: "person",
+                    subject_id: person.id.to_string(),
+                    action: "language_changed",
+                    from_state: before.map(|l| l.code().to_owned()),
+                    to_state: Some(lang.code().to_owned()),
+                    reason: None,
+                },
+            )
             .await?;
         }
     }

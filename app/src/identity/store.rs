@@ -55,12 +55,11 @@ fn grants_of(all: &[(i64, RoleGrant)], person_id: i64) -> Vec<RoleGrant> {
 }
 
 pub async fn load_person(db: &Db, person_id: i64) -> Result<Option<SignedInPerson>, sqlx::Error> {
-    let row: Option<PersonRow> = sqlx::query_as(
-        "SELECT id, display_name, email, home_organisation, issuer FROM people WHERE id = $1",
-    )
-    .bind(person_id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row: Option<PersonRow> =
+        sqlx::query_as("SELECT id, display_name, email, home_organisation, issuer FROM people WHERE id = $1")
+            .bind(person_id)
+            .fetch_optional(db.pool())
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let grants = grants_by_person(db, Some(row.id)).await?;
     Ok(Some(SignedInPerson {
@@ -101,7 +100,12 @@ pub async fn person_for_session(
     load_person(db, person_id).await
 }
 
-pub async fn create_session(db: &Db, person_id: i64, token_hash: &str, policy: &SessionPolicy) -> Result<(), sqlx::Error> {
+pub async fn create_session(
+    db: &Db,
+    person_id: i64,
+    token_hash: &str,
+    policy: &SessionPolicy,
+) -> Result<(), sqlx::Error> {
     let now = Utc::now();
     sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)")
         .bind(token_hash)
@@ -163,10 +167,13 @@ async fn people(db: &Db, demo_only: bool) -> Result<Vec<(PersonRow, Vec<RoleGran
     };
     let rows: Vec<PersonRow> = sqlx::query_as(sql).fetch_all(db.pool()).await?;
     let grants = grants_by_person(db, None).await?;
-    Ok(rows.into_iter().map(|row| {
-        let person_grants = grants_of(&grants, row.id);
-        (row, person_grants)
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let person_grants = grants_of(&grants, row.id);
+            (row, person_grants)
+        })
+        .collect())
 }
 
 pub async fn demo_people(db: &Db) -> Result<Vec<DemoPerson>, sqlx::Error> {

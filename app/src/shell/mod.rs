@@ -121,7 +121,11 @@ const NAV: &[NavItem] = &[
     NavItem { href: "/pages/co-creation", tr_key: "nav.co_creation", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/about", tr_key: "nav.about", visible_to: Visibility::Everyone },
     NavItem { href: "/me", tr_key: "nav.profile", visible_to: Visibility::SignedIn },
-    NavItem { href: "/admin/people", tr_key: "nav.people", visible_to: Visibility::Role(Role::Administrator) },
+    NavItem {
+        href: "/admin/people",
+        tr_key: "nav.people",
+        visible_to: Visibility::Role(Role::Administrator),
+    },
 ];
 
 /// The navigation entries this viewer may see, in order.
@@ -342,7 +346,10 @@ mod tests {
                 display_name: "A".into(),
                 email: None,
                 home_organisation: None,
-                grants: roles.iter().map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None }).collect(),
+                grants: roles
+                    .iter()
+                    .map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None })
+                    .collect(),
             }),
             lang: Lang::Sv,
             demo_sign_in: true,

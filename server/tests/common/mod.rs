@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 enum Cleanup {
@@ -189,7 +190,11 @@ impl TestApp {
         let people = app::identity::store::demo_people(&self.state.db).await.unwrap();
         let person = people.iter().find(|p| p.display_name == display_name).expect("demo person exists");
         let response = self
-            .post_form(<app::identity::api::DemoSignIn as leptos::server_fn::ServerFn>::PATH, &[("person_id", &person.id.to_string())], "")
+            .post_form(
+                <app::identity::api::DemoSignIn as leptos::server_fn::ServerFn>::PATH,
+                &[("person_id", &person.id.to_string())],
+                "",
+            )
             .await;
         assert!(response.status().is_redirection(), "sign-in answered {}", response.status());
         session_cookie(&response).expect("a session cookie is set")
