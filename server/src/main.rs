@@ -56,7 +56,8 @@ async fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => {
             // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&config).unwrap_or_default());
+            let _ =
+                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&config).unwrap_or_default());
             ExitCode::SUCCESS
         }
         Command::Migrate => match app::db::Db::connect(&config.database_url, 1).await {
