@@ -60,19 +60,9 @@ pub fn decide(person: Option<&SignedInPerson>, action: Action, deployment: Deplo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::model::RoleGrant;
 
     fn person_with(roles: &[Role]) -> SignedInPerson {
-        SignedInPerson {
-            id: 1,
-            display_name: "Test Person".into(),
-            email: None,
-            home_organisation: None,
-            grants: roles
-                .iter()
-                .map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None })
-                .collect(),
-        }
+        SignedInPerson::with_roles(roles)
     }
 
     const DEMO: Deployment = Deployment { demo_sign_in: true };

@@ -124,6 +124,22 @@ pub fn set_cookie(config: &PortalConfig, spec: CookieSpec<'_>) {
     }
 }
 
+/// A year: the language choice outlives sessions.
+const LANG_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
+
+/// Remembers the language in this browser (readable by scripts: it is no secret).
+pub fn remember_language(config: &PortalConfig, lang: Lang) {
+    set_cookie(
+        config,
+        CookieSpec {
+            name: Lang::COOKIE,
+            value: lang.code(),
+            max_age_seconds: Some(LANG_COOKIE_SECONDS),
+            http_only: false,
+        },
+    );
+}
+
 /// A same-site path to go back to after a form post; anything else becomes "/".
 pub fn safe_return_path(candidate: &str) -> String {
     let ok = candidate.starts_with('/')

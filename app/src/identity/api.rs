@@ -26,9 +26,8 @@ pub async fn list_demo_people() -> Result<Vec<DemoPerson>, AppError> {
 pub async fn demo_sign_in(person_id: i64) -> Result<(), AppError> {
     use super::{sessions, store};
     use crate::events::{self, NewEvent};
-    use crate::i18n::Lang;
     use crate::policy::Action;
-    use crate::request::{CookieSpec, authorize, set_cookie, with_status};
+    use crate::request::{CookieSpec, authorize, remember_language, set_cookie, with_status};
 
     let (state, previous) = authorize(Action::UseDemoSignIn).await?;
     if !store::is_demo_person(&state.db, person_id).await? {
@@ -59,15 +58,7 @@ pub async fn demo_sign_in(person_id: i64) -> Result<(), AppError> {
         },
     );
     if let Some(lang) = store::preferred_lang(&state.db, person_id).await? {
-        set_cookie(
-            &state.config,
-            CookieSpec {
-                name: Lang::COOKIE,
-                value: lang.code(),
-                max_age_seconds: Some(LANG_COOKIE_SECONDS),
-                http_only: false,
-            },
-        );
+        remember_language(&state.config, lang);
     }
     events::record(
         state.db.pool(),
@@ -123,30 +114,19 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// A year: the language choice outlives sessions.
-pub const LANG_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
-
 /// Switches the language for this browser and, when signed in, for the person.
 #[server]
 pub async fn set_language(lang: String, return_to: String) -> Result<(), AppError> {
     use crate::events::{self, NewEvent};
     use crate::i18n::Lang;
     use crate::policy::Action;
-    use crate::request::{CookieSpec, authorize, safe_return_path, set_cookie, with_status};
+    use crate::request::{authorize, remember_language, safe_return_path, with_status};
 
     let (state, person) = authorize(Action::SetOwnLanguage).await?;
     let Some(lang) = Lang::parse(&lang) else {
         return Err(with_status(AppError::invalid("lang", "error.unknown_language")));
     };
-    set_cookie(
-        &state.config,
-        CookieSpec {
-            name: Lang::COOKIE,
-            value: lang.code(),
-            max_age_seconds: Some(LANG_COOKIE_SECONDS),
-            http_only: false,
-        },
-    );
+    remember_language(&state.config, lang);
     if let Some(person) = person {
         let before = super::store::set_preferred_lang(&state.db, person.id, lang).await?;
         if before != Some(lang) {

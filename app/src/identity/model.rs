@@ -86,6 +86,23 @@ impl SignedInPerson {
     }
 }
 
+#[cfg(test)]
+impl SignedInPerson {
+    /// A test person holding these roles, unscoped.
+    pub fn with_roles(roles: &[Role]) -> SignedInPerson {
+        SignedInPerson {
+            id: 1,
+            display_name: "Test Person".into(),
+            email: None,
+            home_organisation: None,
+            grants: roles
+                .iter()
+                .map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
     pub person: Option<SignedInPerson>,

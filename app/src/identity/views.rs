@@ -1,10 +1,10 @@
 //! Pages about people: demo sign-in, one's own profile, the administrators' people list.
 
-use super::api::{DemoSignIn, list_demo_people, list_people};
+use super::api::{DemoSignIn, get_viewer, list_demo_people, list_people};
 use super::model::{RoleGrant, SignedInPerson};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::{ErrorNotice, ViewerResource};
+use crate::shell::ErrorNotice;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -65,7 +65,7 @@ pub fn DemoSignInPage() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let i = use_i18n();
-    let viewer = expect_context::<ViewerResource>();
+    let viewer = Resource::new(|| (), |_| get_viewer());
     view! {
         <Title text=i.t("profile.title") />
         <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>

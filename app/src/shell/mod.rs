@@ -62,16 +62,11 @@ fn current_lang() -> Lang {
     }
 }
 
-/// The viewer, loaded once per page and shared by the header and the pages.
-pub type ViewerResource = Resource<Result<Viewer, AppError>>;
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = I18n { lang: current_lang() };
     provide_context(i18n);
-    let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
-    provide_context(viewer);
     // Effects run only in the browser: this marks the moment the page became interactive
     // (browser tests wait for it).
     Effect::new(|_| {
@@ -143,7 +138,8 @@ fn visible_nav(viewer: Option<&Viewer>) -> Vec<&'static NavItem> {
 #[component]
 fn Header() -> impl IntoView {
     let i = use_i18n();
-    let viewer = expect_context::<ViewerResource>();
+    // Each page that needs the viewer loads it itself: one resource, one Suspense.
+    let viewer = Resource::new(|| (), |_| get_viewer());
     let (menu_open, set_menu_open) = signal(false);
     let location = use_location();
     // Close the menu after navigating on a phone.
@@ -176,20 +172,20 @@ fn Header() -> impl IntoView {
                 class:site-nav--open=move || menu_open.get()
                 aria-label=i.t("shell.main_navigation")
             >
+                // One Suspense reads the viewer once: a resource read by two boundaries can
+                // stall a server-rendered response (leptos-rs/leptos#4851).
                 <Suspense fallback=move || view! { <NavList viewer=None /> }>
                     {move || Suspend::new(async move {
                         let viewer = viewer.await.ok();
-                        view! { <NavList viewer /> }
+                        view! {
+                            <NavList viewer=viewer.clone() />
+                            <div class="site-nav__tools">
+                                <LanguageSwitch />
+                                {viewer.map(|viewer| view! { <AccountBox viewer /> })}
+                            </div>
+                        }
                     })}
                 </Suspense>
-                <div class="site-nav__tools">
-                    <LanguageSwitch />
-                    <Suspense>
-                        {move || Suspend::new(async move {
-                            viewer.await.ok().map(|viewer| view! { <AccountBox viewer /> })
-                        })}
-                    </Suspense>
-                </div>
             </nav>
         </header>
     }
@@ -337,23 +333,10 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::model::{RoleGrant, SignedInPerson};
+    use crate::identity::model::SignedInPerson;
 
     fn viewer_with(roles: &[Role]) -> Viewer {
-        Viewer {
-            person: Some(SignedInPerson {
-                id: 1,
-                display_name: "A".into(),
-                email: None,
-                home_organisation: None,
-                grants: roles
-                    .iter()
-                    .map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None })
-                    .collect(),
-            }),
-            lang: Lang::Sv,
-            demo_sign_in: true,
-        }
+        Viewer { person: Some(SignedInPerson::with_roles(roles)), lang: Lang::Sv, demo_sign_in: true }
     }
 
     fn hrefs(viewer: Option<&Viewer>) -> Vec<&'static str> {

@@ -153,7 +153,12 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = portal::router(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // A response that never completes fails its test instead of stalling the run.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
         TestApp { base, client, state }
     }
 
