@@ -8,7 +8,7 @@ cd "$ROOT"
 CARGO_LEPTOS_VERSION="0.3.10"
 # One build directory outside the clone, reused across clones and CI runs on a machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/portal/target}"
-export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Quiet, incremental-free builds: incremental state only grows in a shared directory.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -19,21 +19,28 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
+# Build tools need not be as fast as possible: a light release profile halves their
+# build time (configuration overrides the tools' own lto = true, codegen-units = 1).
+tool_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=2 \
+    cargo install "$@"
+}
+
 install_rust_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32 target"
     rustup target add wasm32-unknown-unknown
   fi
   if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 12 minutes, once per machine)"
-    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION" --features no_downloads
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (several minutes, once per machine)"
+    tool_install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION" --features no_downloads
   fi
   local wanted
   wanted="$(wasm_bindgen_version)"
   if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wanted" ]; then
-    say "installing wasm-bindgen-cli $wanted (about 5 minutes, once per machine)"
+    say "installing wasm-bindgen-cli $wanted (a few minutes, once per machine)"
     # No --locked: its lock file names a crate version the registry no longer serves.
-    cargo install wasm-bindgen-cli --version "$wanted"
+    tool_install wasm-bindgen-cli --version "$wanted"
   fi
 }
 
