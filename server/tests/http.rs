@@ -225,3 +225,25 @@ on_both_backends!(without_demo_mode_there_is_no_demo_sign_in, |t| {
         .unwrap();
     assert_eq!(response.status(), 404);
 });
+
+on_both_backends!(a_page_missing_in_one_language_shows_the_other_with_a_note, |t| {
+    let content = std::env::temp_dir().join(format!("portal-content-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(content.join("sv")).unwrap();
+    std::fs::create_dir_all(content.join("en")).unwrap();
+    std::fs::write(
+        content.join("sv/only.md"),
+        "---\ntitle: Bara svenska\nslug: only\norder: 1\n---\n# Bara svenska\n",
+    )
+    .unwrap();
+    let dir = content.display().to_string();
+    let app = TestApp::spawn(t, |config| config.content_dir = dir).await;
+    let (status, english) = app.get_text("/pages/only", "portal_lang=en").await;
+    assert_eq!(status, 200);
+    assert!(english.contains("This page is not yet available in English"), "the note is visible");
+    let article =
+        english.split("<article").nth(1).and_then(|rest| rest.split('>').next()).expect("an article");
+    assert!(article.contains(r#"lang="sv""#), "the text is marked as Swedish: {article}");
+    let (_, swedish) = app.get_text("/pages/only", "portal_lang=sv").await;
+    assert!(!swedish.contains("finns inte på"), "no note where the page exists");
+    std::fs::remove_dir_all(content).unwrap();
+});
