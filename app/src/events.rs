@@ -14,6 +14,26 @@ pub struct NewEvent<'a> {
     pub reason: Option<String>,
 }
 
+impl<'a> NewEvent<'a> {
+    /// A change a person made to their own record (sign-in, sign-out, preferences).
+    pub fn about_person(
+        person_id: i64,
+        action: &'a str,
+        from_state: Option<String>,
+        to_state: Option<String>,
+    ) -> Self {
+        NewEvent {
+            actor_id: Some(person_id),
+            subject_kind: "person",
+            subject_id: person_id.to_string(),
+            action,
+            from_state,
+            to_state,
+            reason: None,
+        }
+    }
+}
+
 pub async fn record<'c, E>(executor: E, event: NewEvent<'_>) -> Result<(), sqlx::Error>
 where
     E: Executor<'c, Database = sqlx::Any>,

@@ -63,13 +63,13 @@ pub async fn demo_sign_in(person_id: i64) -> Result<(), AppError> {
     events::record(
         state.db.pool(),
         NewEvent {
-            actor_id: Some(person_id),
-            subject_kind: "person",
-            subject_id: person_id.to_string(),
-            action: "signed_in",
-            from_state: Some(if previous.is_some() { "signed_in" } else { "signed_out" }.into()),
-            to_state: Some("signed_in".into()),
             reason: Some("demo sign-in".into()),
+            ..NewEvent::about_person(
+                person_id,
+                "signed_in",
+                Some(if previous.is_some() { "signed_in" } else { "signed_out" }.into()),
+                Some("signed_in".into()),
+            )
         },
     )
     .await?;
@@ -98,15 +98,12 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Some(person) = person {
         events::record(
             state.db.pool(),
-            NewEvent {
-                actor_id: Some(person.id),
-                subject_kind: "person",
-                subject_id: person.id.to_string(),
-                action: "signed_out",
-                from_state: Some("signed_in".into()),
-                to_state: Some("signed_out".into()),
-                reason: None,
-            },
+            NewEvent::about_person(
+                person.id,
+                "signed_out",
+                Some("signed_in".into()),
+                Some("signed_out".into()),
+            ),
         )
         .await?;
     }
@@ -132,15 +129,12 @@ pub async fn set_language(lang: String, return_to: String) -> Result<(), AppErro
         if before != Some(lang) {
             events::record(
                 state.db.pool(),
-                NewEvent {
-                    actor_id: Some(person.id),
-                    subject_kind: "person",
-                    subject_id: person.id.to_string(),
-                    action: "language_changed",
-                    from_state: before.map(|l| l.code().to_owned()),
-                    to_state: Some(lang.code().to_owned()),
-                    reason: None,
-                },
+                NewEvent::about_person(
+                    person.id,
+                    "language_changed",
+                    before.map(|l| l.code().to_owned()),
+                    Some(lang.code().to_owned()),
+                ),
             )
             .await?;
         }
