@@ -29,6 +29,15 @@ struct CohortRow {
     illustrative: i64,
 }
 
+/// Groups (parent id, value) pairs by parent id, keeping their order.
+fn group<T>(pairs: impl IntoIterator<Item = (i64, T)>) -> HashMap<i64, Vec<T>> {
+    let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+    for (id, value) in pairs {
+        groups.entry(id).or_default().push(value);
+    }
+    groups
+}
+
 fn pick(lang: Lang, sv: String, en: String) -> String {
     match lang {
         Lang::Sv => sv,
@@ -68,23 +77,30 @@ pub async fn overview(db: &Db, lang: Lang) -> Result<CatalogueOverview, sqlx::Er
             .fetch_all(pool)
             .await?;
 
+    // Each child table is grouped by its parent id once, so assembling is linear.
+    let mut universities =
+        group(organisations.iter().filter(|o| o.1 == "university").map(|o| (o.0, o.2.clone())));
+    let mut hospitals = group(organisations.iter().filter(|o| o.1 == "hospital").map(|o| (o.0, o.2.clone())));
+    let mut services = group(services);
+    let mut data_types = group(data_types);
+    let mut codes = group(codes.into_iter().map(|(cohort, code, disease)| (cohort, (code, disease))));
+    let mut cohort_counts: HashMap<i64, i64> = HashMap::new();
+    for (_, node_id) in &cohort_nodes {
+        *cohort_counts.entry(*node_id).or_default() += 1;
+    }
     let node_names: HashMap<i64, String> =
         nodes.iter().map(|n| (n.id, pick(lang, n.name_sv.clone(), n.name_en.clone()))).collect();
+    let mut node_names_by_cohort = group(
+        cohort_nodes.iter().filter_map(|(cohort, node)| Some((*cohort, node_names.get(node)?.clone()))),
+    );
+
     let node_summaries = nodes
         .into_iter()
         .map(|node| NodeSummary {
-            universities: organisations
-                .iter()
-                .filter(|o| o.0 == node.id && o.1 == "university")
-                .map(|o| o.2.clone())
-                .collect(),
-            hospitals: organisations
-                .iter()
-                .filter(|o| o.0 == node.id && o.1 == "hospital")
-                .map(|o| o.2.clone())
-                .collect(),
-            services: services.iter().filter(|s| s.0 == node.id).map(|s| s.1.clone()).collect(),
-            cohort_count: cohort_nodes.iter().filter(|cn| cn.1 == node.id).count() as i64,
+            universities: universities.remove(&node.id).unwrap_or_default(),
+            hospitals: hospitals.remove(&node.id).unwrap_or_default(),
+            services: services.remove(&node.id).unwrap_or_default(),
+            cohort_count: cohort_counts.get(&node.id).copied().unwrap_or(0),
             slug: node.slug,
             name: pick(lang, node.name_sv, node.name_en),
             city: node.city,
@@ -94,22 +110,19 @@ pub async fn overview(db: &Db, lang: Lang) -> Result<CatalogueOverview, sqlx::Er
         .into_iter()
         .map(|c| {
             let mut consent_codes: Vec<ConsentCode> = codes
-                .iter()
-                .filter(|code| code.0 == c.id)
-                .filter_map(|code| {
-                    Some(ConsentCode { term: DuoTerm::parse(&code.1)?, disease_term: code.2.clone() })
+                .remove(&c.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(code, disease_term)| {
+                    Some(ConsentCode { term: DuoTerm::parse(&code)?, disease_term })
                 })
                 .collect();
             consent_codes.sort_by_key(|code| {
                 (!code.term.is_primary(), DuoTerm::ALL.iter().position(|t| *t == code.term))
             });
             CohortSummary {
-                node_names: cohort_nodes
-                    .iter()
-                    .filter(|cn| cn.0 == c.id)
-                    .filter_map(|cn| node_names.get(&cn.1).cloned())
-                    .collect(),
-                data_types: data_types.iter().filter(|d| d.0 == c.id).map(|d| d.1.clone()).collect(),
+                node_names: node_names_by_cohort.remove(&c.id).unwrap_or_default(),
+                data_types: data_types.remove(&c.id).unwrap_or_default(),
                 consent_codes,
                 slug: c.slug,
                 acronym: c.acronym,

@@ -3,7 +3,7 @@
 
 use super::model::{PageLink, RenderedPage};
 use crate::i18n::Lang;
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
@@ -123,7 +123,6 @@ pub fn render_markdown(markdown: &str) -> String {
         }
         i += 1;
     }
-    let _ = HeadingLevel::H1; // heading levels pass through unchanged
     let mut html_out = String::new();
     html::push_html(&mut html_out, out.into_iter());
     html_out
