@@ -82,7 +82,42 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "how often this replica looks for due background jobs",
     },
     SettingDoc { key: "max_db_connections", default: "10", help: "size of the database connection pool" },
+    SettingDoc {
+        key: "oidc_providers",
+        default: "[]",
+        help: "OpenID Connect providers: a list of {id, display_name, issuer, client_id, client_secret, scopes}",
+    },
+    SettingDoc {
+        key: "rate_limit_sign_in_per_minute",
+        default: "20",
+        help: "sign-in attempts (start, callback, demo) one client address may make per minute, per replica",
+    },
+    SettingDoc {
+        key: "rate_limit_api_per_minute",
+        default: "600",
+        help: "/api/ requests one client address may make per minute, per replica",
+    },
 ];
+
+/// One OpenID Connect provider people can sign in with (Life Science Login, a hospital's own).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderConfig {
+    /// Short name used in URLs and on people's records, e.g. `lifescience`.
+    pub id: String,
+    pub display_name: String,
+    /// Exactly as the provider publishes it (a trailing slash matters).
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default, serialize_with = "hide_secret")]
+    pub client_secret: Option<SecretString>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email"].map(String::from).to_vec()
+}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +136,9 @@ pub struct PortalConfig {
     pub log_filter: String,
     pub job_interval_seconds: u64,
     pub max_db_connections: u32,
+    pub oidc_providers: Vec<OidcProviderConfig>,
+    pub rate_limit_sign_in_per_minute: u32,
+    pub rate_limit_api_per_minute: u32,
 }
 
 fn hide_secret<S: serde::Serializer>(
@@ -129,6 +167,9 @@ impl Default for PortalConfig {
             log_filter: "info".into(),
             job_interval_seconds: 60,
             max_db_connections: 10,
+            oidc_providers: Vec::new(),
+            rate_limit_sign_in_per_minute: 20,
+            rate_limit_api_per_minute: 600,
         }
     }
 }
@@ -146,6 +187,12 @@ pub enum ProductionProblem {
     SessionSecretWeak,
     #[error("PORTAL_PUBLIC_URL must start with https://")]
     PublicUrlNotHttps,
+    #[error("identity provider {0}: its issuer must start with https://")]
+    IssuerNotHttps(String),
+    #[error("identity providers: the id {0} is used twice")]
+    DuplicateProviderId(String),
+    #[error("no way to sign in: configure at least one identity provider (oidc_providers)")]
+    NoIdentityProvider,
 }
 
 /// Known placeholder secrets that must never reach production, however long.
@@ -168,7 +215,31 @@ impl PortalConfig {
         if !self.public_url.starts_with("https://") {
             problems.push(ProductionProblem::PublicUrlNotHttps);
         }
+        if self.oidc_providers.is_empty() {
+            problems.push(ProductionProblem::NoIdentityProvider);
+        }
+        problems.extend(
+            self.oidc_providers
+                .iter()
+                .filter(|p| !p.issuer.starts_with("https://"))
+                .map(|p| ProductionProblem::IssuerNotHttps(p.id.clone())),
+        );
+        problems.extend(self.provider_problems());
         problems
+    }
+
+    /// Mistakes in the provider list that break sign-in in any mode.
+    pub fn provider_problems(&self) -> Vec<ProductionProblem> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.oidc_providers
+            .iter()
+            .filter(|p| !seen.insert(p.id.as_str()))
+            .map(|p| ProductionProblem::DuplicateProviderId(p.id.clone()))
+            .collect()
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&OidcProviderConfig> {
+        self.oidc_providers.iter().find(|p| p.id == id)
     }
 
     pub fn is_production(&self) -> bool {
@@ -203,6 +274,14 @@ mod tests {
             demo_sign_in: false,
             session_secret: Some("k9Qz-Tr3vW8pL2mX7bN4cJ6hF1dS5gA0eY".to_owned().into()),
             public_url: "https://portal.example.se".into(),
+            oidc_providers: vec![OidcProviderConfig {
+                id: "lifescience".into(),
+                display_name: "Life Science Login".into(),
+                issuer: "https://login.aai.lifescience-ri.eu/oidc/".into(),
+                client_id: "portal".into(),
+                client_secret: Some("client-secret-value".to_owned().into()),
+                scopes: default_scopes(),
+            }],
             ..PortalConfig::default()
         }
     }
@@ -236,6 +315,24 @@ mod tests {
     }
 
     #[test]
+    fn production_needs_a_provider_over_https() {
+        let none = PortalConfig { oidc_providers: vec![], ..production_ready() };
+        assert_eq!(none.production_problems(), vec![ProductionProblem::NoIdentityProvider]);
+        let mut plain = production_ready();
+        plain.oidc_providers[0].issuer = "http://idp.example".into();
+        assert_eq!(
+            plain.production_problems(),
+            vec![ProductionProblem::IssuerNotHttps("lifescience".into())]
+        );
+        let mut twice = production_ready();
+        twice.oidc_providers.push(twice.oidc_providers[0].clone());
+        assert_eq!(
+            twice.production_problems(),
+            vec![ProductionProblem::DuplicateProviderId("lifescience".into())]
+        );
+    }
+
+    #[test]
     fn every_setting_is_documented_and_every_documented_setting_exists() {
         let value = serde_json::to_value(PortalConfig::default()).unwrap();
         let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
@@ -251,5 +348,6 @@ mod tests {
         let config = production_ready();
         assert!(!format!("{config:?}").contains("k9Qz"));
         assert!(!serde_json::to_string(&config).unwrap().contains("k9Qz"));
+        assert!(!serde_json::to_string(&config).unwrap().contains("client-secret-value"));
     }
 }

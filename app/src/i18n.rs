@@ -94,6 +94,12 @@ pub fn translate(lang: Lang, key: &str) -> String {
     catalogue(lang).get(key).cloned().unwrap_or_else(|| key.to_owned())
 }
 
+/// Looks up a UI string for a value that may have no translation of its own (an event
+/// action recorded by a later release, say): the value itself is shown then.
+pub fn translate_or(lang: Lang, key: &str, fallback: &str) -> String {
+    catalogue(lang).get(key).cloned().unwrap_or_else(|| fallback.to_owned())
+}
+
 /// The current language, provided as context at the root of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct I18n {
@@ -184,6 +190,14 @@ mod tests {
         });
         assert!(used > 20, "the scan found only {used} keys: the pattern is broken");
         assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
+
+    #[test]
+    fn every_sign_in_failure_is_explained() {
+        for code in crate::identity::api::SIGN_IN_FAILURES {
+            let key = format!("signin.failure.{code}");
+            assert!(SV.contains_key(&key) && EN.contains_key(&key), "{key}");
+        }
     }
 
     fn visit(dir: &Path, f: &mut dyn FnMut(&str)) {

@@ -59,7 +59,8 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
     match job.name {
         "session_cleanup" => {
             let removed = store::delete_dead_sessions(db, &SessionPolicy::from_config(config)).await?;
-            Ok(format!("removed {removed} sessions"))
+            let abandoned = crate::identity::oidc::delete_stale_sign_ins(db).await?;
+            Ok(format!("removed {removed} sessions and {abandoned} unfinished sign-ins"))
         }
         other => Ok(format!("unknown job {other}")),
     }

@@ -2,6 +2,7 @@
 //! them, and the Leptos UI. Compiled twice: `ssr` for the server, `hydrate` for the browser.
 #![recursion_limit = "512"]
 
+pub mod audit;
 pub mod catalogue;
 pub mod content;
 pub mod error;
@@ -16,8 +17,6 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod demo;
-#[cfg(feature = "ssr")]
-pub mod events;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::identity::model::{SignedInPerson, Viewer};
 use crate::identity::{sessions, store};
-use crate::policy::{self, Action, Deployment};
+use crate::policy::{self, Action, Deployment, Thing};
 use axum::extract::FromRef;
 use http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
 use http::{HeaderValue, request::Parts};
@@ -22,6 +22,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<PortalConfig>,
     pub content: Arc<ContentLibrary>,
+    /// Identity providers' discovered metadata, cached per replica.
+    pub oidc: Arc<crate::identity::oidc::OidcProviders>,
 }
 
 pub fn app_state() -> Result<AppState, AppError> {
@@ -63,7 +65,15 @@ pub fn lang_of(parts: &Parts) -> Lang {
 
 /// The person behind this request, if their session is live.
 pub async fn signed_in_person(state: &AppState) -> Result<Option<SignedInPerson>, AppError> {
-    let Some(token) = request_parts().and_then(|p| cookie(&p, sessions::COOKIE)) else {
+    match request_parts() {
+        Some(parts) => person_from_parts(state, &parts).await,
+        None => Ok(None),
+    }
+}
+
+/// The person behind a request's session cookie (for plain axum handlers too).
+pub async fn person_from_parts(state: &AppState, parts: &Parts) -> Result<Option<SignedInPerson>, AppError> {
+    let Some(token) = cookie(parts, sessions::COOKIE) else {
         return Ok(None);
     };
     let token_hash = sessions::hash_token(&state.config.session_key(), &token);
@@ -80,10 +90,18 @@ pub async fn current_viewer() -> Result<Viewer, AppError> {
 /// Asks the policy whether the person behind this request may do `action`; answers with
 /// the state and the person so the caller can go on. A denial also sets the HTTP status.
 pub async fn authorize(action: Action) -> Result<(AppState, Option<SignedInPerson>), AppError> {
+    authorize_on(action, Thing::Nothing).await
+}
+
+/// [`authorize`] for an action about a particular thing (a draft, something in review).
+pub async fn authorize_on(
+    action: Action,
+    thing: Thing<'_>,
+) -> Result<(AppState, Option<SignedInPerson>), AppError> {
     let state = app_state()?;
     let person = signed_in_person(&state).await?;
     let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
-    match policy::decide(person.as_ref(), action, deployment) {
+    match policy::decide(person.as_ref(), action, thing, deployment) {
         Ok(()) => Ok((state, person)),
         Err(denied) => Err(with_status(denied.into())),
     }
@@ -106,7 +124,9 @@ pub struct CookieSpec<'a> {
     pub http_only: bool,
 }
 
-pub fn set_cookie(config: &PortalConfig, spec: CookieSpec<'_>) {
+/// A `Set-Cookie` value: always `Path=/` and `SameSite=Lax`; `Secure` in production or
+/// behind https.
+pub fn cookie_header(config: &PortalConfig, spec: CookieSpec<'_>) -> String {
     let mut cookie = format!("{}={}; Path=/; SameSite=Lax", spec.name, spec.value);
     if let Some(max_age) = spec.max_age_seconds {
         cookie.push_str(&format!("; Max-Age={max_age}"));
@@ -117,6 +137,11 @@ pub fn set_cookie(config: &PortalConfig, spec: CookieSpec<'_>) {
     if config.is_production() || config.public_url.starts_with("https://") {
         cookie.push_str("; Secure");
     }
+    cookie
+}
+
+pub fn set_cookie(config: &PortalConfig, spec: CookieSpec<'_>) {
+    let cookie = cookie_header(config, spec);
     if let (Some(response), Ok(value)) =
         (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie))
     {

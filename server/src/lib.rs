@@ -1,6 +1,9 @@
 //! The HTTP side of the portal: routes, middleware, health checks and start-up.
 
+pub mod api_v1;
+pub mod auth_routes;
 pub mod http_layers;
+pub mod rate_limit;
 pub mod settings;
 pub mod telemetry;
 
@@ -13,7 +16,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::path::Path;
@@ -38,6 +41,10 @@ pub async fn prepare_state(
 ) -> Result<AppState, StartError> {
     let db = Db::connect(&config.database_url, config.max_db_connections).await?;
     db.migrate().await?;
+    let sealed = app::audit::store::seal_unchained(&db).await.map_err(app::db::DbError::Sql)?;
+    if sealed > 0 {
+        tracing::info!(sealed, "audit rows written before the hash chain existed are now sealed into it");
+    }
     state_with(config, db, leptos_options)
 }
 
@@ -51,7 +58,13 @@ pub fn state_with(
     if let Ok(addr) = config.listen_addr.parse() {
         leptos_options.site_addr = addr;
     }
-    Ok(AppState { leptos_options, db, config: Arc::new(config), content: Arc::new(content) })
+    Ok(AppState {
+        leptos_options,
+        db,
+        config: Arc::new(config),
+        content: Arc::new(content),
+        oidc: Arc::new(app::identity::oidc::OidcProviders::new()),
+    })
 }
 
 /// Leptos' own settings (site root, package folder), from the environment cargo-leptos sets
@@ -60,19 +73,38 @@ pub fn leptos_options() -> Result<LeptosOptions, StartError> {
     get_configuration(None).map(|c| c.leptos_options).map_err(|e| StartError::Leptos(e.to_string()))
 }
 
+/// The app's routes, worked out once per process. Working them out renders the app in a
+/// special mode; doing that while another router in the same process serves pages (as the
+/// tests do) stalled some of those pages' responses.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     let request_id_header = HeaderName::from_static(app::telemetry::REQUEST_ID_HEADER);
-    Router::new()
+    let limiter = rate_limit::RateLimiter::new(
+        state.config.rate_limit_sign_in_per_minute,
+        state.config.rate_limit_api_per_minute,
+    );
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        .route("/auth/oidc/callback", get(auth_routes::callback))
+        .route("/auth/oidc/{provider}", post(auth_routes::start))
+        .route("/me/data.json", get(auth_routes::my_data))
+        .merge(api_v1::router(state.clone()));
+    router =
+        router.leptos_routes_with_context(&state, routes, provide_csp_nonce, move || shell(options.clone()));
+    router
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state, http_layers::reject_cross_site_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http_layers::reject_cross_site_writes))
         .layer(axum::middleware::from_fn(http_layers::server_fn_error_status))
-        .layer(axum::middleware::from_fn(http_layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
+        .layer(axum::middleware::from_fn_with_state(state, http_layers::security_headers))
         // Outermost last: the id is set first, then the span sees it, then it is echoed.
         .layer(PropagateRequestIdLayer::new(request_id_header.clone()))
         .layer(
@@ -82,6 +114,16 @@ pub fn router(state: AppState) -> Router {
                 .on_response(http_layers::record_response),
         )
         .layer(SetRequestIdLayer::new(request_id_header, MakeRequestUuid))
+}
+
+/// Leptos puts the nonce of its context on the scripts it writes; use the one the
+/// security-headers middleware put in the policy.
+fn provide_csp_nonce() {
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<http_layers::CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
 }
 
 /// The process is up. Says nothing about the database, on purpose.

@@ -29,6 +29,15 @@ enum Command {
     SeedDemo,
     /// Check the configuration (including the production rules) and print it without secrets.
     CheckConfig,
+    /// Work with the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first broken row if it does not hold.
+    Verify,
 }
 
 #[tokio::main]
@@ -71,6 +80,7 @@ async fn main() -> ExitCode {
             Err(error) => fail(error),
         },
         Command::SeedDemo => seed_demo(&config).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify(&config).await,
         Command::Serve => serve(config).await,
     }
 }
@@ -78,6 +88,36 @@ async fn main() -> ExitCode {
 fn fail(error: impl std::fmt::Display) -> ExitCode {
     eprintln!("portal: {error}");
     ExitCode::FAILURE
+}
+
+async fn audit_verify(config: &app::config::PortalConfig) -> ExitCode {
+    let db = match app::db::Db::connect(&config.database_url, 2).await {
+        Ok(db) => db,
+        Err(error) => return fail(error),
+    };
+    match app::audit::store::verify(&db).await {
+        Ok(report) => match report.first_break {
+            None => {
+                println!("audit chain intact: {} rows verified; head {}", report.rows_checked, report.head);
+                ExitCode::SUCCESS
+            }
+            Some((id, problem)) => {
+                let what = match problem {
+                    app::audit::chain::Break::Unsealed => "has no hash (written around the portal)",
+                    app::audit::chain::Break::ContentChanged => "was changed after it was written",
+                    app::audit::chain::Break::LinkBroken => {
+                        "does not follow the row before it (a row was removed, inserted or re-hashed)"
+                    }
+                };
+                println!(
+                    "audit chain BROKEN at row {id}: the row {what}; {} rows before it verified",
+                    report.rows_checked
+                );
+                ExitCode::FAILURE
+            }
+        },
+        Err(error) => fail(error),
+    }
 }
 
 async fn seed_demo(config: &app::config::PortalConfig) -> ExitCode {
@@ -122,7 +162,8 @@ async fn serve(config: app::config::PortalConfig) -> ExitCode {
     let jobs = tokio::spawn(run_jobs(state.clone(), job_interval, stop_rx.clone()));
     tracing::info!(%addr, database = state.db.backend().name(), "portal listening on http://{addr}");
 
-    let served = axum::serve(listener, router(state.clone()))
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing requests in flight");

@@ -100,7 +100,7 @@ on_both_backends!(switching_language_remembers_it_and_returns, |t| {
         app::identity::store::preferred_lang(&t.db, sara.id).await.unwrap(),
         Some(app::i18n::Lang::En)
     );
-    let history = app::events::history(&t.db, "person", &sara.id.to_string()).await.unwrap();
+    let history = app::audit::store::history(&t.db, "person", &sara.id.to_string()).await.unwrap();
     let change = history.iter().find(|e| e.action == "language_changed").expect("an event");
     assert_eq!((change.from_state.as_deref(), change.to_state.as_deref()), (Some("sv"), Some("en")));
     assert_eq!(change.actor_id, Some(sara.id));
@@ -199,7 +199,7 @@ on_both_backends!(sign_in_makes_a_new_session_and_sign_out_ends_it, |t| {
         .into_iter()
         .find(|p| p.display_name == "Sara Lindqvist")
         .unwrap();
-    let actions: Vec<String> = app::events::history(&t.db, "person", &sara.id.to_string())
+    let actions: Vec<String> = app::audit::store::history(&t.db, "person", &sara.id.to_string())
         .await
         .unwrap()
         .into_iter()

@@ -42,7 +42,7 @@ on_both_backends!(demo_data_loads_once_and_reads_back, |t| {
     let swedish = overview(&t.db, Lang::Sv).await.unwrap();
     assert_eq!(swedish.nodes.iter().find(|n| n.slug == "goteborg").unwrap().name, "Göteborg");
 
-    let history = app::events::history(&t.db, "database", "demo").await.unwrap();
+    let history = app::audit::store::history(&t.db, "database", "demo").await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].to_state.as_deref(), Some("demo"));
 });
@@ -75,7 +75,7 @@ on_both_backends!(sessions_live_until_they_expire_or_end, |t| {
     let key = b"test-key";
     let token = new_token();
     let hash = hash_token(key, &token);
-    store::create_session(&t.db, person, &hash, &policy).await.unwrap();
+    store::create_session(&t.db, person, &hash, &policy, None, None).await.unwrap();
     let found = store::person_for_session(&t.db, &hash, &policy).await.unwrap();
     assert_eq!(found.map(|p| p.id), Some(person));
     assert!(store::person_for_session(&t.db, &hash_token(key, "forged"), &policy).await.unwrap().is_none());
@@ -83,7 +83,7 @@ on_both_backends!(sessions_live_until_they_expire_or_end, |t| {
     // A session past its absolute limit is not honoured and the cleanup job removes it.
     let expired = hash_token(key, &new_token());
     let dead_policy = SessionPolicy { idle: Duration::minutes(60), absolute: Duration::seconds(-1) };
-    store::create_session(&t.db, person, &expired, &dead_policy).await.unwrap();
+    store::create_session(&t.db, person, &expired, &dead_policy, None, None).await.unwrap();
     assert!(store::person_for_session(&t.db, &expired, &policy).await.unwrap().is_none());
     assert_eq!(store::delete_dead_sessions(&t.db, &policy).await.unwrap(), 1);
 

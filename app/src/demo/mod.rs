@@ -1,8 +1,8 @@
 //! `portal seed-demo`: loads the illustrative demo data into an empty database.
 
+use crate::audit::{NewEvent, record_in};
 use crate::catalogue::model::{DuoTerm, vocabulary};
 use crate::db::{self, Db};
-use crate::events::{self, NewEvent};
 use crate::identity::model::Role;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -299,8 +299,8 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
             .bind(&now).execute(&mut *tx).await?;
         }
     }
-    events::record(
-        &mut *tx,
+    record_in(
+        &mut tx,
         NewEvent {
             actor_id: None,
             subject_kind: "database",
@@ -309,6 +309,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
             from_state: Some("empty".into()),
             to_state: Some("demo".into()),
             reason: Some("portal seed-demo".into()),
+            summary: Some("demo nodes, organisations, cohorts and people loaded".into()),
         },
     )
     .await?;

@@ -1,8 +1,10 @@
 //! Server functions for identity: who is here, demo sign-in, sign-out, language, people.
 
-use super::model::{DemoPerson, PersonListing, Viewer};
+use super::claims::ClaimRule;
+use super::model::{ApiTokenListing, Choice, DemoPerson, PersonAdminView, PersonListing, Viewer};
 use crate::error::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// The viewer of the current request: their person (if signed in) and language.
 #[server]
@@ -24,97 +26,71 @@ pub async fn list_demo_people() -> Result<Vec<DemoPerson>, AppError> {
 /// Signs in as a demo person: a new session (new id), the person's language, an event.
 #[server]
 pub async fn demo_sign_in(person_id: i64) -> Result<(), AppError> {
+    use super::signin::{SignInMethod, begin_session};
     use super::{sessions, store};
-    use crate::events::{self, NewEvent};
     use crate::policy::Action;
-    use crate::request::{CookieSpec, authorize, remember_language, set_cookie, with_status};
+    use crate::request::{authorize, cookie, remember_language, set_cookie, with_status};
 
-    let (state, previous) = authorize(Action::UseDemoSignIn).await?;
+    let (state, _) = authorize(Action::UseDemoSignIn).await?;
     if !store::is_demo_person(&state.db, person_id).await? {
         return Err(with_status(AppError::invalid("person_id", "error.unknown_demo_person")));
     }
-    // Whatever session this browser had ends here, so its id never carries over.
-    if let Some(old) = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|p| crate::request::cookie(&p, sessions::COOKIE))
-    {
-        store::delete_session(&state.db, &sessions::hash_token(&state.config.session_key(), &old)).await?;
-    }
-    let token = sessions::new_token();
-    let policy = sessions::SessionPolicy::from_config(&state.config);
-    store::create_session(
-        &state.db,
-        person_id,
-        &sessions::hash_token(&state.config.session_key(), &token),
-        &policy,
-    )
-    .await?;
-    set_cookie(
-        &state.config,
-        CookieSpec {
-            name: sessions::COOKIE,
-            value: &token,
-            max_age_seconds: Some(policy.absolute.num_seconds()),
-            http_only: true,
-        },
-    );
-    if let Some(lang) = store::preferred_lang(&state.db, person_id).await? {
+    let previous = use_context::<http::request::Parts>().and_then(|p| cookie(&p, sessions::COOKIE));
+    let session = begin_session(&state, person_id, previous.as_deref(), SignInMethod::Demo).await?;
+    set_cookie(&state.config, session.cookie());
+    if let Some(lang) = session.lang {
         remember_language(&state.config, lang);
     }
-    events::record(
-        state.db.pool(),
-        NewEvent {
-            reason: Some("demo sign-in".into()),
-            ..NewEvent::about_person(
-                person_id,
-                "signed_in",
-                Some(if previous.is_some() { "signed_in" } else { "signed_out" }.into()),
-                Some("signed_in".into()),
-            )
-        },
-    )
-    .await?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
+/// Ends the portal session and, when the session came from a provider that offers it,
+/// sends the browser on to end the provider's session too.
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
     use super::sessions;
-    use crate::events::{self, NewEvent};
     use crate::policy::Action;
     use crate::request::{CookieSpec, authorize, cookie, set_cookie};
 
     let (state, person) = authorize(Action::SignOut).await?;
-    if let Some(token) =
-        leptos::prelude::use_context::<http::request::Parts>().and_then(|p| cookie(&p, sessions::COOKIE))
+    let token = use_context::<http::request::Parts>().and_then(|p| cookie(&p, sessions::COOKIE));
+    let mut next = "/".to_owned();
+    if let (Some(token), Some(person)) = (token, person)
+        && let Some((provider_id, id_token)) = super::signin::end_session(&state, &token, person.id).await?
+        && let Some(url) = state.oidc.end_session_url(&state.config, &provider_id, Some(&id_token)).await
     {
-        super::store::delete_session(&state.db, &sessions::hash_token(&state.config.session_key(), &token))
-            .await?;
+        next = url;
     }
     set_cookie(
         &state.config,
         CookieSpec { name: sessions::COOKIE, value: "", max_age_seconds: Some(0), http_only: true },
     );
-    if let Some(person) = person {
-        events::record(
-            state.db.pool(),
-            NewEvent::about_person(
-                person.id,
-                "signed_out",
-                Some("signed_in".into()),
-                Some("signed_out".into()),
-            ),
-        )
-        .await?;
-    }
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(&next);
     Ok(())
+}
+
+/// The ways to sign in on this deployment.
+#[server]
+pub async fn sign_in_options() -> Result<SignInChoices, AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, _) = authorize(Action::UseProviderSignIn).await?;
+    Ok(SignInChoices {
+        providers: state
+            .config
+            .oidc_providers
+            .iter()
+            .map(|p| Choice { slug: p.id.clone(), name: p.display_name.clone() })
+            .collect(),
+        demo: state.config.demo_sign_in,
+    })
 }
 
 /// Switches the language for this browser and, when signed in, for the person.
 #[server]
 pub async fn set_language(lang: String, return_to: String) -> Result<(), AppError> {
-    use crate::events::{self, NewEvent};
+    use crate::audit::{NewEvent, record};
     use crate::i18n::Lang;
     use crate::policy::Action;
     use crate::request::{authorize, remember_language, safe_return_path, with_status};
@@ -127,8 +103,8 @@ pub async fn set_language(lang: String, return_to: String) -> Result<(), AppErro
     if let Some(person) = person {
         let before = super::store::set_preferred_lang(&state.db, person.id, lang).await?;
         if before != Some(lang) {
-            events::record(
-                state.db.pool(),
+            record(
+                &state.db,
                 NewEvent::about_person(
                     person.id,
                     "language_changed",
@@ -149,4 +125,254 @@ pub async fn list_people() -> Result<Vec<PersonListing>, AppError> {
     use crate::request::authorize;
     let (state, _) = authorize(Action::ListPeople).await?;
     Ok(super::store::all_people(&state.db).await?)
+}
+
+/// The failure codes the sign-in page explains (`signin.failure.<code>`); kept in step with
+/// `oidc::SignInFailure` by a test.
+pub const SIGN_IN_FAILURES: &[&str] = &[
+    "unknown_provider",
+    "provider_unavailable",
+    "unknown_state",
+    "other_browser",
+    "expired",
+    "provider_refused",
+    "code_rejected",
+    "token_invalid",
+    "malformed",
+    "rate_limited",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInChoices {
+    pub providers: Vec<Choice>,
+    pub demo: bool,
+}
+
+#[server]
+pub async fn person_for_admin(person_id: i64) -> Result<PersonAdminView, AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    let (state, _) = authorize(Action::ListPeople).await?;
+    super::roles::person_admin_view(&state.db, person_id)
+        .await?
+        .ok_or_else(|| with_status(AppError::NotFound))
+}
+
+#[cfg(feature = "ssr")]
+fn role_change_error(error: super::roles::RoleChangeError) -> AppError {
+    use super::roles::RoleChangeError::*;
+    crate::request::with_status(match error {
+        UnknownPerson | UnknownGrant => AppError::NotFound,
+        UnknownNode => AppError::invalid("node", "error.unknown_node"),
+        UnknownCohort => AppError::invalid("cohort", "error.unknown_cohort"),
+        UnknownOrganisation => AppError::invalid("organisation", "error.unknown_organisation"),
+        AlreadyHeld => AppError::invalid("role", "error.role_already_held"),
+        Db(error) => error.into(),
+    })
+}
+
+/// Reads a role and its scope from form fields, checking that they fit together.
+#[cfg(feature = "ssr")]
+fn role_and_scope(
+    role: &str,
+    node: Option<&str>,
+    cohort: Option<&str>,
+) -> Result<(super::model::Role, super::model::RoleScope), AppError> {
+    use super::model::{Role, RoleScope};
+    use crate::request::with_status;
+    let role =
+        Role::parse(role).ok_or_else(|| with_status(AppError::invalid("role", "error.unknown_role")))?;
+    let scope =
+        RoleScope::from_fields(node, cohort).map_err(|key| with_status(AppError::invalid("node", key)))?;
+    role.check_scope(&scope).map_err(|key| with_status(AppError::invalid("node", key)))?;
+    Ok((role, scope))
+}
+
+#[server]
+pub async fn grant_role(
+    person_id: i64,
+    role: String,
+    node: Option<String>,
+    cohort: Option<String>,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, admin) = authorize(Action::ManageRoles).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    let (role, scope) = role_and_scope(&role, node.as_deref(), cohort.as_deref())?;
+    super::roles::grant(&state.db, person_id, role, &scope, admin.id).await.map_err(role_change_error)?;
+    Ok(())
+}
+
+#[server]
+pub async fn revoke_role(grant_id: i64, reason: String) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    let (state, admin) = authorize(Action::ManageRoles).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(with_status(AppError::invalid("reason", "error.reason_required")));
+    }
+    super::roles::revoke(&state.db, grant_id, admin.id, reason).await.map_err(role_change_error)
+}
+
+#[server]
+pub async fn set_membership(person_id: i64, organisation: String, member: bool) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, admin) = authorize(Action::ManageRoles).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    super::roles::set_membership(&state.db, person_id, &organisation, member, admin.id)
+        .await
+        .map_err(role_change_error)
+}
+
+/// The claim rules with what the form needs to add one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRulesView {
+    pub rules: Vec<ClaimRule>,
+    pub providers: Vec<Choice>,
+    pub nodes: Vec<Choice>,
+    pub cohorts: Vec<Choice>,
+}
+
+#[server]
+pub async fn list_claim_rules() -> Result<ClaimRulesView, AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, _) = authorize(Action::ManageClaimRules).await?;
+    Ok(ClaimRulesView {
+        rules: super::roles::claim_rules(&state.db).await?,
+        providers: state
+            .config
+            .oidc_providers
+            .iter()
+            .map(|p| Choice { slug: p.id.clone(), name: p.display_name.clone() })
+            .collect(),
+        nodes: super::roles::node_choices(&state.db).await?,
+        cohorts: super::roles::cohort_choices(&state.db).await?,
+    })
+}
+
+#[server]
+pub async fn add_claim_rule(
+    provider: Option<String>,
+    claim: String,
+    value: String,
+    role: String,
+    node: Option<String>,
+    cohort: Option<String>,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    let (state, admin) = authorize(Action::ManageClaimRules).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    let provider = provider.filter(|p| !p.is_empty());
+    if provider.as_deref().is_some_and(|p| state.config.provider(p).is_none()) {
+        return Err(with_status(AppError::invalid("provider", "error.unknown_provider")));
+    }
+    let (claim, value) = (claim.trim(), value.trim());
+    if claim.is_empty() || claim.len() > 200 {
+        return Err(with_status(AppError::invalid("claim", "error.claim_required")));
+    }
+    if value.is_empty() || value.len() > 500 {
+        return Err(with_status(AppError::invalid("value", "error.claim_value_required")));
+    }
+    let (role, scope) = role_and_scope(&role, node.as_deref(), cohort.as_deref())?;
+    let rule = super::roles::NewClaimRule { provider_id: provider.as_deref(), claim, value, role, scope };
+    super::roles::add_claim_rule(&state.db, rule, admin.id).await.map_err(role_change_error)?;
+    Ok(())
+}
+
+#[server]
+pub async fn remove_claim_rule(rule_id: i64) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, admin) = authorize(Action::ManageClaimRules).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    super::roles::remove_claim_rule(&state.db, rule_id, admin.id).await.map_err(role_change_error)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokensView {
+    pub tokens: Vec<ApiTokenListing>,
+    pub nodes: Vec<Choice>,
+}
+
+#[server]
+pub async fn list_api_tokens() -> Result<ApiTokensView, AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, _) = authorize(Action::ManageApiTokens).await?;
+    Ok(ApiTokensView {
+        tokens: super::tokens::list(&state.db).await?,
+        nodes: super::roles::node_choices(&state.db).await?,
+    })
+}
+
+/// A token just created: the only time its value is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub id: i64,
+    pub token: String,
+}
+
+#[server]
+pub async fn create_api_token(
+    name: String,
+    scope_audit_read: Option<String>,
+    scope_people_read: Option<String>,
+    node: Option<String>,
+    expires_on: String,
+) -> Result<CreatedToken, AppError> {
+    use crate::policy::{Action, ApiScope};
+    use crate::request::{authorize, with_status};
+    let (state, admin) = authorize(Action::ManageApiTokens).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(with_status(AppError::invalid("name", "error.token_name_required")));
+    }
+    // One checkbox per scope; a checked box sends a value, an unchecked one nothing.
+    let scopes: Vec<ApiScope> =
+        [(ApiScope::AuditRead, scope_audit_read), (ApiScope::PeopleRead, scope_people_read)]
+            .into_iter()
+            .filter_map(|(scope, checked)| checked.map(|_| scope))
+            .collect();
+    if scopes.is_empty() {
+        return Err(with_status(AppError::invalid("scopes", "error.token_scope_required")));
+    }
+    let today = chrono::Utc::now().date_naive();
+    let expires = chrono::NaiveDate::parse_from_str(expires_on.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d > today && *d <= today + chrono::Duration::days(366))
+        .ok_or_else(|| with_status(AppError::invalid("expires_on", "error.token_expiry")))?;
+    let node_id = match node.as_deref().filter(|n| !n.is_empty()) {
+        None => None,
+        Some(slug) => Some(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM nodes WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(state.db.pool())
+                .await?
+                .ok_or_else(|| with_status(AppError::invalid("node", "error.unknown_node")))?,
+        ),
+    };
+    let expires_at = expires.and_hms_opt(23, 59, 59).expect("a valid time").and_utc();
+    let token = super::tokens::NewToken { name, scopes: &scopes, node_id, expires_at };
+    let (id, token) = super::tokens::create(&state.db, token, admin.id).await?;
+    Ok(CreatedToken { id, token })
+}
+
+#[server]
+pub async fn revoke_api_token(token_id: i64) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    let (state, admin) = authorize(Action::ManageApiTokens).await?;
+    let admin = admin.ok_or(AppError::NotSignedIn)?;
+    if super::tokens::revoke(&state.db, token_id, admin.id).await? {
+        Ok(())
+    } else {
+        Err(with_status(AppError::NotFound))
+    }
 }

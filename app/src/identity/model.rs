@@ -62,6 +62,100 @@ pub struct RoleGrant {
     pub cohort_slug: Option<String>,
 }
 
+impl RoleGrant {
+    pub fn scope(&self) -> RoleScope {
+        match (&self.node_slug, &self.cohort_slug) {
+            (Some(node), _) => RoleScope::Node(node.clone()),
+            (None, Some(cohort)) => RoleScope::Cohort(cohort.clone()),
+            (None, None) => RoleScope::None,
+        }
+    }
+}
+
+/// What a role is limited to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RoleScope {
+    None,
+    Node(String),
+    Cohort(String),
+}
+
+impl RoleScope {
+    /// From the two optional form fields; both given is a mistake the caller reports.
+    pub fn from_fields(node: Option<&str>, cohort: Option<&str>) -> Result<RoleScope, &'static str> {
+        let node = node.map(str::trim).filter(|s| !s.is_empty());
+        let cohort = cohort.map(str::trim).filter(|s| !s.is_empty());
+        match (node, cohort) {
+            (Some(_), Some(_)) => Err("error.scope_node_or_cohort"),
+            (Some(node), None) => Ok(RoleScope::Node(node.to_owned())),
+            (None, Some(cohort)) => Ok(RoleScope::Cohort(cohort.to_owned())),
+            (None, None) => Ok(RoleScope::None),
+        }
+    }
+}
+
+impl Role {
+    /// Which scopes a role may have; answers the message key of the problem otherwise.
+    pub fn check_scope(self, scope: &RoleScope) -> Result<(), &'static str> {
+        match (self, scope) {
+            (Role::AccessCommitteeMember, RoleScope::Node(_) | RoleScope::Cohort(_)) => Ok(()),
+            (Role::AccessCommitteeMember, RoleScope::None) => {
+                Err("error.scope_committee_needs_node_or_cohort")
+            }
+            (Role::NodeCoordinator, RoleScope::Node(_)) => Ok(()),
+            (Role::NodeCoordinator, _) => Err("error.scope_coordinator_needs_node"),
+            (_, RoleScope::None) => Ok(()),
+            (_, _) => Err("error.scope_not_for_this_role"),
+        }
+    }
+}
+
+/// A grant as administrators manage it: with its id and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    pub id: i64,
+    pub grant: RoleGrant,
+    pub granted_at: String,
+    pub granted_by: Option<String>,
+    /// Set when a claim rule made (and maintains) the grant.
+    pub source_rule_id: Option<i64>,
+}
+
+/// An organisation as a choice in forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub slug: String,
+    pub name: String,
+}
+
+/// Everything administrators see and change about one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonAdminView {
+    pub person: PersonListing,
+    pub grants: Vec<GrantRecord>,
+    pub organisations: Vec<Choice>,
+    /// Choices for the forms.
+    pub all_nodes: Vec<Choice>,
+    pub all_cohorts: Vec<Choice>,
+    pub all_organisations: Vec<Choice>,
+}
+
+/// An API token as administrators see it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenListing {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub node_slug: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub live: bool,
+}
+
 /// The person behind the current request, as the UI and the policy see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedInPerson {
@@ -139,6 +233,25 @@ pub struct PersonListing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_fit_their_roles() {
+        let node = RoleScope::Node("uppsala".into());
+        let cohort = RoleScope::Cohort("scapis".into());
+        assert!(Role::AccessCommitteeMember.check_scope(&node).is_ok());
+        assert!(Role::AccessCommitteeMember.check_scope(&cohort).is_ok());
+        assert!(Role::AccessCommitteeMember.check_scope(&RoleScope::None).is_err());
+        assert!(Role::NodeCoordinator.check_scope(&node).is_ok());
+        assert!(Role::NodeCoordinator.check_scope(&cohort).is_err());
+        for role in
+            [Role::Reviewer, Role::SteeringBoardMember, Role::Administrator, Role::CompanyRepresentative]
+        {
+            assert!(role.check_scope(&RoleScope::None).is_ok(), "{role:?}");
+            assert!(role.check_scope(&node).is_err(), "{role:?}");
+        }
+        assert_eq!(RoleScope::from_fields(Some(" "), None), Ok(RoleScope::None));
+        assert!(RoleScope::from_fields(Some("a"), Some("b")).is_err());
+    }
 
     #[test]
     fn role_codes_round_trip() {

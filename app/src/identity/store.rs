@@ -105,21 +105,34 @@ pub async fn create_session(
     person_id: i64,
     token_hash: &str,
     policy: &SessionPolicy,
+    provider_id: Option<&str>,
+    id_token: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = Utc::now();
-    sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)")
-        .bind(token_hash)
-        .bind(person_id)
-        .bind(db::timestamp(now))
-        .bind(db::timestamp(policy.expires_at(now)))
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, person_id, created_at, last_seen_at, expires_at, provider_id, id_token) \
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(person_id)
+    .bind(db::timestamp(now))
+    .bind(db::timestamp(policy.expires_at(now)))
+    .bind(provider_id)
+    .bind(id_token)
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 
-pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(db.pool()).await?;
-    Ok(())
+/// Deletes a session; answers its provider and ID token if it existed.
+pub async fn delete_session(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<(Option<String>, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("DELETE FROM sessions WHERE token_hash = $1 RETURNING provider_id, id_token")
+        .bind(token_hash)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// Removes sessions that can no longer be used; answers how many.

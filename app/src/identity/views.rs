@@ -1,6 +1,6 @@
 //! Pages about people: demo sign-in, one's own profile, the administrators' people list.
 
-use super::api::{DemoSignIn, get_viewer, list_demo_people, list_people};
+use super::api::{DemoSignIn, get_viewer, list_demo_people, list_people, sign_in_options};
 use super::model::{RoleGrant, SignedInPerson};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-fn grant_label(i: I18n, grant: &RoleGrant) -> String {
+pub(crate) fn grant_label(i: I18n, grant: &RoleGrant) -> String {
     let role = i.t(grant.role.label_key());
     match (&grant.node_slug, &grant.cohort_slug) {
         (Some(node), _) => format!("{role} ({node})"),
@@ -98,6 +98,9 @@ fn Profile(person: SignedInPerson) -> impl IntoView {
                 <dt>{i.t("profile.roles")}</dt>
                 <dd>{grants_text(i, &person.grants)}</dd>
             </dl>
+            <h2>{i.t("profile.my_data_heading")}</h2>
+            <p>{i.t("profile.my_data_explanation")}</p>
+            <p><a class="button" href="/me/data.json" download="my-portal-data.json" rel="external">{i.t("profile.my_data_download")}</a></p>
         </section>
     }
 }
@@ -128,7 +131,7 @@ pub fn PeoplePage() -> impl IntoView {
                                     <tbody>
                                         {people.into_iter().map(|p| view! {
                                             <tr>
-                                                <th scope="row">{p.display_name}</th>
+                                                <th scope="row"><a href=format!("/admin/people/{}", p.id)>{p.display_name}</a></th>
                                                 <td>{p.home_organisation.unwrap_or_default()}</td>
                                                 <td>{grants_text(i, &p.grants)}</td>
                                                 <td>{p.issuer}</td>
@@ -143,5 +146,62 @@ pub fn PeoplePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Where people choose how to sign in; also where a failed sign-in explains itself.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    use leptos_router::hooks::use_query_map;
+    let i = use_i18n();
+    let query = use_query_map();
+    let failure = move || query.read().get("failed");
+    let return_to = move || query.read().get("return_to").unwrap_or_else(|| "/".into());
+    let choices = Resource::new(|| (), |_| sign_in_options());
+    view! {
+        <Title text=i.t("signin.title") />
+        <section class="page page--narrow">
+            <h1>{i.t("signin.title")}</h1>
+            {move || failure().map(|code| {
+                #[cfg(feature = "ssr")]
+                crate::request::with_status(AppError::Request(code.clone()));
+                let known = crate::identity::api::SIGN_IN_FAILURES.contains(&code.as_str());
+                let key = if known { format!("signin.failure.{code}") } else { "signin.failure.malformed".to_owned() };
+                view! {
+                    <div class="notice notice--error" role="alert" data-testid="sign-in-failure">
+                        <p><strong>{i.t("signin.failed")}</strong></p>
+                        <p>{i.t(&key)}</p>
+                        <p>{i.t("signin.try_again")}</p>
+                    </div>
+                }
+            })}
+            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Ok(choices) => view! {
+                            {choices.providers.is_empty().then(|| view! { <p>{i.t("signin.no_providers")}</p> })}
+                            <ul class="person-picker">
+                                {choices.providers.into_iter().map(|provider| view! {
+                                    <li class="person-picker__item">
+                                        <form method="post" action=format!("/auth/oidc/{}", provider.slug)>
+                                            <input type="hidden" name="return_to" value=return_to />
+                                            <button type="submit" class="person-picker__button">
+                                                <strong>{i.t_with("signin.with_provider", &[("provider", &provider.name)])}</strong>
+                                            </button>
+                                        </form>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            {choices.demo.then(|| view! {
+                                <p class="notice notice--demo">
+                                    {i.t("signin.demo_offer")}" "<a href="/demo-sign-in">{i.t("demo.title")}</a>
+                                </p>
+                            })}
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

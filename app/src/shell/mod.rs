@@ -1,13 +1,15 @@
 //! The frame around every page: document shell, header with role-aware navigation,
 //! language switch, footer, and the not-found and error views.
 
+use crate::audit::views::AuditTrailPage;
 use crate::catalogue::views::HomePage;
 use crate::content::views::ContentPageView;
 use crate::error::AppError;
 use crate::i18n::{I18n, Lang, use_i18n};
+use crate::identity::admin_views::{ApiTokensPage, ClaimRulesPage, PersonAdminPage};
 use crate::identity::api::{SetLanguage, SignOut, get_viewer};
 use crate::identity::model::{Role, Viewer};
-use crate::identity::views::{DemoSignInPage, PeoplePage, ProfilePage};
+use crate::identity::views::{DemoSignInPage, PeoplePage, ProfilePage, SignInPage};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -88,7 +90,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pages/:slug") view=ContentPageView ssr=SsrMode::Async />
                     <Route path=path!("/demo-sign-in") view=DemoSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/people/:id") view=PersonAdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/claim-rules") view=ClaimRulesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AuditTrailPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -121,6 +128,17 @@ const NAV: &[NavItem] = &[
         tr_key: "nav.people",
         visible_to: Visibility::Role(Role::Administrator),
     },
+    NavItem {
+        href: "/admin/claim-rules",
+        tr_key: "nav.claim_rules",
+        visible_to: Visibility::Role(Role::Administrator),
+    },
+    NavItem {
+        href: "/admin/api-tokens",
+        tr_key: "nav.api_tokens",
+        visible_to: Visibility::Role(Role::Administrator),
+    },
+    NavItem { href: "/admin/audit", tr_key: "nav.audit", visible_to: Visibility::Role(Role::Administrator) },
 ];
 
 /// The navigation entries this viewer may see, in order.
@@ -228,13 +246,12 @@ fn AccountBox(viewer: Viewer) -> impl IntoView {
             </div>
         }
         .into_any(),
-        None if viewer.demo_sign_in => view! {
+        None => view! {
             <div class="account">
-                <a class="button" href="/demo-sign-in">{i.t("shell.sign_in")}</a>
+                <a class="button" href="/sign-in">{i.t("shell.sign_in")}</a>
             </div>
         }
         .into_any(),
-        None => ().into_any(),
     }
 }
 
@@ -323,7 +340,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         <section class="page page--narrow" role="alert">
             <h1>{i.t("error.title")}</h1>
             <p>{i.t(error.message_key())}</p>
-            {sign_in.then(|| view! { <p><a href="/demo-sign-in">{i.t("shell.sign_in")}</a></p> })}
+            {sign_in.then(|| view! { <p><a href="/sign-in">{i.t("shell.sign_in")}</a></p> })}
             <p><a href="/">{i.t("error.back_home")}</a></p>
         </section>
     }

@@ -152,7 +152,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = portal::router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
         // A response that never completes fails its test instead of stalling the run.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -190,6 +191,18 @@ impl TestApp {
         request.send().await.expect("request is sent")
     }
 
+    /// Calls a server function as the hydrated app does (no HTML redirect): answers the
+    /// status and body.
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookies: &str) -> (u16, String) {
+        let mut request =
+            self.client.post(format!("{}{path}", self.base)).header("origin", &self.base).form(form);
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+        }
+        let response = request.send().await.expect("request is sent");
+        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    }
+
     /// Signs in as the demo person with this display name; answers the cookie header.
     pub async fn sign_in_as(&self, display_name: &str) -> String {
         let people = app::identity::store::demo_people(&self.state.db).await.unwrap();
@@ -214,4 +227,15 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{}=", "portal_session")))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The id of a demo person, by display name.
+pub async fn person_id(db: &app::db::Db, display_name: &str) -> i64 {
+    app::identity::store::demo_people(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.display_name == display_name)
+        .expect("demo person exists")
+        .id
 }

@@ -1,0 +1,51 @@
+//! The action each server function asks the policy about. A server function missing from
+//! this table fails the coverage test (`server/tests/policy_coverage.rs`), which also
+//! checks that each function's body asks for exactly the actions listed here.
+
+use super::Action;
+use crate::audit::api::{AuditChainStatus, AuditTrail};
+use crate::catalogue::api::GetCatalogueOverview;
+use crate::content::api::{ContentMenu, ContentPage};
+use crate::identity::api::{
+    AddClaimRule, CreateApiToken, DemoSignIn, GetViewer, GrantRole, ListApiTokens, ListClaimRules,
+    ListDemoPeople, ListPeople, PersonForAdmin, RemoveClaimRule, RevokeApiToken, RevokeRole, SetLanguage,
+    SetMembership, SignInOptions, SignOut,
+};
+use leptos::server_fn::ServerFn;
+
+/// One server function: its URL path, its Rust name (for messages) and its actions.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerFnPolicy {
+    pub path: &'static str,
+    pub name: &'static str,
+    pub actions: &'static [Action],
+}
+
+const fn entry<F: ServerFn>(name: &'static str, actions: &'static [Action]) -> ServerFnPolicy {
+    ServerFnPolicy { path: F::PATH, name, actions }
+}
+
+pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
+    entry::<GetViewer>("get_viewer", &[Action::ReadPublicCatalogue]),
+    entry::<GetCatalogueOverview>("get_catalogue_overview", &[Action::ReadPublicCatalogue]),
+    entry::<ContentPage>("content_page", &[Action::ReadPublicCatalogue]),
+    entry::<ContentMenu>("content_menu", &[Action::ReadPublicCatalogue]),
+    entry::<SetLanguage>("set_language", &[Action::SetOwnLanguage]),
+    entry::<ListDemoPeople>("list_demo_people", &[Action::UseDemoSignIn]),
+    entry::<DemoSignIn>("demo_sign_in", &[Action::UseDemoSignIn]),
+    entry::<SignInOptions>("sign_in_options", &[Action::UseProviderSignIn]),
+    entry::<SignOut>("sign_out", &[Action::SignOut]),
+    entry::<ListPeople>("list_people", &[Action::ListPeople]),
+    entry::<PersonForAdmin>("person_for_admin", &[Action::ListPeople]),
+    entry::<GrantRole>("grant_role", &[Action::ManageRoles]),
+    entry::<RevokeRole>("revoke_role", &[Action::ManageRoles]),
+    entry::<SetMembership>("set_membership", &[Action::ManageRoles]),
+    entry::<ListClaimRules>("list_claim_rules", &[Action::ManageClaimRules]),
+    entry::<AddClaimRule>("add_claim_rule", &[Action::ManageClaimRules]),
+    entry::<RemoveClaimRule>("remove_claim_rule", &[Action::ManageClaimRules]),
+    entry::<ListApiTokens>("list_api_tokens", &[Action::ManageApiTokens]),
+    entry::<CreateApiToken>("create_api_token", &[Action::ManageApiTokens]),
+    entry::<RevokeApiToken>("revoke_api_token", &[Action::ManageApiTokens]),
+    entry::<AuditTrail>("audit_trail", &[Action::ViewAudit]),
+    entry::<AuditChainStatus>("audit_chain_status", &[Action::ViewAudit]),
+];

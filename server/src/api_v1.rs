@@ -1,0 +1,146 @@
+//! `/api/v1/`: routes for node systems, called with `Authorization: Bearer <token>`.
+//! Every route is declared in [`ROUTES`] with what it asks of the token; a middleware checks
+//! the token against the policy before any handler runs, and a route missing from the table
+//! is refused (deny by default).
+
+use app::identity::tokens::{self, ApiCaller};
+use app::policy::{ApiRequirement, ApiScope, Denied, decide_api};
+use app::request::AppState;
+use axum::Router;
+use axum::extract::{MatchedPath, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{MethodRouter, get};
+use serde::Deserialize;
+use serde_json::json;
+
+pub struct ApiRoute {
+    pub path: &'static str,
+    pub requirement: ApiRequirement,
+    pub handler: fn() -> MethodRouter<AppState>,
+}
+
+pub const ROUTES: &[ApiRoute] = &[
+    ApiRoute { path: "/api/v1/token", requirement: ApiRequirement::AnyToken, handler: || get(token_info) },
+    ApiRoute {
+        path: "/api/v1/audit/events",
+        requirement: ApiRequirement::Scope(ApiScope::AuditRead),
+        handler: || get(audit_events),
+    },
+    ApiRoute {
+        path: "/api/v1/people",
+        requirement: ApiRequirement::Scope(ApiScope::PeopleRead),
+        handler: || get(people),
+    },
+];
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for route in ROUTES {
+        router = router.route(route.path, (route.handler)());
+    }
+    router.route_layer(axum::middleware::from_fn_with_state(state, require_token))
+}
+
+fn problem(status: StatusCode, message: &str) -> Response {
+    let mut response = (status, Json(json!({ "error": message }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+async fn require_token(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let Some(route) = ROUTES.iter().find(|r| r.path == path) else {
+        return problem(StatusCode::FORBIDDEN, "this route has no policy");
+    };
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_owned);
+    let caller = match bearer {
+        Some(token) => match tokens::authenticate(&state.db, &token).await {
+            Ok(caller) => caller,
+            Err(error) => {
+                tracing::error!(%error, "token lookup failed");
+                return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+            }
+        },
+        None => None,
+    };
+    match decide_api(caller.as_ref().map(|c| c.scopes.as_slice()), route.requirement) {
+        Ok(()) => {}
+        Err(Denied::NotSignedIn) => {
+            return problem(StatusCode::UNAUTHORIZED, "a live bearer token is required");
+        }
+        Err(_) => return problem(StatusCode::FORBIDDEN, "the token lacks the scope this route needs"),
+    }
+    if let Some(caller) = caller {
+        request.extensions_mut().insert(caller);
+    }
+    next.run(request).await
+}
+
+async fn token_info(axum::Extension(caller): axum::Extension<ApiCaller>) -> Response {
+    Json(json!({
+        "name": caller.name,
+        "scopes": caller.scopes.iter().map(|s| s.code()).collect::<Vec<_>>(),
+        "node": caller.node_slug,
+        "expires_at": caller.expires_at,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct SinceQuery {
+    #[serde(default)]
+    after_id: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+/// Events after an id, oldest first, with their chain hashes: a node can mirror the trail
+/// and check it against its own copy.
+async fn audit_events(
+    State(state): State<AppState>,
+    query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return problem(StatusCode::BAD_REQUEST, "after_id and limit must be integers");
+    };
+    match app::audit::store::since(&state.db, query.after_id, query.limit.clamp(1, 1000)).await {
+        Ok(events) => Json(json!({ "events": events })).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "audit export failed");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}
+
+/// People with their live roles (no email addresses: node systems need roles, not contacts).
+async fn people(State(state): State<AppState>) -> Response {
+    match app::identity::store::all_people(&state.db).await {
+        Ok(people) => Json(json!({
+            "people": people.into_iter().map(|p| json!({
+                "id": p.id,
+                "display_name": p.display_name,
+                "issuer": p.issuer,
+                "roles": p.grants,
+            })).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "people export failed");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}
