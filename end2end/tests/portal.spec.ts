@@ -1,40 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import * as path from "node:path";
-
-// Tests run from end2end/, where npm installed axe-core.
-const axePath = path.resolve("node_modules/axe-core/axe.min.js");
-
-/** Collects console errors and uncaught exceptions for the whole test. */
-function watchForErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
-}
-
-async function waitForHydration(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-}
-
-/** axe runs inside the page, so only where JavaScript is on; the HTML is the same. */
-async function expectNoSeriousAxeViolations(page: Page) {
-  if (test.info().project.use.javaScriptEnabled === false) return;
-  await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    // @ts-expect-error axe is injected above
-    const result = await window.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
-      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({
-        id: v.id,
-        impact: v.impact,
-        targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
-      }));
-  });
-  expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { expectNoSeriousAxeViolations, waitForHydration, watchForErrors } from "./helpers";
 
 test.describe("home page", () => {
   test("renders in Swedish, then in English after switching", async ({ page }) => {

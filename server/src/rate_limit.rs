@@ -17,10 +17,13 @@ pub enum Bucket {
     Api,
 }
 
+/// When a client's current window started and how many requests it has made in it.
+type Windows = HashMap<(Bucket, IpAddr), (Instant, u32)>;
+
 #[derive(Clone)]
 pub struct RateLimiter {
     per_minute: HashMap<Bucket, u32>,
-    windows: Arc<Mutex<HashMap<(Bucket, IpAddr), (Instant, u32)>>>,
+    windows: Arc<Mutex<Windows>>,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);

@@ -62,8 +62,11 @@ on_both_backends!(administrators_grant_and_revoke_scoped_roles_and_others_cannot
     assert_eq!(page.total, 1);
     let event = &page.entries[0];
     assert_eq!(event.actor_name.as_deref(), Some("Maria Lund"));
-    assert_eq!(event.reason.as_deref(), Some("moved to another node"));
-    assert_eq!((event.from_state.as_deref(), event.to_state.as_deref()), (Some("granted"), Some("revoked")));
+    assert_eq!(event.event.reason.as_deref(), Some("moved to another node"));
+    assert_eq!(
+        (event.event.from_state.as_deref(), event.event.to_state.as_deref()),
+        (Some("granted"), Some("revoked"))
+    );
 });
 
 fn identity_with(claims: &str) -> VerifiedIdentity {

@@ -7,20 +7,7 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Everything in an audit row that the hash covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChainedFields {
-    pub occurred_at: String,
-    pub actor_id: Option<i64>,
-    pub subject_kind: String,
-    pub subject_id: String,
-    pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub reason: Option<String>,
-    pub summary: Option<String>,
-    pub request_id: Option<String>,
-}
+pub use super::model::EventFields as ChainedFields;
 
 /// SHA-256 over the previous hash and the row's fields, as a JSON array so that field
 /// boundaries are unambiguous.

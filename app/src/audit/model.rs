@@ -38,12 +38,11 @@ impl AuditFilter {
     }
 }
 
+/// What an audit row records; also everything its hash covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: i64,
+pub struct EventFields {
     pub occurred_at: String,
     pub actor_id: Option<i64>,
-    pub actor_name: Option<String>,
     pub subject_kind: String,
     pub subject_id: String,
     pub action: String,
@@ -52,6 +51,14 @@ pub struct AuditEntry {
     pub reason: Option<String>,
     pub summary: Option<String>,
     pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(flatten)]
+    pub event: EventFields,
+    pub actor_name: Option<String>,
     pub row_hash: Option<String>,
 }
 

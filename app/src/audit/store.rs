@@ -20,6 +20,26 @@ pub struct NewEvent<'a> {
 }
 
 impl<'a> NewEvent<'a> {
+    /// A person (or, with `None`, the system) moved a subject from one state to another.
+    pub fn transition(
+        actor_id: Option<i64>,
+        subject_kind: &'a str,
+        subject_id: impl ToString,
+        action: &'a str,
+        from_state: Option<&str>,
+        to_state: Option<&str>,
+    ) -> Self {
+        NewEvent {
+            actor_id,
+            subject_kind,
+            subject_id: subject_id.to_string(),
+            action,
+            from_state: from_state.map(str::to_owned),
+            to_state: to_state.map(str::to_owned),
+            ..NewEvent::default()
+        }
+    }
+
     /// A change a person made to their own record (sign-in, sign-out, preferences).
     pub fn about_person(
         person_id: i64,
@@ -107,21 +127,25 @@ async fn seal(conn: &mut AnyConnection, id: i64, fields: &ChainedFields) -> Resu
 const ROW_COLUMNS: &str = "id, occurred_at, actor_id, subject_kind, subject_id, action, from_state, to_state, \
      reason, summary, request_id, prev_hash, row_hash";
 
+fn event_fields(row: &sqlx::any::AnyRow) -> Result<ChainedFields, sqlx::Error> {
+    Ok(ChainedFields {
+        occurred_at: row.try_get("occurred_at")?,
+        actor_id: row.try_get("actor_id")?,
+        subject_kind: row.try_get("subject_kind")?,
+        subject_id: row.try_get("subject_id")?,
+        action: row.try_get("action")?,
+        from_state: row.try_get("from_state")?,
+        to_state: row.try_get("to_state")?,
+        reason: row.try_get("reason")?,
+        summary: row.try_get("summary")?,
+        request_id: row.try_get("request_id")?,
+    })
+}
+
 fn stored_row(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
     Ok(StoredRow {
         id: row.try_get("id")?,
-        fields: ChainedFields {
-            occurred_at: row.try_get("occurred_at")?,
-            actor_id: row.try_get("actor_id")?,
-            subject_kind: row.try_get("subject_kind")?,
-            subject_id: row.try_get("subject_id")?,
-            action: row.try_get("action")?,
-            from_state: row.try_get("from_state")?,
-            to_state: row.try_get("to_state")?,
-            reason: row.try_get("reason")?,
-            summary: row.try_get("summary")?,
-            request_id: row.try_get("request_id")?,
-        },
+        fields: event_fields(row)?,
         prev_hash: row.try_get("prev_hash")?,
         row_hash: row.try_get("row_hash")?,
     })
@@ -265,17 +289,8 @@ pub async fn since(db: &Db, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>
 fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         id: row.try_get("id")?,
-        occurred_at: row.try_get("occurred_at")?,
-        actor_id: row.try_get("actor_id")?,
+        event: event_fields(row)?,
         actor_name: row.try_get("actor_name")?,
-        subject_kind: row.try_get("subject_kind")?,
-        subject_id: row.try_get("subject_id")?,
-        action: row.try_get("action")?,
-        from_state: row.try_get("from_state")?,
-        to_state: row.try_get("to_state")?,
-        reason: row.try_get("reason")?,
-        summary: row.try_get("summary")?,
-        request_id: row.try_get("request_id")?,
         row_hash: row.try_get("row_hash")?,
     })
 }

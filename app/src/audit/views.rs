@@ -188,6 +188,8 @@ fn AuditTable(filter: AuditFilter, page: AuditPage) -> impl IntoView {
                 </thead>
                 <tbody>
                     {page.entries.into_iter().map(|entry| {
+                        let (id, actor_name) = (entry.id, entry.actor_name);
+                        let entry = entry.event;
                         let change = match (&entry.from_state, &entry.to_state) {
                             (None, None) => String::new(),
                             (from, to) => format!("{} → {}", from.as_deref().unwrap_or("–"), to.as_deref().unwrap_or("–")),
@@ -196,9 +198,9 @@ fn AuditTable(filter: AuditFilter, page: AuditPage) -> impl IntoView {
                         let summary = [entry.summary.clone(), entry.reason.clone()].into_iter().flatten().collect::<Vec<_>>().join(" — ");
                         view! {
                             <tr>
-                                <td>{entry.id}</td>
+                                <td>{id}</td>
                                 <td><time datetime=entry.occurred_at.clone()>{entry.occurred_at.replace('T', " ").replace('Z', " UTC")}</time></td>
-                                <td>{entry.actor_name.clone().unwrap_or_else(|| i.t("audit.system"))}</td>
+                                <td>{actor_name.unwrap_or_else(|| i.t("audit.system"))}</td>
                                 <td>{action}</td>
                                 <td>{format!("{} {}", entry.subject_kind, entry.subject_id)}</td>
                                 <td>{change}</td>

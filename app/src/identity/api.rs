@@ -76,15 +76,7 @@ pub async fn sign_in_options() -> Result<SignInChoices, AppError> {
     use crate::policy::Action;
     use crate::request::authorize;
     let (state, _) = authorize(Action::UseProviderSignIn).await?;
-    Ok(SignInChoices {
-        providers: state
-            .config
-            .oidc_providers
-            .iter()
-            .map(|p| Choice { slug: p.id.clone(), name: p.display_name.clone() })
-            .collect(),
-        demo: state.config.demo_sign_in,
-    })
+    Ok(SignInChoices { providers: provider_choices(&state.config), demo: state.config.demo_sign_in })
 }
 
 /// Switches the language for this browser and, when signed in, for the person.
@@ -141,6 +133,15 @@ pub const SIGN_IN_FAILURES: &[&str] = &[
     "malformed",
     "rate_limited",
 ];
+
+#[cfg(feature = "ssr")]
+fn provider_choices(config: &crate::config::PortalConfig) -> Vec<Choice> {
+    config
+        .oidc_providers
+        .iter()
+        .map(|p| Choice { slug: p.id.clone(), name: p.display_name.clone() })
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInChoices {
@@ -244,12 +245,7 @@ pub async fn list_claim_rules() -> Result<ClaimRulesView, AppError> {
     let (state, _) = authorize(Action::ManageClaimRules).await?;
     Ok(ClaimRulesView {
         rules: super::roles::claim_rules(&state.db).await?,
-        providers: state
-            .config
-            .oidc_providers
-            .iter()
-            .map(|p| Choice { slug: p.id.clone(), name: p.display_name.clone() })
-            .collect(),
+        providers: provider_choices(&state.config),
         nodes: super::roles::node_choices(&state.db).await?,
         cohorts: super::roles::cohort_choices(&state.db).await?,
     })

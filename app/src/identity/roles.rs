@@ -167,14 +167,9 @@ pub async fn grant_in(
     record_in(
         conn,
         NewEvent {
-            actor_id,
-            subject_kind: "role_assignment",
-            subject_id: id.to_string(),
-            action: "role_granted",
-            from_state: None,
-            to_state: Some("granted".into()),
             reason: source_rule_id.map(|r| format!("claim rule {r}")),
             summary: Some(format!("{} granted to {name} (person {person_id})", describe(role, scope))),
+            ..NewEvent::transition(actor_id, "role_assignment", id, "role_granted", None, Some("granted"))
         },
     )
     .await?;
@@ -217,14 +212,16 @@ pub async fn revoke_in(
     record_in(
         conn,
         NewEvent {
-            actor_id,
-            subject_kind: "role_assignment",
-            subject_id: grant_id.to_string(),
-            action: "role_revoked",
-            from_state: Some("granted".into()),
-            to_state: Some("revoked".into()),
             reason: Some(reason.to_owned()),
             summary: Some(format!("{role} revoked from {name} (person {person_id})")),
+            ..NewEvent::transition(
+                actor_id,
+                "role_assignment",
+                grant_id,
+                "role_revoked",
+                Some("granted"),
+                Some("revoked"),
+            )
         },
     )
     .await?;
@@ -272,14 +269,8 @@ pub async fn set_membership(
         record_in(
             &mut tx,
             NewEvent {
-                actor_id: Some(actor_id),
-                subject_kind: "person",
-                subject_id: person_id.to_string(),
-                action,
-                from_state: Some(from.into()),
-                to_state: Some(to.into()),
                 summary: Some(format!("{name} and organisation {organisation_slug}")),
-                ..NewEvent::default()
+                ..NewEvent::transition(Some(actor_id), "person", person_id, action, Some(from), Some(to))
             },
         )
         .await?;
@@ -344,11 +335,6 @@ pub async fn add_claim_rule(db: &Db, rule: NewClaimRule<'_>, actor_id: i64) -> R
     record_in(
         &mut tx,
         NewEvent {
-            actor_id: Some(actor_id),
-            subject_kind: "claim_rule",
-            subject_id: id.to_string(),
-            action: "claim_rule_added",
-            to_state: Some("active".into()),
             summary: Some(format!(
                 "{} = {} (provider {}) gives {}",
                 rule.claim,
@@ -356,7 +342,7 @@ pub async fn add_claim_rule(db: &Db, rule: NewClaimRule<'_>, actor_id: i64) -> R
                 rule.provider_id.unwrap_or("any"),
                 describe(rule.role, &rule.scope)
             )),
-            ..NewEvent::default()
+            ..NewEvent::transition(Some(actor_id), "claim_rule", id, "claim_rule_added", None, Some("active"))
         },
     )
     .await?;
@@ -380,15 +366,14 @@ pub async fn remove_claim_rule(db: &Db, rule_id: i64, actor_id: i64) -> Result<(
     }
     record_in(
         &mut tx,
-        NewEvent {
-            actor_id: Some(actor_id),
-            subject_kind: "claim_rule",
-            subject_id: rule_id.to_string(),
-            action: "claim_rule_removed",
-            from_state: Some("active".into()),
-            to_state: Some("removed".into()),
-            ..NewEvent::default()
-        },
+        NewEvent::transition(
+            Some(actor_id),
+            "claim_rule",
+            rule_id,
+            "claim_rule_removed",
+            Some("active"),
+            Some("removed"),
+        ),
     )
     .await?;
     tx.commit().await?;

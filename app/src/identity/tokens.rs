@@ -60,11 +60,6 @@ pub async fn create(db: &Db, token: NewToken<'_>, actor_id: i64) -> Result<(i64,
     record_in(
         &mut tx,
         NewEvent {
-            actor_id: Some(actor_id),
-            subject_kind: "api_token",
-            subject_id: id.to_string(),
-            action: "api_token_created",
-            to_state: Some("active".into()),
             summary: Some(format!(
                 "{} ({prefix}…) scopes [{scopes}] until {}",
                 token.name,
@@ -93,15 +88,14 @@ pub async fn revoke(db: &Db, token_id: i64, actor_id: i64) -> Result<bool, sqlx:
     if changed > 0 {
         record_in(
             &mut tx,
-            NewEvent {
-                actor_id: Some(actor_id),
-                subject_kind: "api_token",
-                subject_id: token_id.to_string(),
-                action: "api_token_revoked",
-                from_state: Some("active".into()),
-                to_state: Some("revoked".into()),
-                ..NewEvent::default()
-            },
+            NewEvent::transition(
+                Some(actor_id),
+                "api_token",
+                token_id,
+                "api_token_revoked",
+                Some("active"),
+                Some("revoked"),
+            ),
         )
         .await?;
     }
