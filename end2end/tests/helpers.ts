@@ -1,14 +1,17 @@
 import { expect, test, type Page } from "@playwright/test";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 // Tests run from end2end/, where npm installed axe-core.
 const axePath = path.resolve("node_modules/axe-core/axe.min.js");
 
-/** Collects console errors and uncaught exceptions for the whole test. */
-export function watchForErrors(page: Page): string[] {
+/** Collects console errors (from pages under `onlyFrom`, if given) and uncaught exceptions. */
+export function watchForErrors(page: Page, onlyFrom?: string): string[] {
   const errors: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
+    if (message.type() !== "error") return;
+    if (onlyFrom && !message.location().url.startsWith(onlyFrom)) return;
+    errors.push(message.text());
   });
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
@@ -21,7 +24,14 @@ export async function waitForHydration(page: Page) {
 /** axe runs inside the page, so only where JavaScript is on; the HTML is the same. */
 export async function expectNoSeriousAxeViolations(page: Page) {
   if (test.info().project.use.javaScriptEnabled === false) return;
-  await page.addScriptTag({ path: axePath });
+  // The portal's Content-Security-Policy admits only scripts with its nonce: add axe as one.
+  const axeSource = fs.readFileSync(axePath, "utf8");
+  await page.evaluate((source) => {
+    const script = document.createElement("script");
+    script.nonce = (document.querySelector("script[nonce]") as HTMLScriptElement | null)?.nonce ?? "";
+    script.textContent = source;
+    document.head.appendChild(script);
+  }, axeSource);
   const violations = await page.evaluate(async () => {
     // @ts-expect-error axe is injected above
     const result = await window.axe.run(document, { resultTypes: ["violations"] });

@@ -16,7 +16,8 @@ async function signInAtProvider(page: Page, login: string) {
 
 test.describe("sign-in through the identity provider", () => {
   test("a researcher signs in, sees their own name, and signs out at the provider too", async ({ page, baseURL }) => {
-    const errors = watchForErrors(page);
+    // The provider's own pages are not ours to judge.
+    const errors = watchForErrors(page, baseURL);
     await page.context().addCookies([{ name: "portal_lang", value: "en", url: baseURL! }]);
     await signInAtProvider(page, "ingrid-berg");
     await expect(page).toHaveURL(`${baseURL}/`);
@@ -56,10 +57,12 @@ test.describe("sign-in through the identity provider", () => {
 
   test("a tampered state is refused with a clear page and signs nobody in", async ({ page, baseURL }) => {
     await page.context().addCookies([{ name: "portal_lang", value: "en", url: baseURL! }]);
-    await page.route((url) => url.pathname === "/auth/oidc/callback", async (route) => {
-      const url = new URL(route.request().url());
-      url.searchParams.set("state", `${url.searchParams.get("state")}x`);
-      await route.continue({ url: url.toString() });
+    // Alter the state on its way to the provider; the provider hands it back unchanged.
+    await page.route((url) => url.pathname === "/auth/oidc/test-idp", async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      const location = new URL(response.headers()["location"]);
+      location.searchParams.set("state", `${location.searchParams.get("state")}x`);
+      await route.fulfill({ response, headers: { ...response.headers(), location: location.toString() } });
     });
     await signInAtProvider(page, "mallory");
     await expect(page).toHaveURL(/\/sign-in\?failed=unknown_state$/);
@@ -106,6 +109,7 @@ test.describe("administration", () => {
     await expect(page).toHaveURL(/action=api_token_created/);
     await expect(page.getByTestId("audit-table")).toContainText("Umeå node LIMS");
     await expectNoSeriousAxeViolations(page);
-    expect(errors).toEqual([]);
+    // The one 400 is the submission without a scope, refused on purpose above.
+    expect(errors.filter((e) => !e.includes("400 (Bad Request)"))).toEqual([]);
   });
 });

@@ -63,12 +63,8 @@ on_both_backends!(concurrent_writers_keep_one_unbroken_chain, |t| {
         let db = t.db.clone();
         writers.push(tokio::spawn(async move {
             for i in 0..10 {
-                let event = app::audit::NewEvent {
-                    subject_kind: "test",
-                    subject_id: format!("{n}-{i}"),
-                    action: "written",
-                    ..Default::default()
-                };
+                let event =
+                    app::audit::NewEvent::transition(None, "test", format!("{n}-{i}"), "written", None, None);
                 app::audit::record(&db, event).await.unwrap();
             }
         }));

@@ -88,6 +88,15 @@ on_both_backends!(every_api_route_refuses_callers_without_a_live_token_with_its_
     let (revoked_id, revoked) =
         app::identity::tokens::create(&t.db, token(&ApiScope::ALL), admin).await.unwrap();
     app::identity::tokens::revoke(&t.db, revoked_id, admin).await.unwrap();
+    let created = app::audit::model::AuditFilter {
+        action: Some("api_token_created".into()),
+        subject_kind: Some("api_token".into()),
+        page: 1,
+        ..Default::default()
+    };
+    let page = app::audit::store::search(&t.db, &created).await.unwrap();
+    assert_eq!(page.total, 3, "each token's creation is an event about it");
+    assert_eq!(page.entries[0].actor_name.as_deref(), Some("Maria Lund"));
 
     assert!(portal::api_v1::ROUTES.len() >= 3);
     for route in portal::api_v1::ROUTES {

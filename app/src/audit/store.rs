@@ -6,7 +6,9 @@ use super::model::{AuditEntry, AuditFilter, AuditPage};
 use crate::db::{self, Db};
 use sqlx::{AnyConnection, Row};
 
-#[derive(Debug, Clone, Default)]
+/// An event about to be recorded. Build it with [`NewEvent::transition`] or
+/// [`NewEvent::about_person`] (there is no default: every event names its subject and action).
+#[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
     pub actor_id: Option<i64>,
     pub subject_kind: &'a str,
@@ -36,7 +38,8 @@ impl<'a> NewEvent<'a> {
             action,
             from_state: from_state.map(str::to_owned),
             to_state: to_state.map(str::to_owned),
-            ..NewEvent::default()
+            reason: None,
+            summary: None,
         }
     }
 
@@ -54,7 +57,8 @@ impl<'a> NewEvent<'a> {
             action,
             from_state,
             to_state,
-            ..NewEvent::default()
+            reason: None,
+            summary: None,
         }
     }
 }

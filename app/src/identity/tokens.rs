@@ -65,7 +65,7 @@ pub async fn create(db: &Db, token: NewToken<'_>, actor_id: i64) -> Result<(i64,
                 token.name,
                 db::timestamp(token.expires_at)
             )),
-            ..NewEvent::default()
+            ..NewEvent::transition(Some(actor_id), "api_token", id, "api_token_created", None, Some("active"))
         },
     )
     .await?;
