@@ -76,3 +76,39 @@ on_both_backends!(concurrent_writers_keep_one_unbroken_chain, |t| {
     assert_eq!(report.first_break, None);
     assert_eq!(report.rows_checked, 80);
 });
+
+/// A benchmark, not a test: `cargo test -p portal --test audit -- --ignored --nocapture`.
+/// Prints what recording an event and verifying the chain cost on each database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints figures, asserts nothing about time"]
+async fn benchmark_recording_and_verifying() {
+    const EVENTS: usize = 5_000;
+    let mut backends = vec![("SQLite", Some(common::TestDb::sqlite().await))];
+    backends.push(("PostgreSQL", common::TestDb::postgres().await));
+    for (name, test_db) in backends {
+        let Some(t) = test_db else { continue };
+        let mut timings = Vec::with_capacity(EVENTS);
+        let started = std::time::Instant::now();
+        for i in 0..EVENTS {
+            let event = app::audit::NewEvent::transition(None, "bench", i, "written", None, Some("done"));
+            let one = std::time::Instant::now();
+            app::audit::record(&t.db, event).await.unwrap();
+            timings.push(one.elapsed());
+        }
+        let recorded_in = started.elapsed();
+        timings.sort();
+        let verify_started = std::time::Instant::now();
+        let report = app::audit::store::verify(&t.db).await.unwrap();
+        let verified_in = verify_started.elapsed();
+        assert_eq!(report.rows_checked as usize, EVENTS);
+        println!(
+            "{name}: recorded {EVENTS} chained events in {:.2} s (median {:.2} ms, p95 {:.2} ms per event); \
+             verified the chain in {:.0} ms ({:.0} rows/s)",
+            recorded_in.as_secs_f64(),
+            timings[EVENTS / 2].as_secs_f64() * 1000.0,
+            timings[EVENTS * 95 / 100].as_secs_f64() * 1000.0,
+            verified_in.as_secs_f64() * 1000.0,
+            EVENTS as f64 / verified_in.as_secs_f64(),
+        );
+    }
+}
