@@ -113,3 +113,30 @@ test.describe("administration", () => {
     expect(errors.filter((e) => !e.includes("400 (Bad Request)"))).toEqual([]);
   });
 });
+
+test.describe("roles", () => {
+  test("an administrator grants a scoped role, is told what is missing, and revokes it", async ({ page, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, "field messages come back to the hydrated form");
+    const errors = watchForErrors(page);
+    await page.goto("/demo-sign-in");
+    await page.getByRole("button", { name: /Maria Lund/ }).click();
+    await page.getByRole("link", { name: "People and roles" }).click();
+    await page.getByRole("link", { name: "David Okafor" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("David Okafor");
+    await waitForHydration(page);
+
+    await page.getByLabel("Role", { exact: true }).selectOption("node_coordinator");
+    await page.getByRole("button", { name: "Grant role" }).click();
+    await expect(page.getByText("A node coordinator serves a node: choose the node and no cohort.")).toBeVisible();
+    await page.getByLabel("Limited to node").selectOption("lund-malmo");
+    await page.getByRole("button", { name: "Grant role" }).click();
+    const grant = page.locator(".grant-list__item", { hasText: "Node coordinator (lund-malmo)" });
+    await expect(grant).toBeVisible();
+    await expectNoSeriousAxeViolations(page);
+
+    await grant.getByLabel("Reason for revoking").fill("Test grant");
+    await grant.getByRole("button", { name: "Revoke" }).click();
+    await expect(page.locator(".grant-list__item", { hasText: "Node coordinator (lund-malmo)" })).toHaveCount(0);
+    expect(errors.filter((e) => !e.includes("400 (Bad Request)"))).toEqual([]);
+  });
+});

@@ -259,7 +259,7 @@ pub async fn search(db: &Db, filter: &AuditFilter) -> Result<AuditPage, sqlx::Er
          e.action, e.from_state, e.to_state, e.reason, e.summary, e.request_id, e.row_hash {from_sql} \
          ORDER BY e.id DESC LIMIT {} OFFSET {}",
         AuditFilter::PAGE_SIZE,
-        (page - 1) * AuditFilter::PAGE_SIZE
+        u64::from(page - 1) * u64::from(AuditFilter::PAGE_SIZE)
     );
     let mut list = sqlx::query(&list_sql);
     for value in &binds {
