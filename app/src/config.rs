@@ -93,6 +93,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "sign-in attempts (start, callback, demo) one client address may make per minute, per replica",
     },
     SettingDoc {
+        key: "trust_forwarded_for",
+        default: "false",
+        help: "behind a reverse proxy: count rate limits per the last X-Forwarded-For address, not per connection",
+    },
+    SettingDoc {
         key: "rate_limit_api_per_minute",
         default: "600",
         help: "/api/ requests one client address may make per minute, per replica",
@@ -139,6 +144,7 @@ pub struct PortalConfig {
     pub oidc_providers: Vec<OidcProviderConfig>,
     pub rate_limit_sign_in_per_minute: u32,
     pub rate_limit_api_per_minute: u32,
+    pub trust_forwarded_for: bool,
 }
 
 fn hide_secret<S: serde::Serializer>(
@@ -170,6 +176,7 @@ impl Default for PortalConfig {
             oidc_providers: Vec::new(),
             rate_limit_sign_in_per_minute: 20,
             rate_limit_api_per_minute: 600,
+            trust_forwarded_for: false,
         }
     }
 }

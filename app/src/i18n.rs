@@ -100,6 +100,11 @@ pub fn translate_or(lang: Lang, key: &str, fallback: &str) -> String {
     catalogue(lang).get(key).cloned().unwrap_or_else(|| fallback.to_owned())
 }
 
+/// A stored RFC 3339 UTC time as people read it: `2026-11-23 03:20:28 UTC`.
+pub fn display_utc(timestamp: &str) -> String {
+    format!("{} UTC", timestamp.chars().take(19).collect::<String>().replace('T', " "))
+}
+
 /// The current language, provided as context at the root of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct I18n {
@@ -152,6 +157,11 @@ mod tests {
     fn swedish_is_the_default() {
         assert_eq!(Lang::negotiate(None, None), Lang::Sv);
         assert_eq!(Lang::negotiate(Some("xx"), Some("fr")), Lang::Sv);
+    }
+
+    #[test]
+    fn times_show_to_the_second() {
+        assert_eq!(display_utc("2026-11-23T03:20:28.435126Z"), "2026-11-23 03:20:28 UTC");
     }
 
     #[test]

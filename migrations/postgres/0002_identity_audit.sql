@@ -22,6 +22,13 @@ END;
 $$;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
 FOR EACH ROW EXECUTE FUNCTION events_refuse_change();
+CREATE FUNCTION events_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events are append-only';
+END;
+$$;
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_truncate();
 
 -- Which provider a session came from, so sign-out can end the provider's session too.
 ALTER TABLE sessions ADD COLUMN provider_id TEXT;
@@ -58,6 +65,9 @@ CREATE TABLE claim_role_rules (
 ALTER TABLE role_assignments ADD COLUMN source_rule_id BIGINT REFERENCES claim_role_rules(id);
 ALTER TABLE role_assignments ADD COLUMN revoked_by BIGINT REFERENCES people(id);
 ALTER TABLE role_assignments ADD COLUMN revoke_reason TEXT;
+-- One live grant per person, role and scope, even when two requests race.
+CREATE UNIQUE INDEX role_assignments_live ON role_assignments
+    (person_id, role, COALESCE(scope_node_id, 0), COALESCE(scope_cohort_id, 0)) WHERE revoked_at IS NULL;
 
 -- Bearer tokens for node systems. Only the hash is kept; the prefix identifies a token in lists.
 CREATE TABLE api_tokens (

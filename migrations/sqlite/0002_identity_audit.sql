@@ -57,6 +57,9 @@ CREATE TABLE claim_role_rules (
 ALTER TABLE role_assignments ADD COLUMN source_rule_id INTEGER REFERENCES claim_role_rules(id);
 ALTER TABLE role_assignments ADD COLUMN revoked_by INTEGER REFERENCES people(id);
 ALTER TABLE role_assignments ADD COLUMN revoke_reason TEXT;
+-- One live grant per person, role and scope, even when two requests race.
+CREATE UNIQUE INDEX role_assignments_live ON role_assignments
+    (person_id, role, COALESCE(scope_node_id, 0), COALESCE(scope_cohort_id, 0)) WHERE revoked_at IS NULL;
 
 -- Bearer tokens for node systems. Only the hash is kept; the prefix identifies a token in lists.
 CREATE TABLE api_tokens (

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
     let limiter = rate_limit::RateLimiter::new(
         state.config.rate_limit_sign_in_per_minute,
         state.config.rate_limit_api_per_minute,
+        state.config.trust_forwarded_for,
     );
     let mut router = Router::new()
         .route("/healthz", get(healthz))
@@ -99,7 +100,7 @@ pub fn router(state: AppState) -> Router {
     router =
         router.leptos_routes_with_context(&state, routes, provide_csp_nonce, move || shell(options.clone()));
     router
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell))
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_layers::reject_cross_site_writes))
         .layer(axum::middleware::from_fn(http_layers::server_fn_error_status))

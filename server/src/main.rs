@@ -62,6 +62,14 @@ async fn main() -> ExitCode {
         }
     }
 
+    let provider_problems = config.provider_problems();
+    if !provider_problems.is_empty() {
+        for problem in &provider_problems {
+            eprintln!("portal: configuration error: {problem}");
+        }
+        return ExitCode::from(2);
+    }
+
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => {
             // A closed pipe (`| head`) is not an error worth a panic.

@@ -23,15 +23,17 @@ type Windows = HashMap<(Bucket, IpAddr), (Instant, u32)>;
 #[derive(Clone)]
 pub struct RateLimiter {
     per_minute: HashMap<Bucket, u32>,
+    trust_forwarded_for: bool,
     windows: Arc<Mutex<Windows>>,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);
 
 impl RateLimiter {
-    pub fn new(sign_in_per_minute: u32, api_per_minute: u32) -> RateLimiter {
+    pub fn new(sign_in_per_minute: u32, api_per_minute: u32, trust_forwarded_for: bool) -> RateLimiter {
         RateLimiter {
             per_minute: HashMap::from([(Bucket::SignIn, sign_in_per_minute), (Bucket::Api, api_per_minute)]),
+            trust_forwarded_for,
             windows: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -56,6 +58,11 @@ impl RateLimiter {
     }
 }
 
+/// The address the nearest proxy saw: the last entry, the one a client cannot forge.
+pub fn last_forwarded(header: &str) -> Option<IpAddr> {
+    header.rsplit(',').next()?.trim().parse().ok()
+}
+
 /// Which bucket a request falls in, if any.
 pub fn bucket_for(path: &str, sign_in_paths: &[&str]) -> Option<Bucket> {
     if path.starts_with("/auth/") || sign_in_paths.contains(&path) {
@@ -76,10 +83,14 @@ pub async fn limit(
     let Some(bucket) = bucket_for(request.uri().path(), &sign_in_paths) else {
         return next.run(request).await;
     };
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+    let forwarded = limiter
+        .trust_forwarded_for
+        .then(|| {
+            request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(last_forwarded)
+        })
+        .flatten();
+    let client = forwarded
+        .or_else(|| request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     match limiter.check(bucket, client, Instant::now()) {
         Ok(()) => next.run(request).await,
@@ -104,7 +115,7 @@ mod tests {
 
     #[test]
     fn the_limit_holds_per_client_and_resets_after_a_minute() {
-        let limiter = RateLimiter::new(2, 100);
+        let limiter = RateLimiter::new(2, 100, false);
         let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
         let start = Instant::now();
         assert!(limiter.check(Bucket::SignIn, a, start).is_ok());
@@ -113,6 +124,13 @@ mod tests {
         assert!(limiter.check(Bucket::SignIn, b, start).is_ok(), "another client has its own count");
         assert!(limiter.check(Bucket::Api, a, start).is_ok(), "another bucket has its own count");
         assert!(limiter.check(Bucket::SignIn, a, start + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn the_proxy_appended_address_counts() {
+        assert_eq!(last_forwarded("203.0.113.9, 10.0.0.7"), Some(IpAddr::from([10, 0, 0, 7])));
+        assert_eq!(last_forwarded("2001:db8::1"), "2001:db8::1".parse().ok());
+        assert_eq!(last_forwarded("nonsense"), None);
     }
 
     #[test]

@@ -114,7 +114,13 @@ on_both_backends!(claim_rules_grant_roles_at_sign_in_and_take_them_back, |t| {
         .into_iter()
         .map(|e| e.action)
         .collect();
-    assert_eq!(actions, vec!["person_created"]);
+    assert_eq!(actions, vec!["person_created"], "an unchanged profile records nothing");
+    let renamed = VerifiedIdentity { display_name: "Ingrid Berg-Lund".into(), ..without };
+    app::identity::signin::person_from_provider(&t.db, &renamed).await.unwrap();
+    let history = app::audit::store::history(&t.db, "person", &person.to_string()).await.unwrap();
+    let refreshed = history.last().unwrap();
+    assert_eq!(refreshed.action, "profile_refreshed");
+    assert!(refreshed.to_state.as_deref().unwrap().starts_with("Ingrid Berg-Lund"));
 });
 
 on_both_backends!(my_data_is_a_json_download_for_the_person_only, |t| {

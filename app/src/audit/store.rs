@@ -63,6 +63,9 @@ impl<'a> NewEvent<'a> {
     }
 }
 
+/// Serialises chain writers on PostgreSQL for the rest of the transaction.
+const CHAIN_LOCK: &str = "SELECT pg_advisory_xact_lock(7402)";
+
 /// Records an event in its own transaction.
 pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<i64, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
@@ -76,7 +79,7 @@ pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<i64, sqlx::Error> {
 /// an advisory lock), so each new row links to the one committed before it.
 pub async fn record_in(conn: &mut AnyConnection, event: NewEvent<'_>) -> Result<i64, sqlx::Error> {
     if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock(7402)").execute(&mut *conn).await?;
+        sqlx::query(CHAIN_LOCK).execute(&mut *conn).await?;
     }
     let fields = ChainedFields {
         occurred_at: db::now(),
@@ -156,11 +159,19 @@ fn stored_row(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
 }
 
 /// Seals rows written before the chain existed (databases created by an earlier release),
-/// in id order. Runs at start-up, after migrating; a no-op once everything is sealed.
+/// in id order. Runs at start-up, after migrating, and only while no row is sealed yet:
+/// once the chain exists, an unsealed row was written around the portal and stays
+/// unsealed for `verify` to report.
 pub async fn seal_unchained(db: &Db) -> Result<u64, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
     if db.backend() == db::Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7402)").execute(&mut *tx).await?;
+        sqlx::query(CHAIN_LOCK).execute(&mut *tx).await?;
+    }
+    let chained: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE row_hash IS NOT NULL")
+        .fetch_one(&mut *tx)
+        .await?;
+    if chained > 0 {
+        return Ok(0);
     }
     let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM events WHERE row_hash IS NULL ORDER BY id"))
         .fetch_all(&mut *tx)

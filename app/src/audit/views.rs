@@ -199,7 +199,7 @@ fn AuditTable(filter: AuditFilter, page: AuditPage) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{id}</td>
-                                <td><time datetime=entry.occurred_at.clone()>{entry.occurred_at.replace('T', " ").replace('Z', " UTC")}</time></td>
+                                <td><time datetime=entry.occurred_at.clone()>{crate::i18n::display_utc(&entry.occurred_at)}</time></td>
                                 <td>{actor_name.unwrap_or_else(|| i.t("audit.system"))}</td>
                                 <td>{action}</td>
                                 <td>{format!("{} {}", entry.subject_kind, entry.subject_id)}</td>

@@ -369,7 +369,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                                                 <th scope="row">{t.name.clone()}<br /><code>{format!("{}…", t.prefix)}</code></th>
                                                 <td>{t.scopes.join(", ")}</td>
                                                 <td>{t.expires_at.chars().take(10).collect::<String>()}</td>
-                                                <td>{t.last_used_at.clone().map(|d| d.replace('T', " ").replace('Z', " UTC")).unwrap_or_else(|| i.t("tokens.never"))}</td>
+                                                <td>{t.last_used_at.as_deref().map(crate::i18n::display_utc).unwrap_or_else(|| i.t("tokens.never"))}</td>
                                                 <td>
                                                     {if t.live {
                                                         view! {

@@ -276,6 +276,10 @@ pub async fn add_claim_rule(
         return Err(with_status(AppError::invalid("value", "error.claim_value_required")));
     }
     let (role, scope) = role_and_scope(&role, node.as_deref(), cohort.as_deref())?;
+    // Administration is never handed to whatever any provider asserts.
+    if role == super::model::Role::Administrator && provider.is_none() {
+        return Err(with_status(AppError::invalid("provider", "error.admin_rule_needs_provider")));
+    }
     let rule = super::roles::NewClaimRule { provider_id: provider.as_deref(), claim, value, role, scope };
     super::roles::add_claim_rule(&state.db, rule, admin.id).await.map_err(role_change_error)?;
     Ok(())

@@ -15,7 +15,6 @@ use openidconnect::{
     PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
 };
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -110,10 +109,6 @@ impl Default for OidcProviders {
     }
 }
 
-fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
-
 fn redirect_url(config: &PortalConfig) -> Result<RedirectUrl, SignInFailure> {
     RedirectUrl::new(format!("{}/auth/oidc/callback", config.public_url.trim_end_matches('/')))
         .map_err(|_| SignInFailure::Malformed)
@@ -204,8 +199,8 @@ impl OidcProviders {
             "INSERT INTO oidc_sign_ins (state_hash, browser_hash, provider_id, nonce, pkce_verifier, return_to, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(sha256_hex(state.secret()))
-        .bind(sha256_hex(&browser_token))
+        .bind(super::tokens::hash(state.secret()))
+        .bind(super::tokens::hash(&browser_token))
         .bind(&provider.id)
         .bind(nonce.secret())
         .bind(verifier.secret())
@@ -235,13 +230,13 @@ impl OidcProviders {
             "DELETE FROM oidc_sign_ins WHERE state_hash = $1 \
              RETURNING browser_hash, provider_id, nonce, pkce_verifier, return_to, expires_at",
         )
-        .bind(sha256_hex(state))
+        .bind(super::tokens::hash(state))
         .fetch_optional(db.pool())
         .await
         .map_err(|_| SignInFailure::ProviderUnavailable)?;
         let (browser_hash, provider_id, nonce, verifier, return_to, expires_at) =
             row.ok_or(SignInFailure::UnknownState)?;
-        if browser_token.map(sha256_hex).as_deref() != Some(browser_hash.as_str()) {
+        if browser_token.map(super::tokens::hash).as_deref() != Some(browser_hash.as_str()) {
             return Err(SignInFailure::OtherBrowser);
         }
         if db::parse_timestamp(&expires_at).is_none_or(|t| t <= Utc::now()) {

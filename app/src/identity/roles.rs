@@ -163,7 +163,12 @@ pub async fn grant_in(
     .bind(db::now())
     .bind(source_rule_id)
     .fetch_one(&mut *conn)
-    .await?;
+    .await
+    .map_err(|error| match &error {
+        // A concurrent request granted the same thing first.
+        sqlx::Error::Database(db_error) if db_error.is_unique_violation() => RoleChangeError::AlreadyHeld,
+        _ => RoleChangeError::Db(error),
+    })?;
     record_in(
         conn,
         NewEvent {

@@ -115,15 +115,40 @@ pub async fn person_from_provider(
             .await?;
     let person_id = match existing {
         Some(id) => {
-            sqlx::query(
-                "UPDATE people SET display_name = $1, email = $2, home_organisation = $3 WHERE id = $4",
-            )
-            .bind(&identity.display_name)
-            .bind(&identity.email)
-            .bind(&identity.home_organisation)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            let before: (String, Option<String>, Option<String>) =
+                sqlx::query_as("SELECT display_name, email, home_organisation FROM people WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let after =
+                (identity.display_name.clone(), identity.email.clone(), identity.home_organisation.clone());
+            if before != after {
+                sqlx::query(
+                    "UPDATE people SET display_name = $1, email = $2, home_organisation = $3 WHERE id = $4",
+                )
+                .bind(&after.0)
+                .bind(&after.1)
+                .bind(&after.2)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let describe = |(name, email, org): &(String, Option<String>, Option<String>)| {
+                    format!("{name} <{}> {}", email.as_deref().unwrap_or("-"), org.as_deref().unwrap_or("-"))
+                };
+                record_in(
+                    &mut tx,
+                    NewEvent {
+                        reason: Some(format!("claims from {}", identity.provider_id)),
+                        ..NewEvent::about_person(
+                            id,
+                            "profile_refreshed",
+                            Some(describe(&before)),
+                            Some(describe(&after)),
+                        )
+                    },
+                )
+                .await?;
+            }
             id
         }
         None => {

@@ -15,13 +15,13 @@ pub const TOKEN_PREFIX: &str = "pnt_";
 /// A node system calling `/api/` with a live token.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
-    pub token_id: i64,
     pub name: String,
     pub scopes: Vec<ApiScope>,
     pub node_slug: Option<String>,
     pub expires_at: String,
 }
 
+/// SHA-256, hex: how tokens, sign-in states and browser bindings are stored.
 pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -164,7 +164,6 @@ pub async fn authenticate(db: &Db, bearer: &str) -> Result<Option<ApiCaller>, sq
             .await?;
     }
     Ok(Some(ApiCaller {
-        token_id: id,
         name: row.try_get("name")?,
         scopes: parse_scopes(&row.try_get::<String, _>("scopes")?),
         node_slug: row.try_get("node_slug")?,
