@@ -100,11 +100,33 @@ pub async fn authorize_on(
 ) -> Result<(AppState, Option<SignedInPerson>), AppError> {
     let state = app_state()?;
     let person = signed_in_person(&state).await?;
-    let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
-    match policy::decide(person.as_ref(), action, thing, deployment) {
+    match decide_for(&state, person.as_ref(), action, thing) {
         Ok(()) => Ok((state, person)),
-        Err(denied) => Err(with_status(denied.into())),
+        Err(error) => Err(with_status(error)),
     }
+}
+
+/// The policy's answer for this deployment, as the error a caller returns.
+fn decide_for(
+    state: &AppState,
+    person: Option<&SignedInPerson>,
+    action: Action,
+    thing: Thing<'_>,
+) -> Result<(), AppError> {
+    let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
+    policy::decide(person, action, thing, deployment).map_err(AppError::from)
+}
+
+/// [`authorize`] for plain axum handlers, which have the request parts instead of a
+/// Leptos context: answers the person, or the error whose status to answer with.
+pub async fn authorize_parts(
+    state: &AppState,
+    parts: &Parts,
+    action: Action,
+) -> Result<Option<SignedInPerson>, AppError> {
+    let person = person_from_parts(state, parts).await?;
+    decide_for(state, person.as_ref(), action, Thing::Nothing)?;
+    Ok(person)
 }
 
 /// Sets the response status that belongs to an error and hands the error back.

@@ -4,8 +4,8 @@
 use app::identity::oidc::{BROWSER_COOKIE, Callback, SIGN_IN_WINDOW_MINUTES};
 use app::identity::sessions;
 use app::identity::signin::{SignInMethod, begin_session, person_from_provider};
-use app::policy::{self, Action, Deployment, Thing};
-use app::request::{AppState, CookieSpec, cookie, cookie_header, person_from_parts, safe_return_path};
+use app::policy::Action;
+use app::request::{AppState, CookieSpec, authorize_parts, cookie, cookie_header, safe_return_path};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
@@ -17,6 +17,10 @@ use serde::Deserialize;
 pub struct StartForm {
     #[serde(default)]
     return_to: String,
+}
+
+fn status_of(error: &app::error::AppError) -> StatusCode {
+    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN)
 }
 
 fn to_sign_in_page(code: &str) -> Response {
@@ -39,10 +43,8 @@ pub async fn start(
     parts: Parts,
     Form(form): Form<StartForm>,
 ) -> Response {
-    let person = person_from_parts(&state, &parts).await.ok().flatten();
-    let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
-    if policy::decide(person.as_ref(), Action::UseProviderSignIn, Thing::Nothing, deployment).is_err() {
-        return StatusCode::FORBIDDEN.into_response();
+    if let Err(error) = authorize_parts(&state, &parts, Action::UseProviderSignIn).await {
+        return status_of(&error).into_response();
     }
     let return_to = safe_return_path(&form.return_to);
     match state.oidc.start(&state.db, &state.config, &provider_id, &return_to).await {
@@ -117,17 +119,11 @@ pub async fn callback(
 
 /// GET /me/data.json: everything the portal holds about the signed-in person.
 pub async fn my_data(State(state): State<AppState>, parts: Parts) -> Response {
-    let person = match person_from_parts(&state, &parts).await {
-        Ok(person) => person,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let person = match authorize_parts(&state, &parts, Action::ExportOwnData).await {
+        Ok(Some(person)) => person,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(error) => return (status_of(&error), "sign in first").into_response(),
     };
-    let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
-    if let Err(denied) = policy::decide(person.as_ref(), Action::ExportOwnData, Thing::Nothing, deployment) {
-        let status = app::error::AppError::from(denied).status();
-        return (StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN), "sign in first")
-            .into_response();
-    }
-    let Some(person) = person else { return StatusCode::UNAUTHORIZED.into_response() };
     match app::identity::export::my_data(&state.db, person.id).await {
         Ok(document) => (
             [
