@@ -56,6 +56,19 @@ install_browser_tools() {
   fi
 }
 
+# pySHACL validates the published catalogue (server/tests/catalogue.rs), pinned.
+PYSHACL_VENV="$HOME/.cache/portal/pyshacl-venv"
+install_validation_tools() {
+  local requirements="$ROOT/server/tests/shacl/requirements.txt"
+  if ! cmp -s "$requirements" "$PYSHACL_VENV/.ci-installed-requirements" 2>/dev/null; then
+    say "installing pySHACL (server/tests/shacl/requirements.txt)"
+    python3 -m venv "$PYSHACL_VENV"
+    "$PYSHACL_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$PYSHACL_VENV/.ci-installed-requirements"
+  fi
+  export PYSHACL_PYTHON="$PYSHACL_VENV/bin/python"
+}
+
 postgres_url() {
   echo "${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 }

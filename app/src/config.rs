@@ -102,6 +102,31 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "600",
         help: "/api/ requests one client address may make per minute, per replica",
     },
+    SettingDoc {
+        key: "harvest_interval_minutes",
+        default: "360",
+        help: "how often every node catalogue is harvested (one replica at a time); 0 turns scheduled harvests off",
+    },
+    SettingDoc {
+        key: "harvest_timeout_seconds",
+        default: "20",
+        help: "a catalogue page that takes longer to arrive fails its harvest",
+    },
+    SettingDoc {
+        key: "harvest_max_page_bytes",
+        default: "10485760",
+        help: "a catalogue page larger than this fails its harvest",
+    },
+    SettingDoc {
+        key: "harvest_max_pages",
+        default: "200",
+        help: "a catalogue with more pages fails its harvest",
+    },
+    SettingDoc {
+        key: "catalog_page_size",
+        default: "100",
+        help: "datasets per page of the published catalogue (/catalog.ttl, .jsonld, .rdf)",
+    },
 ];
 
 /// One OpenID Connect provider people can sign in with (Life Science Login, a hospital's own).
@@ -145,6 +170,11 @@ pub struct PortalConfig {
     pub rate_limit_sign_in_per_minute: u32,
     pub rate_limit_api_per_minute: u32,
     pub trust_forwarded_for: bool,
+    pub harvest_interval_minutes: u32,
+    pub harvest_timeout_seconds: u32,
+    pub harvest_max_page_bytes: u64,
+    pub harvest_max_pages: u32,
+    pub catalog_page_size: u32,
 }
 
 fn hide_secret<S: serde::Serializer>(
@@ -177,6 +207,11 @@ impl Default for PortalConfig {
             rate_limit_sign_in_per_minute: 20,
             rate_limit_api_per_minute: 600,
             trust_forwarded_for: false,
+            harvest_interval_minutes: 360,
+            harvest_timeout_seconds: 20,
+            harvest_max_page_bytes: 10 * 1024 * 1024,
+            harvest_max_pages: 200,
+            catalog_page_size: 100,
         }
     }
 }

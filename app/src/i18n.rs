@@ -202,6 +202,23 @@ mod tests {
         assert!(missing.is_empty(), "untranslated keys: {missing:?}");
     }
 
+    /// Keys put together at run time (sort orders, facets, outcomes, messages of errors).
+    #[test]
+    fn every_built_key_is_translated() {
+        let mut keys = crate::catalogue::pages::dynamic_translation_keys();
+        keys.extend(
+            ["catalogue.bad_query", "catalogue.no_catalogue_url", "catalogue.harvest_running"]
+                .map(String::from),
+        );
+        keys.extend(
+            ["required", "too_long", "invalid_email", "invalid_url", "https_required", "unknown_choice"]
+                .map(|k| format!("form.{k}")),
+        );
+        let missing: Vec<_> =
+            keys.iter().filter(|k| !SV.contains_key(k.as_str()) || !EN.contains_key(k.as_str())).collect();
+        assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
+
     #[test]
     fn every_sign_in_failure_is_explained() {
         for code in crate::identity::api::SIGN_IN_FAILURES {

@@ -18,7 +18,21 @@ pub struct JobSpec {
 pub const SESSION_CLEANUP: JobSpec =
     JobSpec { name: "session_cleanup", every: Duration::minutes(15), lease: Duration::minutes(5) };
 
-pub const ALL_JOBS: &[JobSpec] = &[SESSION_CLEANUP];
+pub const CATALOGUE_HARVEST_NAME: &str = "catalogue_harvest";
+
+/// The jobs this deployment runs: the harvest only when its interval is not 0.
+pub fn jobs(config: &PortalConfig) -> Vec<JobSpec> {
+    let mut jobs = vec![SESSION_CLEANUP];
+    if config.harvest_interval_minutes > 0 {
+        jobs.push(JobSpec {
+            name: CATALOGUE_HARVEST_NAME,
+            every: Duration::minutes(i64::from(config.harvest_interval_minutes)),
+            // Long enough for every node at the page limits; a dead replica frees it after this.
+            lease: Duration::minutes(60),
+        });
+    }
+    jobs
+}
 
 /// Takes the job's lease if the job is due and nobody holds it. True when this holder won.
 pub async fn try_acquire(db: &Db, job: &JobSpec, holder: &str) -> Result<bool, sqlx::Error> {
@@ -62,6 +76,12 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
             let abandoned = crate::identity::oidc::delete_stale_sign_ins(db).await?;
             Ok(format!("removed {removed} sessions and {abandoned} unfinished sign-ins"))
         }
+        CATALOGUE_HARVEST_NAME => {
+            let limits = crate::catalogue::harvest::HarvestLimits::from_config(config);
+            let reports = crate::catalogue::harvest::harvest_all(db, limits).await?;
+            let failed = reports.iter().filter(|(_, r)| r.error.is_some()).count();
+            Ok(format!("harvested {} node catalogues, {failed} failed", reports.len()))
+        }
         other => Ok(format!("unknown job {other}")),
     }
 }
@@ -69,7 +89,7 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
 /// Runs every due job this replica can lease; answers what ran and how it went.
 pub async fn run_due_jobs(db: &Db, config: &PortalConfig, holder: &str) -> Vec<(&'static str, String)> {
     let mut ran = Vec::new();
-    for job in ALL_JOBS {
+    for job in &jobs(config) {
         match try_acquire(db, job, holder).await {
             Ok(true) => {
                 let outcome = match run(db, config, job).await {

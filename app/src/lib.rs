@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod content;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod identity;
 pub mod policy;

@@ -117,6 +117,12 @@ fn decide_for(
     policy::decide(person, action, thing, deployment).map_err(AppError::from)
 }
 
+/// Would the policy allow this? For showing or hiding a control; the action itself still
+/// asks [`authorize_on`].
+pub fn permits(state: &AppState, person: Option<&SignedInPerson>, action: Action, thing: Thing<'_>) -> bool {
+    decide_for(state, person, action, thing).is_ok()
+}
+
 /// [`authorize`] for plain axum handlers, which have the request parts instead of a
 /// Leptos context: answers the person, or the error whose status to answer with.
 pub async fn authorize_parts(

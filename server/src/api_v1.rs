@@ -22,6 +22,10 @@ pub struct ApiRoute {
 }
 
 pub const ROUTES: &[ApiRoute] = &[
+    ApiRoute { path: "/api/v1/openapi.json", requirement: ApiRequirement::Public, handler: || get(openapi) },
+    ApiRoute { path: "/api/v1/nodes", requirement: ApiRequirement::Public, handler: || get(nodes) },
+    ApiRoute { path: "/api/v1/datasets", requirement: ApiRequirement::Public, handler: || get(datasets) },
+    ApiRoute { path: "/api/v1/datasets/{id}", requirement: ApiRequirement::Public, handler: || get(dataset) },
     ApiRoute { path: "/api/v1/token", requirement: ApiRequirement::AnyToken, handler: || get(token_info) },
     ApiRoute {
         path: "/api/v1/audit/events",
@@ -84,6 +88,74 @@ async fn require_token(State(state): State<AppState>, mut request: Request, next
         request.extensions_mut().insert(caller);
     }
     next.run(request).await
+}
+
+fn internal(error: impl std::fmt::Display, what: &str) -> Response {
+    tracing::error!(%error, "{what} failed");
+    problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+async fn openapi(State(state): State<AppState>) -> Response {
+    Json(crate::openapi::document(&state.config.public_url)).into_response()
+}
+
+/// The nodes with their organisations, services and catalogue links.
+async fn nodes(State(state): State<AppState>) -> Response {
+    match app::catalogue::store::nodes(&state.db).await {
+        Ok(nodes) => {
+            Json(json!({ "nodes": nodes.into_iter().map(node_json).collect::<Vec<_>>() })).into_response()
+        }
+        Err(error) => internal(error, "node list"),
+    }
+}
+
+fn node_json(node: app::catalogue::model::NodeDetail) -> serde_json::Value {
+    json!({
+        "id": node.slug,
+        "name": node.name,
+        "city": node.city,
+        "description": node.description,
+        "universities": node.universities,
+        "hospitals": node.hospitals,
+        "services": node.services,
+        "contact": { "name": node.contact_name, "email": node.contact_email },
+        "catalogue_site_url": node.catalogue_site_url,
+        "catalogue_url": node.catalogue_url,
+        "catalogue_is_demo": node.catalogue_is_demo,
+    })
+}
+
+/// The catalogue search: the same parameters as the page (`q`, `node`, `data_type`,
+/// `sample_type`, `disease_area`, `duo`, `size`, `sort`, `page`).
+async fn datasets(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+    let query = match app::catalogue::model::DatasetQuery::from_query_string(uri.query().unwrap_or_default())
+    {
+        Ok(query) => query,
+        Err(problem_found) => return problem(StatusCode::BAD_REQUEST, &problem_found.to_string()),
+    };
+    match app::catalogue::store::search(&state.db, &query, app::i18n::Lang::En).await {
+        Ok(result) => Json(json!({
+            "total": result.total,
+            "page": query.page,
+            "page_size": result.page_size,
+            "page_count": result.page_count(),
+            "items": result.items,
+            "facets": result.facets,
+        }))
+        .into_response(),
+        Err(error) => internal(error, "dataset search"),
+    }
+}
+
+async fn dataset(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    match app::catalogue::store::dataset(&state.db, &id).await {
+        Ok(Some(detail)) => Json(detail).into_response(),
+        Ok(None) => problem(StatusCode::NOT_FOUND, "no such dataset"),
+        Err(error) => internal(error, "dataset"),
+    }
 }
 
 async fn token_info(axum::Extension(caller): axum::Extension<ApiCaller>) -> Response {

@@ -2,7 +2,9 @@
 
 pub mod api_v1;
 pub mod auth_routes;
+pub mod catalogue_routes;
 pub mod http_layers;
+pub mod openapi;
 pub mod rate_limit;
 pub mod settings;
 pub mod telemetry;
@@ -44,6 +46,11 @@ pub async fn prepare_state(
     let sealed = app::audit::store::seal_unchained(&db).await.map_err(app::db::DbError::Sql)?;
     if sealed > 0 {
         tracing::info!(sealed, "audit rows written before the hash chain existed are now sealed into it");
+    }
+    let indexed =
+        app::catalogue::store::fill_missing_search_text(&db).await.map_err(app::db::DbError::Sql)?;
+    if indexed > 0 {
+        tracing::info!(indexed, "catalogue records written before full-text search are now searchable");
     }
     state_with(config, db, leptos_options)
 }
@@ -96,7 +103,11 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oidc/callback", get(auth_routes::callback))
         .route("/auth/oidc/{provider}", post(auth_routes::start))
         .route("/me/data.json", get(auth_routes::my_data))
+        .merge(catalogue_routes::router())
         .merge(api_v1::router(state.clone()));
+    if !state.config.is_production() {
+        router = router.merge(catalogue_routes::demo::router());
+    }
     router =
         router.leptos_routes_with_context(&state, routes, provide_csp_nonce, move || shell(options.clone()));
     router

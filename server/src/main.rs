@@ -136,7 +136,7 @@ async fn seed_demo(config: &app::config::PortalConfig) -> ExitCode {
     if let Err(error) = db.migrate().await {
         return fail(error);
     }
-    match app::demo::seed_demo(&db).await {
+    match app::demo::seed_demo(&db, Some(&config.public_url)).await {
         Ok(app::demo::SeedOutcome::Loaded { nodes, organisations, cohorts, people }) => {
             println!(
                 "demo data loaded: {nodes} nodes, {organisations} organisations, {cohorts} cohorts, {people} people (illustrative)"

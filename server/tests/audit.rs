@@ -17,7 +17,7 @@ fn verify_with_cli(database_url: &str) -> (bool, String) {
 }
 
 on_both_backends!(audit_verify_passes_on_demo_data_and_names_an_edited_row, |t| {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     let app = TestApp::spawn(t, |_| {}).await;
     app.sign_in_as("Sara Lindqvist").await;
     app.sign_in_as("Maria Lund").await;
@@ -41,7 +41,7 @@ on_both_backends!(audit_verify_passes_on_demo_data_and_names_an_edited_row, |t| 
 });
 
 on_both_backends!(a_removed_row_breaks_the_chain_at_the_next_row, |t| {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     let app = TestApp::spawn(t, |_| {}).await;
     for _ in 0..3 {
         app.sign_in_as("Sara Lindqvist").await;

@@ -7,7 +7,7 @@ use common::{TestApp, session_cookie};
 use leptos::server_fn::ServerFn;
 
 async fn demo_app(t: &common::TestDb) -> TestApp {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     TestApp::spawn(t, |_| {}).await
 }
 
@@ -209,7 +209,7 @@ on_both_backends!(sign_in_makes_a_new_session_and_sign_out_ends_it, |t| {
 });
 
 on_both_backends!(without_demo_mode_there_is_no_demo_sign_in, |t| {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     let app = TestApp::spawn(t, |config| config.demo_sign_in = false).await;
     let (status, _) = app.get_text("/demo-sign-in", "").await;
     assert_eq!(status, 404);

@@ -9,7 +9,7 @@ use common::{TestApp, person_id};
 use leptos::server_fn::ServerFn;
 
 async fn demo_app(t: &common::TestDb) -> TestApp {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     TestApp::spawn(t, |_| {}).await
 }
 
@@ -167,7 +167,7 @@ on_both_backends!(a_callback_with_an_unknown_state_is_refused_with_a_clear_page,
 });
 
 on_both_backends!(sign_in_routes_are_rate_limited_per_client, |t| {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     let app = TestApp::spawn(t, |config| config.rate_limit_sign_in_per_minute = 3).await;
     for _ in 0..3 {
         let response = app.get("/auth/oidc/callback?state=x&code=y", "").await;
@@ -197,7 +197,7 @@ on_both_backends!(pages_carry_a_content_security_policy_with_the_script_nonce, |
 });
 
 on_both_backends!(production_cookies_are_secure_and_https_is_strict, |t| {
-    app::demo::seed_demo(&t.db).await.unwrap();
+    app::demo::seed_demo(&t.db, None).await.unwrap();
     let app = TestApp::spawn(t, |config| {
         config.mode = app::config::Mode::Production;
         config.demo_sign_in = false;

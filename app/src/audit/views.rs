@@ -5,7 +5,7 @@ use super::api::{audit_chain_status, audit_trail};
 use super::model::{AuditFilter, AuditPage};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::ErrorNotice;
+use crate::shell::{ErrorNotice, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -211,9 +211,10 @@ fn AuditTable(filter: AuditFilter, page: AuditPage) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label=i.t("audit.pages")>
-            {(current > 1).then(|| view! { <a rel="prev" href=page_href(&filter, current - 1)>{i.t("audit.newer")}</a> })}
-            {(current < page_count).then(|| view! { <a rel="next" href=page_href(&filter, current + 1)>{i.t("audit.older")}</a> })}
-        </nav>
+        <Pager
+            label=i.t("audit.pages")
+            previous=(current > 1).then(|| (page_href(&filter, current - 1), i.t("audit.newer")))
+            next=(current < page_count).then(|| (page_href(&filter, current + 1), i.t("audit.older")))
+        />
     }
 }

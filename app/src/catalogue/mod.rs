@@ -1,7 +1,13 @@
-//! The national catalogue: nodes, cohorts and their consent codes.
+//! The national catalogue: nodes, cohorts and datasets with their consent codes; harvesting
+//! the nodes' catalogues, searching them, and publishing the whole as DCAT-AP.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod dcat;
+#[cfg(feature = "ssr")]
+pub mod harvest;
 pub mod model;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod views;

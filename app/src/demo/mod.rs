@@ -1,7 +1,8 @@
 //! `portal seed-demo`: loads the illustrative demo data into an empty database.
 
 use crate::audit::{NewEvent, record_in};
-use crate::catalogue::model::{DuoTerm, vocabulary};
+use crate::catalogue::model::{ConsentCode, DatasetRecord, DuoTerm, Localized, Origin, vocabulary};
+use crate::catalogue::store::{NewRecord, insert_record};
 use crate::db::{self, Db};
 use crate::identity::model::Role;
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub struct DemoNode {
     pub description_sv: String,
     pub description_en: String,
     pub services: Vec<String>,
+    /// A page of `server/demo-catalogues/`, e.g. `uppsala/page-1.ttl`.
+    pub demo_catalogue: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,38 @@ pub struct DemoCohort {
     pub consent: Vec<DemoConsent>,
     pub access_conditions_sv: String,
     pub access_conditions_en: String,
+    pub access_committee: Option<String>,
+}
+
+impl DemoCohort {
+    pub fn record(&self) -> DatasetRecord {
+        DatasetRecord {
+            acronym: self.acronym.clone(),
+            title: Localized::new(&self.title_sv, &self.title_en),
+            description: Localized::new(&self.description_sv, &self.description_en),
+            population: Localized::new(&self.population_sv, &self.population_en),
+            participants: self.participants,
+            age_min: self.age_min,
+            age_max: self.age_max,
+            data_types: self.data_types.clone(),
+            sample_types: self.sample_types.clone(),
+            disease_areas: self.disease_areas.clone(),
+            keywords: self.keywords.clone(),
+            consent_codes: self
+                .consent
+                .iter()
+                .filter_map(|c| {
+                    Some(ConsentCode { term: DuoTerm::parse(&c.code)?, disease_term: c.disease.clone() })
+                })
+                .collect(),
+            access_conditions: Localized::new(&self.access_conditions_sv, &self.access_conditions_en),
+            access_committee: self.access_committee.clone(),
+            access_rights: Default::default(),
+            landing_page: None,
+            last_modified: None,
+        }
+        .normalized()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,8 +226,10 @@ async fn insert_id<'a>(
     row.try_get::<i64, _>(0)
 }
 
-/// Loads the demo data in one transaction, unless the database already has nodes.
-pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
+/// Loads the demo data in one transaction, unless the database already has nodes. With a
+/// base URL, the nodes that have a demo catalogue point at the portal's own fixture copy
+/// of it (`/demo-catalogues/…`, served in demo mode), so harvesting works out of the box.
+pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<SeedOutcome, SeedError> {
     let data = demo_data().map_err(SeedError::BadData)?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nodes").fetch_one(db.pool()).await?;
     if existing > 0 {
@@ -231,49 +268,37 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, SeedError> {
     }
     let mut cohort_ids: HashMap<&str, i64> = HashMap::new();
     for cohort in &data.cohorts {
-        let id = insert_id(&mut tx, sqlx::query(
-            "INSERT INTO cohorts (slug, acronym, title_sv, title_en, description_sv, description_en, population_sv, population_en, \
-             participants, age_min, age_max, access_conditions_sv, access_conditions_en, origin, illustrative, last_modified, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'entered', 1, $14, $14, $14) RETURNING id",
+        let nodes: Vec<i64> = cohort.nodes.iter().map(|n| node_ids[n.as_str()]).collect();
+        let record = cohort.record();
+        let id = insert_record(
+            &mut tx,
+            NewRecord {
+                slug: &cohort.slug,
+                record: &record,
+                origin: Origin::Entered,
+                illustrative: true,
+                node_ids: &nodes,
+                source_node_id: None,
+                source_iri: None,
+                digest: None,
+            },
         )
-        .bind(&cohort.slug).bind(&cohort.acronym).bind(&cohort.title_sv).bind(&cohort.title_en)
-        .bind(&cohort.description_sv).bind(&cohort.description_en).bind(&cohort.population_sv).bind(&cohort.population_en)
-        .bind(cohort.participants).bind(cohort.age_min).bind(cohort.age_max)
-        .bind(&cohort.access_conditions_sv).bind(&cohort.access_conditions_en).bind(&now)).await?;
-        for node in &cohort.nodes {
-            sqlx::query("INSERT INTO cohort_nodes (cohort_id, node_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(node_ids[node.as_str()])
-                .execute(&mut *tx)
-                .await?;
-        }
-        let facets = [
-            ("data_type", &cohort.data_types),
-            ("sample_type", &cohort.sample_types),
-            ("disease_area", &cohort.disease_areas),
-            ("keyword", &cohort.keywords),
-        ];
-        for (facet, values) in facets {
-            for value in values {
-                sqlx::query("INSERT INTO cohort_facets (cohort_id, facet, value) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(facet)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        for consent in &cohort.consent {
+        .await?;
+        cohort_ids.insert(&cohort.slug, id);
+    }
+    if let Some(base) = demo_catalogue_base {
+        for node in &data.nodes {
+            let Some(path) = &node.demo_catalogue else { continue };
+            let folder = path.split('/').next().unwrap_or_default();
             sqlx::query(
-                "INSERT INTO cohort_consent_codes (cohort_id, code, disease_term) VALUES ($1, $2, $3)",
+                "UPDATE nodes SET catalogue_url = $1, catalogue_site_url = $2, catalogue_is_demo = 1 WHERE id = $3",
             )
-            .bind(id)
-            .bind(consent.code.to_ascii_uppercase())
-            .bind(&consent.disease)
+            .bind(format!("{}/demo-catalogues/{path}", base.trim_end_matches('/')))
+            .bind(format!("{}/demo-catalogues/{folder}/", base.trim_end_matches('/')))
+            .bind(node_ids[node.slug.as_str()])
             .execute(&mut *tx)
             .await?;
         }
-        cohort_ids.insert(&cohort.slug, id);
     }
     for person in &data.people {
         let id = insert_id(&mut tx, sqlx::query(

@@ -8,49 +8,12 @@ use super::api::{
 };
 use super::model::{Choice, Role};
 use super::views::grant_label;
-use crate::error::AppError;
-use crate::i18n::{I18n, use_i18n};
+use crate::forms::{FieldError, error_at, successes};
+use crate::i18n::use_i18n;
 use crate::shell::ErrorNotice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-/// The message for `field` if the last submission failed there; general failures go to "".
-fn error_at<T: Clone + Send + Sync + 'static>(
-    i: I18n,
-    result: Option<Result<T, AppError>>,
-    field: &'static str,
-) -> Option<String> {
-    match result? {
-        Ok(_) => None,
-        Err(AppError::Invalid { field: f, message_key }) if f == field => Some(i.t(&message_key)),
-        Err(AppError::Invalid { .. }) => None,
-        Err(other) if field.is_empty() => Some(i.t(other.message_key())),
-        Err(_) => None,
-    }
-}
-
-/// Counts successful submissions only, so a failed one does not reload (and reset) a form.
-fn successes<S>(action: ServerAction<S>) -> Memo<usize>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Memo::new(move |previous: Option<&usize>| {
-        let version = action.version().get();
-        let failed = action.value().with(|v| matches!(v, Some(Err(_))));
-        if failed { previous.copied().unwrap_or(0) } else { version }
-    })
-}
-
-#[component]
-fn FieldError(id: String, message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p class="field__error" id=id.clone()>{move || message.get()}</p>
-        </Show>
-    }
-}
 
 #[component]
 fn ChoiceOptions(choices: Vec<Choice>, none_label: String) -> impl IntoView {

@@ -4,7 +4,9 @@
 
 use super::Action;
 use crate::audit::api::{AuditChainStatus, AuditTrail};
-use crate::catalogue::api::GetCatalogueOverview;
+use crate::catalogue::api::{
+    GetCatalogueOverview, GetDataset, GetNode, HarvestNodeNow, ListNodes, SearchDatasets, UpdateNode,
+};
 use crate::content::api::{ContentMenu, ContentPage};
 use crate::identity::api::{
     AddClaimRule, CreateApiToken, DemoSignIn, GetViewer, GrantRole, ListApiTokens, ListClaimRules,
@@ -28,6 +30,12 @@ const fn entry<F: ServerFn>(name: &'static str, actions: &'static [Action]) -> S
 pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<GetViewer>("get_viewer", &[Action::ReadPublicCatalogue]),
     entry::<GetCatalogueOverview>("get_catalogue_overview", &[Action::ReadPublicCatalogue]),
+    entry::<SearchDatasets>("search_datasets", &[Action::ReadPublicCatalogue]),
+    entry::<GetDataset>("get_dataset", &[Action::ReadPublicCatalogue]),
+    entry::<ListNodes>("list_nodes", &[Action::ReadPublicCatalogue]),
+    entry::<GetNode>("get_node", &[Action::ReadPublicCatalogue]),
+    entry::<UpdateNode>("update_node", &[Action::EditNode]),
+    entry::<HarvestNodeNow>("harvest_node_now", &[Action::HarvestNode]),
     entry::<ContentPage>("content_page", &[Action::ReadPublicCatalogue]),
     entry::<ContentMenu>("content_menu", &[Action::ReadPublicCatalogue]),
     entry::<SetLanguage>("set_language", &[Action::SetOwnLanguage]),

@@ -41,6 +41,10 @@ pub enum Action {
     ReadDraft,
     /// Read something in review as a reviewer. Needs [`Thing::UnderReview`].
     ReadForReview,
+    /// Change a node's details and catalogue link. Needs [`Thing::Node`].
+    EditNode,
+    /// Harvest a node's catalogue now. Needs [`Thing::Node`].
+    HarvestNode,
 }
 
 /// Facts about the thing an action is about. Actions that are about nothing in particular
@@ -57,6 +61,10 @@ pub enum Thing<'a> {
     UnderReview {
         assigned_reviewer_ids: &'a [i64],
         conflicted_ids: &'a [i64],
+    },
+    /// One of the seven nodes, by slug.
+    Node {
+        slug: &'a str,
     },
 }
 
@@ -113,6 +121,22 @@ pub fn decide(
             }
             _ => Err(Denied::Forbidden),
         },
+        // Administrators look after every node; a coordinator after their own.
+        Action::EditNode | Action::HarvestNode => match thing {
+            Thing::Node { slug } => {
+                let person = signed_in()?;
+                let coordinates = person
+                    .grants
+                    .iter()
+                    .any(|g| g.role == Role::NodeCoordinator && g.node_slug.as_deref() == Some(slug));
+                if person.has_role(Role::Administrator) || coordinates {
+                    Ok(())
+                } else {
+                    Err(Denied::Forbidden)
+                }
+            }
+            _ => Err(Denied::Forbidden),
+        },
         // A conflict hides the thing whatever else the person holds.
         Action::ReadForReview => match thing {
             Thing::UnderReview { assigned_reviewer_ids, conflicted_ids } => {
@@ -158,6 +182,8 @@ impl ApiScope {
 /// What an API route asks of the token that calls it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiRequirement {
+    /// Open to anyone, token or not: the public catalogue (metadata only, rate limited).
+    Public,
     /// Any live token (e.g. asking about the token itself).
     AnyToken,
     Scope(ApiScope),
@@ -165,9 +191,12 @@ pub enum ApiRequirement {
 
 /// May a caller holding a live token with these scopes (or no live token) use a route?
 pub fn decide_api(scopes: Option<&[ApiScope]>, requirement: ApiRequirement) -> Result<(), Denied> {
+    if requirement == ApiRequirement::Public {
+        return Ok(());
+    }
     let scopes = scopes.ok_or(Denied::NotSignedIn)?;
     match requirement {
-        ApiRequirement::AnyToken => Ok(()),
+        ApiRequirement::Public | ApiRequirement::AnyToken => Ok(()),
         ApiRequirement::Scope(scope) if scopes.contains(&scope) => Ok(()),
         ApiRequirement::Scope(_) => Err(Denied::Forbidden),
     }
@@ -183,6 +212,43 @@ mod tests {
 
     const DEMO: Deployment = Deployment { demo_sign_in: true };
     const PRODUCTION: Deployment = Deployment { demo_sign_in: false };
+
+    #[test]
+    fn coordinators_edit_their_own_node_and_administrators_every_node() {
+        use crate::identity::model::RoleGrant;
+        let coordinator = SignedInPerson {
+            grants: vec![RoleGrant {
+                role: Role::NodeCoordinator,
+                node_slug: Some("umea".into()),
+                cohort_slug: None,
+            }],
+            ..person_with(&[])
+        };
+        let umea = Thing::Node { slug: "umea" };
+        let uppsala = Thing::Node { slug: "uppsala" };
+        for action in [Action::EditNode, Action::HarvestNode] {
+            assert_eq!(decide(Some(&coordinator), action, umea, PRODUCTION), Ok(()));
+            assert_eq!(decide(Some(&coordinator), action, uppsala, PRODUCTION), Err(Denied::Forbidden));
+            assert_eq!(
+                decide(Some(&coordinator), action, Thing::Nothing, PRODUCTION),
+                Err(Denied::Forbidden)
+            );
+            assert_eq!(
+                decide(Some(&person_with(&[Role::Administrator])), action, uppsala, PRODUCTION),
+                Ok(())
+            );
+            assert_eq!(
+                decide(Some(&person_with(&[Role::SteeringBoardMember])), action, umea, PRODUCTION),
+                Err(Denied::Forbidden)
+            );
+            assert_eq!(decide(None, action, umea, PRODUCTION), Err(Denied::NotSignedIn));
+            // A coordinator of another node with an unscoped grant is not a coordinator of this one.
+            assert_eq!(
+                decide(Some(&person_with(&[Role::NodeCoordinator])), action, umea, PRODUCTION),
+                Err(Denied::Forbidden)
+            );
+        }
+    }
 
     #[test]
     fn table_of_decisions() {
@@ -289,6 +355,7 @@ mod tests {
     #[test]
     fn api_routes_need_a_live_token_with_the_scope() {
         use ApiScope::*;
+        assert_eq!(decide_api(None, ApiRequirement::Public), Ok(()));
         assert_eq!(decide_api(None, ApiRequirement::AnyToken), Err(Denied::NotSignedIn));
         assert_eq!(decide_api(Some(&[]), ApiRequirement::AnyToken), Ok(()));
         assert_eq!(decide_api(Some(&[PeopleRead]), ApiRequirement::Scope(AuditRead)), Err(Denied::Forbidden));

@@ -2,6 +2,7 @@
 //! language switch, footer, and the not-found and error views.
 
 use crate::audit::views::AuditTrailPage;
+use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
 use crate::catalogue::views::HomePage;
 use crate::content::views::ContentPageView;
 use crate::error::AppError;
@@ -88,6 +89,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/pages/:slug") view=ContentPageView ssr=SsrMode::Async />
+                    <Route path=path!("/catalogue") view=CataloguePage ssr=SsrMode::Async />
+                    <Route path=path!("/datasets/:slug") view=DatasetPage ssr=SsrMode::Async />
+                    <Route path=path!("/nodes") view=NodesPage ssr=SsrMode::Async />
+                    <Route path=path!("/nodes/:slug") view=NodePage ssr=SsrMode::Async />
+                    <Route path=path!("/nodes/:slug/edit") view=NodeEditPage ssr=SsrMode::Async />
                     <Route path=path!("/demo-sign-in") view=DemoSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
@@ -118,7 +124,8 @@ enum Visibility {
 
 const NAV: &[NavItem] = &[
     NavItem { href: "/", tr_key: "nav.home", visible_to: Visibility::Everyone },
-    NavItem { href: "/#cohorts", tr_key: "nav.cohorts", visible_to: Visibility::Everyone },
+    NavItem { href: "/catalogue", tr_key: "nav.cohorts", visible_to: Visibility::Everyone },
+    NavItem { href: "/nodes", tr_key: "nav.nodes", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/cohort-access", tr_key: "nav.cohort_access", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/co-creation", tr_key: "nav.co_creation", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/about", tr_key: "nav.about", visible_to: Visibility::Everyone },
@@ -345,6 +352,23 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Previous and next links for a paged list, with where we are in between.
+#[component]
+pub fn Pager(
+    label: String,
+    previous: Option<(String, String)>,
+    next: Option<(String, String)>,
+    #[prop(optional, into)] status: Option<String>,
+) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label=label>
+            {previous.map(|(href, text)| view! { <a rel="prev" href=href>{text}</a> })}
+            {status.map(|text| view! { <span class="pager__status">{text}</span> })}
+            {next.map(|(href, text)| view! { <a rel="next" href=href>{text}</a> })}
+        </nav>
+    }
 }
 
 #[cfg(test)]
