@@ -129,7 +129,7 @@ pub mod demo {
 
     fn page(title: &str, body: &str) -> Response {
         let html = format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title></head>\
              <body><main><p><strong>Demo node catalogue: fictional.</strong> The portal serves this page so that \
              links back to a node's catalogue work in the demo.</p><h1>{title}</h1>{body}</main></body></html>"
         );
