@@ -66,22 +66,35 @@ pub async fn overview(db: &Db, lang: Lang) -> Result<CatalogueOverview, sqlx::Er
     .await?;
     let services: Vec<(i64, String)> =
         sqlx::query_as("SELECT node_id, service FROM node_services ORDER BY service").fetch_all(pool).await?;
-    let cohort_nodes: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT cohort_id, node_id FROM cohort_nodes").fetch_all(pool).await?;
+    // The home page shows the national cohorts entered here; the catalogue page has the rest.
     let cohorts: Vec<CohortRow> = sqlx::query_as(
         "SELECT id, slug, acronym, title_sv, title_en, description_sv, description_en, participants, age_min, age_max, illustrative \
-         FROM cohorts ORDER BY participants DESC, slug",
+         FROM cohorts WHERE origin = 'entered' AND withdrawn_at IS NULL ORDER BY participants DESC, slug LIMIT 24",
     )
     .fetch_all(pool)
     .await?;
-    let data_types: Vec<(i64, String)> =
-        sqlx::query_as("SELECT cohort_id, value FROM cohort_facets WHERE facet = 'data_type' ORDER BY value")
+    let list = id_list(&cohorts.iter().map(|c| c.id).collect::<Vec<_>>());
+    let list = if list.is_empty() { "0".to_owned() } else { list };
+    let cohort_nodes: Vec<(i64, i64)> =
+        sqlx::query_as(&format!("SELECT cohort_id, node_id FROM cohort_nodes WHERE cohort_id IN ({list})"))
             .fetch_all(pool)
             .await?;
-    let codes: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT cohort_id, code, disease_term FROM cohort_consent_codes")
-            .fetch_all(pool)
-            .await?;
+    let held: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT cn.node_id, COUNT(*) FROM cohort_nodes cn JOIN cohorts c ON c.id = cn.cohort_id \
+         WHERE c.withdrawn_at IS NULL GROUP BY cn.node_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let data_types: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT cohort_id, value FROM cohort_facets WHERE facet = 'data_type' AND cohort_id IN ({list}) ORDER BY value"
+    ))
+    .fetch_all(pool)
+    .await?;
+    let codes: Vec<(i64, String, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT cohort_id, code, disease_term FROM cohort_consent_codes WHERE cohort_id IN ({list})"
+    ))
+    .fetch_all(pool)
+    .await?;
 
     // Each child table is grouped by its parent id once, so assembling is linear.
     let mut universities =
@@ -90,10 +103,7 @@ pub async fn overview(db: &Db, lang: Lang) -> Result<CatalogueOverview, sqlx::Er
     let mut services = group(services);
     let mut data_types = group(data_types);
     let mut codes = group(codes.into_iter().map(|(cohort, code, disease)| (cohort, (code, disease))));
-    let mut cohort_counts: HashMap<i64, i64> = HashMap::new();
-    for (_, node_id) in &cohort_nodes {
-        *cohort_counts.entry(*node_id).or_default() += 1;
-    }
+    let cohort_counts: HashMap<i64, i64> = held.into_iter().collect();
     let node_names: HashMap<i64, String> =
         nodes.iter().map(|n| (n.id, pick(lang, n.name_sv.clone(), n.name_en.clone()))).collect();
     let mut node_names_by_cohort = group(
@@ -717,18 +727,33 @@ pub async fn search(db: &Db, query: &DatasetQuery, lang: Lang) -> Result<Dataset
         .bind(Bind::Int(SEARCH_PAGE_SIZE))
         .push(" OFFSET ")
         .bind(Bind::Int(query.offset()));
-    let ids: Vec<i64> =
-        ids_sql.query().fetch_all(pool).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-
     let mut total_sql = Sql::default();
     total_sql.push("SELECT COUNT(*) FROM cohorts c");
     where_clause(&mut total_sql, backend, query, None, false);
-    let total: i64 = total_sql.query().fetch_one(pool).await?.try_get(0)?;
 
-    let mut facets = Vec::new();
-    for facet in Facet::ALL {
-        facets.push(facet_counts(db, query, facet).await?);
-    }
+    // The page, the total and the six facet counts are independent: ask for them at once,
+    // each on its own pooled connection.
+    let ids = async {
+        ids_sql
+            .query()
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let total = async { total_sql.query().fetch_one(pool).await?.try_get::<i64, _>(0) };
+    let (ids, total, node, data_type, sample_type, disease_area, duo, size) = tokio::try_join!(
+        ids,
+        total,
+        facet_counts(db, query, Facet::Node),
+        facet_counts(db, query, Facet::DataType),
+        facet_counts(db, query, Facet::SampleType),
+        facet_counts(db, query, Facet::DiseaseArea),
+        facet_counts(db, query, Facet::Duo),
+        facet_counts(db, query, Facet::Size),
+    )?;
+    let facets = vec![node, data_type, sample_type, disease_area, duo, size];
     Ok(DatasetSearchResult {
         query: query.clone(),
         total,

@@ -26,7 +26,7 @@ pub fn HomePage() -> impl IntoView {
                         <strong>{i.t("home.path_cocreation_title")}</strong>
                         <span>{i.t("home.path_cocreation_text")}</span>
                     </a></li>
-                    <li><a class="card-link" href="/pages/nodes">
+                    <li><a class="card-link" href="/nodes">
                         <strong>{i.t("home.path_nodes_title")}</strong>
                         <span>{i.t("home.path_nodes_text")}</span>
                     </a></li>
@@ -62,7 +62,7 @@ fn NodeList(nodes: Vec<NodeSummary>) -> impl IntoView {
                     let city = (node.city != node.name).then(|| view! { <p class="card__meta">{node.city.clone()}</p> });
                     view! {
                         <li class="card" id=format!("node-{}", node.slug)>
-                            <h3 class="card__title">{node.name}</h3>
+                            <h3 class="card__title"><a href=format!("/nodes/{}", node.slug)>{node.name}</a></h3>
                             {city}
                             <dl class="facts">
                                 <dt>{i.t("home.universities")}</dt>
@@ -95,8 +95,10 @@ fn CohortList(cohorts: Vec<CohortSummary>) -> impl IntoView {
                     view! {
                         <li class="cohort" id=format!("cohort-{}", cohort.slug)>
                             <h3 class="cohort__title">
-                                <abbr class="cohort__acronym">{cohort.acronym}</abbr>" "
-                                <span>{cohort.title}</span>
+                                <a href=format!("/datasets/{}", cohort.slug)>
+                                    <abbr class="cohort__acronym">{cohort.acronym}</abbr>" "
+                                    <span>{cohort.title}</span>
+                                </a>
                             </h3>
                             <p class="cohort__description">{cohort.description}</p>
                             <dl class="facts facts--inline">
@@ -130,6 +132,7 @@ fn CohortList(cohorts: Vec<CohortSummary>) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            <p><a class="button" href="/catalogue">{i.t("home.browse_catalogue")}</a></p>
         </section>
     }
 }
