@@ -56,8 +56,9 @@ fn node_names(i: I18n, nodes: &[NodeRef]) -> String {
     nodes.iter().map(|n| n.name.get(i.lang).to_owned()).collect::<Vec<_>>().join(", ")
 }
 
+/// A record's DUO codes as tags; modifiers look different from the primary code.
 #[component]
-fn ConsentTags(codes: Vec<ConsentCode>) -> impl IntoView {
+pub fn ConsentTags(codes: Vec<ConsentCode>) -> impl IntoView {
     let i = use_i18n();
     view! {
         <ul class="tags">

@@ -2,6 +2,7 @@
 
 use super::api::get_catalogue_overview;
 use super::model::{CohortSummary, NodeSummary, format_count};
+use super::pages::ConsentTags;
 use crate::i18n::use_i18n;
 use crate::shell::ErrorNotice;
 use leptos::prelude::*;
@@ -114,19 +115,7 @@ fn CohortList(cohorts: Vec<CohortSummary>) -> impl IntoView {
                                 <dt>{i.t("home.data_types")}</dt>
                                 <dd>{cohort.data_types.iter().map(|d| i.t(&format!("vocab.data_type.{d}"))).collect::<Vec<_>>().join(", ")}</dd>
                                 <dt>{i.t("home.consent_codes")}</dt>
-                                <dd>
-                                    <ul class="tags">
-                                        {cohort.consent_codes.into_iter().map(|code| {
-                                            let label = i.t(&code.term.label_key());
-                                            view! {
-                                                <li class="tag" class:tag--modifier=!code.term.is_primary() title=format!("{} ({})", label, code.term.duo_id())>
-                                                    {code.short()}
-                                                    <span class="visually-hidden">{format!(": {label}")}</span>
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                </dd>
+                                <dd><ConsentTags codes=cohort.consent_codes /></dd>
                             </dl>
                         </li>
                     }
