@@ -206,6 +206,10 @@ on_both_backends!(search_matches_prefixes_and_counts_each_facet_without_its_own_
     assert_eq!(uppsala.count, narrowed.total);
     assert!(nodes.values.iter().any(|v| v.value != "uppsala" && v.count > 0), "{nodes:?}");
 
+    // Diacritics do not matter, on either database.
+    let malmo = search("q=malmo").await;
+    assert!(malmo.items.iter().any(|i| i.slug == "mdcs"), "Malmö is found as malmo");
+    assert_eq!(search("q=MALMÖ").await.total, malmo.total);
     // Every word must match; a word nobody uses finds nothing.
     assert_eq!(search("q=cardio+xyzzy").await.total, 0);
     // Sorting and paging.
@@ -268,6 +272,17 @@ on_both_backends!(the_json_api_serves_nodes_datasets_and_its_openapi_document, |
     assert_eq!(status, 400);
     assert!(problem["error"].as_str().unwrap().contains("duo"), "{problem}");
     assert_eq!(json("/api/v1/datasets?page=abc").await.0, 400);
+
+    // `/catalog` sends a harvester to the format it asks for.
+    let negotiated = app
+        .client
+        .get(format!("{}/catalog", app.base))
+        .header("accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(negotiated.status().as_u16(), 303);
+    assert_eq!(negotiated.headers()["location"], "/catalog.jsonld?page=1");
 
     let (status, document) = json("/api/v1/openapi.json").await;
     assert_eq!(status, 200);

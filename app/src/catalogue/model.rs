@@ -349,8 +349,29 @@ impl DatasetRecord {
             self.consent_codes.iter().map(ConsentCode::short).collect::<Vec<_>>().join(" "),
         ];
         body.extend(node_names.iter().cloned());
-        (title, body.join(" "))
+        (fold_for_search(&title), fold_for_search(&body.join(" ")))
     }
+}
+
+/// Lower case without diacritics (`Örebro` → `orebro`, `Malmö` → `malmo`), so a search
+/// typed on any keyboard finds the same records on SQLite and PostgreSQL alike.
+pub fn fold_for_search(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars().flat_map(char::to_lowercase) {
+        match ch {
+            'å' | 'ä' | 'à' | 'á' | 'â' | 'ã' => out.push('a'),
+            'ö' | 'ø' | 'ò' | 'ó' | 'ô' | 'õ' => out.push('o'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'ü' | 'ù' | 'ú' | 'û' => out.push('u'),
+            'í' | 'ì' | 'î' | 'ï' => out.push('i'),
+            'ç' => out.push('c'),
+            'ñ' => out.push('n'),
+            'æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Size ranges offered as a filter, by number of participants.
@@ -625,10 +646,10 @@ impl DatasetQuery {
     /// Words of the search text: letters and digits only, lower case, at most
     /// [`MAX_SEARCH_TERMS`]. Each becomes a prefix match, all must match.
     pub fn search_terms(&self) -> Vec<String> {
-        self.text
+        fold_for_search(&self.text)
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
+            .map(str::to_owned)
             .take(MAX_SEARCH_TERMS)
             .collect()
     }
@@ -1000,7 +1021,7 @@ mod tests {
     fn search_terms_keep_letters_and_digits_only() {
         let query =
             DatasetQuery { text: "\"cardio\" OR x* NEAR(a b) Göteborg".into(), ..Default::default() };
-        assert_eq!(query.search_terms(), vec!["cardio", "or", "x", "near", "a", "b", "göteborg"]);
+        assert_eq!(query.search_terms(), vec!["cardio", "or", "x", "near", "a", "b", "goteborg"]);
         let long = DatasetQuery { text: "a b c d e f g h i j".into(), ..Default::default() };
         assert_eq!(long.search_terms().len(), MAX_SEARCH_TERMS);
     }
@@ -1075,6 +1096,16 @@ mod tests {
         .normalized();
         assert_eq!(a.keywords, vec!["a", "b"]);
         assert_eq!(a.consent_codes[0].term, DuoTerm::Hmb);
+    }
+
+    #[test]
+    fn search_text_and_terms_are_folded_alike() {
+        assert_eq!(fold_for_search("Örebro Malmö Åre Ærø Straße"), "orebro malmo are aero strasse");
+        let query = DatasetQuery { text: "ÖREBRO".into(), ..Default::default() };
+        let record =
+            DatasetRecord { title: Localized::new("Örebro kohort", "Örebro cohort"), ..Default::default() };
+        let (title, _) = record.search_text(&[]);
+        assert!(title.contains(&query.search_terms()[0]), "{title}");
     }
 
     #[test]
