@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod cohort_access;
 pub mod content;
 pub mod error;
 pub mod forms;

@@ -1,0 +1,8 @@
+//! Cohort access applications: one application for cohorts at several nodes, decided per
+//! node under statutory clocks, checked against the cohorts' consent codes.
+
+#[cfg(feature = "ssr")]
+pub mod clock;
+pub mod duo;
+#[cfg(feature = "ssr")]
+pub mod machine;
