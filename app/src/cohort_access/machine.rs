@@ -233,6 +233,42 @@ pub enum Event {
     Closed,
 }
 
+impl Event {
+    /// The event's name in the log and the audit trail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Created { .. } => "created",
+            Event::MemberInvited { .. } => "member_invited",
+            Event::MemberRemoved { .. } => "member_removed",
+            Event::TermsAccepted { .. } => "terms_accepted",
+            Event::Submitted { .. } => "submitted",
+            Event::HandlerAssigned { .. } => "handler_assigned",
+            Event::Returned { .. } => "returned",
+            Event::DeadlineExtended { .. } => "deadline_extended",
+            Event::Approved { .. } => "approved",
+            Event::AccessActivated { .. } => "access_activated",
+            Event::Rejected { .. } => "rejected",
+            Event::Revoked { .. } => "revoked",
+            Event::Expired { .. } => "expired",
+            Event::Withdrawn => "withdrawn",
+            Event::Closed => "closed",
+        }
+    }
+}
+
+impl ApplicationState {
+    pub fn code(self) -> &'static str {
+        match self {
+            ApplicationState::Draft => "draft",
+            ApplicationState::Submitted => "submitted",
+            ApplicationState::Returned => "returned",
+            ApplicationState::Decided => "decided",
+            ApplicationState::Withdrawn => "withdrawn",
+            ApplicationState::Closed => "closed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum Refusal {
     #[error("this person may not do that")]

@@ -6,3 +6,5 @@ pub mod clock;
 pub mod duo;
 #[cfg(feature = "ssr")]
 pub mod machine;
+#[cfg(feature = "ssr")]
+pub mod store;

@@ -1,0 +1,249 @@
+//! Applications in the database: the event log is the record; `applications`,
+//! `application_parts`, `application_team` and `entitlements` are projections of it,
+//! rewritten in the same transaction as each command's events.
+
+use super::clock::ClockRules;
+use super::machine::{
+    Actor, Application, ApplicationState, CohortId, Command, Context, Event, NodeId, PartState, Refusal,
+    decide,
+};
+use crate::audit::{NewEvent, record_in};
+use crate::db::{self, Db};
+use chrono::{DateTime, Utc};
+use sqlx::AnyConnection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    #[error("no such application")]
+    NotFound,
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    #[error("a stored event could not be read: {0}")]
+    Corrupt(String),
+}
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executed {
+    pub events: Vec<Event>,
+    pub state: ApplicationState,
+}
+
+/// The application as its events tell it, with the number of events so far.
+pub async fn load(
+    conn: &mut AnyConnection,
+    id: i64,
+    rules: ClockRules,
+) -> Result<(Application, i64), ExecuteError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT occurred_at, payload FROM application_events WHERE application_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for (at, payload) in &rows {
+        let event: Event = serde_json::from_str(payload).map_err(|e| ExecuteError::Corrupt(e.to_string()))?;
+        let at = db::parse_timestamp(at).ok_or_else(|| ExecuteError::Corrupt(format!("time {at}")))?;
+        events.push((event, at));
+    }
+    let application = Application::fold(events.iter().map(|(e, t)| (e, *t)), rules);
+    Ok((application, rows.len() as i64))
+}
+
+/// Starts an application for these cohorts (each with the node that decides it).
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    applicant_id: i64,
+    title: &str,
+    cohorts: Vec<(CohortId, NodeId)>,
+    context: Context,
+) -> Result<i64, ExecuteError> {
+    let now = db::timestamp(context.now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO applications (applicant_id, title, state, created_at, updated_at) VALUES ($1, $2, 'draft', $3, $3) RETURNING id",
+    )
+    .bind(applicant_id)
+    .bind(title)
+    .bind(&now)
+    .fetch_one(db.pool())
+    .await?;
+    match execute(db, id, actor, Command::Create { cohorts }, context).await {
+        Ok(_) => Ok(id),
+        Err(error) => {
+            // The row without events is nobody's application: take it away again.
+            sqlx::query("DELETE FROM applications WHERE id = $1").bind(id).execute(db.pool()).await?;
+            Err(error)
+        }
+    }
+}
+
+/// Checks a command against the application and, if it is allowed, stores its events and
+/// brings the projections in step, all in one transaction.
+pub async fn execute(
+    db: &Db,
+    id: i64,
+    actor: &Actor,
+    command: Command,
+    context: Context,
+) -> Result<Executed, ExecuteError> {
+    let mut tx = db.pool().begin().await?;
+    // Writing first takes the lock (SQLite's database lock, PostgreSQL's row lock), so two
+    // commands on one application are decided one after the other, each on fresh state.
+    let touched = sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
+        .bind(db::timestamp(context.now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if touched.rows_affected() == 0 {
+        return Err(ExecuteError::NotFound);
+    }
+    let (mut application, mut seq) = load(&mut tx, id, context.clock).await?;
+    let before = application.state();
+    let events = decide(&application, actor, &command, context).map_err(ExecuteError::Refused)?;
+    let actor_id = match actor {
+        Actor::System => None,
+        Actor::Person { id, .. } => Some(*id),
+    };
+    let at = db::timestamp(context.now);
+    for event in &events {
+        seq += 1;
+        let payload = serde_json::to_string(event).map_err(|e| ExecuteError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO application_events (application_id, seq, occurred_at, actor_id, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(seq)
+        .bind(&at)
+        .bind(actor_id)
+        .bind(event.kind())
+        .bind(&payload)
+        .execute(&mut *tx)
+        .await?;
+        application.apply(event, context.now, context.clock);
+        project(&mut tx, id, &application, event, context.now).await?;
+    }
+    let after = application.state();
+    sqlx::query("UPDATE applications SET state = $1, version = $2 WHERE id = $3")
+        .bind(after.code())
+        .bind(i64::from(application.version))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
+    let audit =
+        NewEvent::transition(actor_id, "application", id, kinds[0], Some(before.code()), Some(after.code()));
+    record_in(&mut tx, NewEvent { summary: Some(kinds.join(", ")), ..audit }).await?;
+    tx.commit().await?;
+    Ok(Executed { events, state: after })
+}
+
+/// The projections one event changes.
+async fn project(
+    conn: &mut AnyConnection,
+    id: i64,
+    application: &Application,
+    event: &Event,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for part in application.parts.values() {
+        let handler = match part.state {
+            PartState::UnderReview { handler } => Some(handler),
+            _ => None,
+        };
+        sqlx::query(
+            "INSERT INTO application_parts (application_id, cohort_id, node_id, state, handler_id, deadline, paused) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (application_id, cohort_id) DO UPDATE SET state = excluded.state, \
+                 handler_id = COALESCE(excluded.handler_id, application_parts.handler_id), \
+                 deadline = excluded.deadline, paused = excluded.paused",
+        )
+        .bind(id)
+        .bind(part.cohort)
+        .bind(part.node)
+        .bind(part.state.code())
+        .bind(handler)
+        .bind(part.clock.deadline.map(db::timestamp))
+        .bind(i64::from(part.clock.paused_at.is_some()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    match event {
+        Event::Created { applicant, .. } | Event::MemberInvited { person: applicant } => {
+            sqlx::query("INSERT INTO application_team (application_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(applicant)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Event::MemberRemoved { person } => {
+            sqlx::query("DELETE FROM application_team WHERE application_id = $1 AND person_id = $2")
+                .bind(id)
+                .bind(person)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Event::AccessActivated { cohort, starts_on, ends_on } => {
+            for person in application.team() {
+                sqlx::query(
+                    "INSERT INTO entitlements (application_id, cohort_id, person_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(cohort)
+                .bind(person)
+                .bind(starts_on.to_string())
+                .bind(ends_on.to_string())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        Event::Revoked { cohort, .. } | Event::Expired { cohort } => {
+            let reason = if matches!(event, Event::Revoked { .. }) { "revoked" } else { "expired" };
+            sqlx::query(
+                "UPDATE entitlements SET ended_at = $1, end_reason = $2 WHERE application_id = $3 AND cohort_id = $4 AND ended_at IS NULL",
+            )
+            .bind(db::timestamp(at))
+            .bind(reason)
+            .bind(id)
+            .bind(cohort)
+            .execute(&mut *conn)
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A live entitlement, as node systems ask about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entitlement {
+    pub application_id: i64,
+    pub cohort_id: i64,
+    pub person_id: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// A person's entitlements that have not ended.
+pub async fn live_entitlements(db: &Db, person_id: i64) -> Result<Vec<Entitlement>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT application_id, cohort_id, person_id, starts_on, ends_on FROM entitlements \
+         WHERE person_id = $1 AND ended_at IS NULL ORDER BY cohort_id",
+    )
+    .bind(person_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(application_id, cohort_id, person_id, starts_on, ends_on)| Entitlement {
+            application_id,
+            cohort_id,
+            person_id,
+            starts_on,
+            ends_on,
+        })
+        .collect())
+}

@@ -1,0 +1,202 @@
+//! Access applications against a real database: the event log, its projections (parts,
+//! team, entitlements) and the audit trail move together, on SQLite and PostgreSQL.
+
+mod common;
+
+use app::cohort_access::clock::ClockRules;
+use app::cohort_access::machine::{Actor, ApplicationState, Command, Context, Decision, Refusal};
+use app::cohort_access::store::{self, ExecuteError};
+use chrono::{DateTime, NaiveDate, Utc};
+
+fn context(now: &str) -> Context {
+    Context {
+        now: DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&Utc),
+        clock: ClockRules::default(),
+    }
+}
+
+async fn id_of(db: &app::db::Db, table: &str, slug: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE slug = $1"))
+        .bind(slug)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+async fn count(db: &app::db::Db, sql: &str, id: i64) -> i64 {
+    sqlx::query_scalar(sql).bind(id).fetch_one(db.pool()).await.unwrap()
+}
+
+on_both_backends!(an_application_to_two_nodes_is_stored_as_events_with_projections_and_grants, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let (sara, lars, anna, karin) = (
+        common::person_id(&t.db, "Sara Lindqvist").await,
+        common::person_id(&t.db, "Mikael Holm").await,
+        common::person_id(&t.db, "Anna Ekström").await,
+        common::person_id(&t.db, "Karin Sjöberg").await,
+    );
+    let (scapis, ucan) = (id_of(&t.db, "cohorts", "scapis").await, id_of(&t.db, "cohorts", "u-can").await);
+    let (uppsala, umea) = (id_of(&t.db, "nodes", "uppsala").await, id_of(&t.db, "nodes", "umea").await);
+    let applicant = Actor::person(sara);
+    let uppsala_committee = Actor::committee(anna, &[uppsala]);
+    let umea_committee = Actor::committee(karin, &[umea]);
+
+    let id = store::create(
+        &t.db,
+        &applicant,
+        sara,
+        "Heart and cancer",
+        vec![(scapis, uppsala), (ucan, umea)],
+        context("2026-03-01T10:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let run = |actor: &Actor, command: Command, now: &str| {
+        let (db, actor) = (t.db.clone(), actor.clone());
+        let context = context(now);
+        async move { store::execute(&db, id, &actor, command, context).await }
+    };
+    run(&applicant, Command::InviteMember { person: lars }, "2026-03-01T10:05:00Z").await.unwrap();
+    let refused = run(&applicant, Command::Submit, "2026-03-01T10:06:00Z").await;
+    assert!(matches!(refused, Err(ExecuteError::Refused(Refusal::TermsNotAccepted))), "{refused:?}");
+    for (person, cohort) in [(sara, scapis), (sara, ucan), (lars, scapis), (lars, ucan)] {
+        run(&Actor::person(person), Command::AcceptTerms { cohort }, "2026-03-01T11:00:00Z").await.unwrap();
+    }
+    let submitted = run(&applicant, Command::Submit, "2026-03-02T09:00:00Z").await.unwrap();
+    assert_eq!(submitted.state, ApplicationState::Submitted);
+
+    // Each node's queue sees its own part, with a deadline.
+    let queue: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT node_id, state, deadline FROM application_parts WHERE application_id = $1 ORDER BY node_id",
+    )
+    .bind(id)
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(queue.len(), 2);
+    assert!(queue.iter().all(|(_, state, deadline)| state == "submitted" && deadline.is_some()));
+
+    run(
+        &umea_committee,
+        Command::ReturnForChanges { node: umea, questions: "Which registers?".into() },
+        "2026-03-04T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    let wrong = run(
+        &umea_committee,
+        Command::AssignHandler { node: uppsala, handler: karin },
+        "2026-03-04T09:00:00Z",
+    )
+    .await;
+    assert!(matches!(wrong, Err(ExecuteError::Refused(Refusal::NotAllowed))), "{wrong:?}");
+    run(&applicant, Command::Submit, "2026-03-14T09:00:00Z").await.unwrap();
+    run(&uppsala_committee, Command::AssignHandler { node: uppsala, handler: anna }, "2026-03-15T09:00:00Z")
+        .await
+        .unwrap();
+    run(&umea_committee, Command::AssignHandler { node: umea, handler: karin }, "2026-03-15T09:00:00Z")
+        .await
+        .unwrap();
+    let ends_on = NaiveDate::from_ymd_opt(2028, 3, 31).unwrap();
+    let approve = Command::Decide {
+        cohort: scapis,
+        decision: Decision::Approve { ends_on, conditions: "Cite SCAPIS.".into() },
+    };
+    run(&uppsala_committee, approve, "2026-04-01T09:00:00Z").await.unwrap();
+    let reject =
+        Command::Decide { cohort: ucan, decision: Decision::Reject { reasons: "Outside DS-cancer.".into() } };
+    let decided = run(&umea_committee, reject, "2026-04-02T09:00:00Z").await.unwrap();
+    assert_eq!(decided.state, ApplicationState::Decided);
+
+    // One entitlement per team member for the approved cohort only.
+    let sara_grants = store::live_entitlements(&t.db, sara).await.unwrap();
+    assert_eq!(sara_grants.len(), 1);
+    assert_eq!((sara_grants[0].cohort_id, sara_grants[0].ends_on.as_str()), (scapis, "2028-03-31"));
+    assert_eq!(store::live_entitlements(&t.db, lars).await.unwrap().len(), 1);
+
+    // The log is the record: the state folds back from it, and it cannot be changed.
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let (folded, events) = store::load(&mut conn, id, ClockRules::default()).await.unwrap();
+    assert_eq!(folded.state(), ApplicationState::Decided);
+    assert_eq!(
+        events,
+        count(&t.db, "SELECT COUNT(*) FROM application_events WHERE application_id = $1", id).await
+    );
+    let changed = sqlx::query("UPDATE application_events SET kind = 'approved' WHERE application_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await;
+    assert!(changed.is_err(), "application events are append-only");
+    drop(conn);
+
+    // Every command is in the audit trail, with its actor and the states on either side.
+    let audited = count(
+        &t.db,
+        "SELECT COUNT(*) FROM events WHERE subject_kind = 'application' AND subject_id = CAST($1 AS TEXT)",
+        id,
+    )
+    .await;
+    assert_eq!(audited, 1 + 1 + 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
+    let (from, to): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT from_state, to_state FROM events WHERE subject_kind = 'application' AND action = 'returned'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((from.as_deref(), to.as_deref()), (Some("submitted"), Some("returned")));
+
+    // Expiry ends the grants; the system does it, not a person.
+    run(&Actor::System, Command::Expire { cohort: scapis }, "2028-04-01T01:00:00Z").await.unwrap();
+    assert!(store::live_entitlements(&t.db, sara).await.unwrap().is_empty());
+});
+
+on_both_backends!(two_submissions_at_once_make_one_version, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let sara = common::person_id(&t.db, "Sara Lindqvist").await;
+    let scapis = id_of(&t.db, "cohorts", "scapis").await;
+    let uppsala = id_of(&t.db, "nodes", "uppsala").await;
+    let applicant = Actor::person(sara);
+    let id =
+        store::create(&t.db, &applicant, sara, "", vec![(scapis, uppsala)], context("2026-03-01T10:00:00Z"))
+            .await
+            .unwrap();
+    store::execute(
+        &t.db,
+        id,
+        &applicant,
+        Command::AcceptTerms { cohort: scapis },
+        context("2026-03-01T10:01:00Z"),
+    )
+    .await
+    .unwrap();
+    let attempts: Vec<_> = (0..4)
+        .map(|_| {
+            let (db, actor) = (t.db.clone(), applicant.clone());
+            tokio::spawn(async move {
+                store::execute(&db, id, &actor, Command::Submit, context("2026-03-02T09:00:00Z")).await
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => accepted += 1,
+            Err(ExecuteError::Refused(Refusal::WrongState)) => {}
+            Err(other) => panic!("unexpected: {other:?}"),
+        }
+    }
+    assert_eq!(accepted, 1);
+    assert_eq!(
+        count(
+            &t.db,
+            "SELECT COUNT(*) FROM application_events WHERE application_id = $1 AND kind = 'submitted'",
+            id
+        )
+        .await,
+        1
+    );
+    // A refused creation leaves nothing behind.
+    let bad = store::create(&t.db, &applicant, sara, "", vec![], context("2026-03-03T09:00:00Z")).await;
+    assert!(matches!(bad, Err(ExecuteError::Refused(Refusal::Invalid("cohorts")))), "{bad:?}");
+    assert_eq!(count(&t.db, "SELECT COUNT(*) FROM applications WHERE applicant_id = $1", sara).await, 1);
+});
