@@ -20,9 +20,13 @@ pub const SESSION_CLEANUP: JobSpec =
 
 pub const CATALOGUE_HARVEST_NAME: &str = "catalogue_harvest";
 
+/// Ends access periods that are over.
+pub const ACCESS_EXPIRY: JobSpec =
+    JobSpec { name: "access_expiry", every: Duration::minutes(60), lease: Duration::minutes(15) };
+
 /// The jobs this deployment runs: the harvest only when its interval is not 0.
 pub fn jobs(config: &PortalConfig) -> Vec<JobSpec> {
-    let mut jobs = vec![SESSION_CLEANUP];
+    let mut jobs = vec![SESSION_CLEANUP, ACCESS_EXPIRY];
     if config.harvest_interval_minutes > 0 {
         jobs.push(JobSpec {
             name: CATALOGUE_HARVEST_NAME,
@@ -76,6 +80,11 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
             let abandoned = crate::identity::oidc::delete_stale_sign_ins(db).await?;
             Ok(format!("removed {removed} sessions and {abandoned} unfinished sign-ins"))
         }
+        "access_expiry" => match crate::cohort_access::store::expire_due(db, Utc::now()).await {
+            Ok(expired) => Ok(format!("ended {expired} access periods")),
+            Err(crate::cohort_access::store::ExecuteError::Sql(error)) => Err(error),
+            Err(other) => Ok(format!("failed: {other}")),
+        },
         CATALOGUE_HARVEST_NAME => {
             let limits = crate::catalogue::harvest::HarvestLimits::from_config(config);
             let reports = crate::catalogue::harvest::harvest_all(db, limits).await?;

@@ -200,3 +200,66 @@ on_both_backends!(two_submissions_at_once_make_one_version, |t| {
     assert!(matches!(bad, Err(ExecuteError::Refused(Refusal::Invalid("cohorts")))), "{bad:?}");
     assert_eq!(count(&t.db, "SELECT COUNT(*) FROM applications WHERE applicant_id = $1", sara).await, 1);
 });
+
+on_both_backends!(committees_see_their_queue_overdue_first_and_expiry_ends_access, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let (sara, anna) =
+        (common::person_id(&t.db, "Sara Lindqvist").await, common::person_id(&t.db, "Anna Ekström").await);
+    let uppsala = id_of(&t.db, "nodes", "uppsala").await;
+    let umea = id_of(&t.db, "nodes", "umea").await;
+    let (scapis, ucan) = (id_of(&t.db, "cohorts", "scapis").await, id_of(&t.db, "cohorts", "u-can").await);
+    let applicant = Actor::person(sara);
+    let committee = Actor::committee(anna, &[uppsala]);
+    // Two applications to Uppsala, submitted a month apart; a third goes to Umeå only.
+    let mut ids = Vec::new();
+    for (title, submitted, cohort, node) in [
+        ("Early", "2026-01-10T09:00:00Z", scapis, uppsala),
+        ("Late", "2026-02-10T09:00:00Z", scapis, uppsala),
+        ("Elsewhere", "2026-01-05T09:00:00Z", ucan, umea),
+    ] {
+        let id = store::create(&t.db, &applicant, sara, title, vec![(cohort, node)], context(submitted))
+            .await
+            .unwrap();
+        store::execute(&t.db, id, &applicant, Command::AcceptTerms { cohort }, context(submitted))
+            .await
+            .unwrap();
+        store::execute(&t.db, id, &applicant, Command::Submit, context(submitted)).await.unwrap();
+        ids.push(id);
+    }
+    let now = context("2026-04-20T09:00:00Z").now;
+    let queue = store::committee_queue(&t.db, uppsala, &store::QueueFilter::default(), now).await.unwrap();
+    let titles: Vec<&str> = queue.iter().map(|q| q.title.as_str()).collect();
+    assert_eq!(titles, vec!["Early", "Late"], "the nearest deadline first, other nodes' parts not shown");
+    assert!(queue[0].overdue && !queue[1].overdue, "{queue:?}");
+    let overdue = store::QueueFilter { overdue_only: true, ..Default::default() };
+    assert_eq!(store::committee_queue(&t.db, uppsala, &overdue, now).await.unwrap().len(), 1);
+
+    // Assigned to me; the early one gets approved until a date that then passes.
+    store::execute(
+        &t.db,
+        ids[0],
+        &committee,
+        Command::AssignHandler { node: uppsala, handler: anna },
+        context("2026-04-20T09:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let mine = store::QueueFilter { assigned_to: Some(anna), ..Default::default() };
+    let assigned = store::committee_queue(&t.db, uppsala, &mine, now).await.unwrap();
+    assert_eq!(assigned.iter().map(|q| q.title.as_str()).collect::<Vec<_>>(), vec!["Early"]);
+    let ends_on = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let approve = Command::Decide {
+        cohort: scapis,
+        decision: Decision::Approve { ends_on, conditions: String::new() },
+    };
+    store::execute(&t.db, ids[0], &committee, approve, context("2026-04-21T09:00:00Z")).await.unwrap();
+    assert_eq!(
+        store::committee_queue(&t.db, uppsala, &store::QueueFilter::default(), now).await.unwrap().len(),
+        1
+    );
+
+    assert_eq!(store::expire_due(&t.db, context("2026-06-29T12:00:00Z").now).await.unwrap(), 0, "not yet");
+    assert_eq!(store::expire_due(&t.db, context("2026-06-30T12:00:00Z").now).await.unwrap(), 1);
+    assert!(store::live_entitlements(&t.db, sara).await.unwrap().is_empty());
+    assert_eq!(store::expire_due(&t.db, context("2026-07-01T12:00:00Z").now).await.unwrap(), 0, "once only");
+});

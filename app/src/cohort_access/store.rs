@@ -247,3 +247,104 @@ pub async fn live_entitlements(db: &Db, person_id: i64) -> Result<Vec<Entitlemen
         })
         .collect())
 }
+
+/// Ends every access period that is over (the `access_expiry` job); answers how many.
+pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<usize, ExecuteError> {
+    let context = Context { now, clock: ClockRules::default() };
+    let today = context.today().to_string();
+    let due: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT application_id, cohort_id FROM entitlements WHERE ended_at IS NULL AND ends_on <= $1 \
+         ORDER BY application_id, cohort_id",
+    )
+    .bind(&today)
+    .fetch_all(db.pool())
+    .await?;
+    let mut expired = 0;
+    for (application_id, cohort) in due {
+        match execute(db, application_id, &Actor::System, Command::Expire { cohort }, context).await {
+            Ok(_) => expired += 1,
+            // Revoked or expired by someone else meanwhile: nothing left to do.
+            Err(ExecuteError::Refused(Refusal::WrongState)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(expired)
+}
+
+/// One cohort's part in a node committee's queue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QueueItem {
+    pub application_id: i64,
+    pub title: String,
+    pub applicant: String,
+    pub cohort_slug: String,
+    pub state: String,
+    pub handler_id: Option<i64>,
+    pub deadline: Option<String>,
+    /// Back with the applicant: the clock stands still.
+    pub paused: bool,
+    pub overdue: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    application_id: i64,
+    title: String,
+    applicant: String,
+    cohort_slug: String,
+    state: String,
+    handler_id: Option<i64>,
+    deadline: Option<String>,
+    paused: i64,
+}
+
+/// What a committee narrows its queue by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub cohort_slug: Option<String>,
+    pub overdue_only: bool,
+    pub assigned_to: Option<i64>,
+}
+
+/// A node's open parts, overdue and nearest deadlines first, those back with the applicant last.
+pub async fn committee_queue(
+    db: &Db,
+    node_id: i64,
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<QueueItem>, sqlx::Error> {
+    let now = db::timestamp(now);
+    let rows: Vec<QueueRow> = sqlx::query_as(
+        "SELECT a.id AS application_id, a.title, p.display_name AS applicant, c.slug AS cohort_slug, ap.state, \
+         ap.handler_id, ap.deadline, ap.paused \
+         FROM application_parts ap JOIN applications a ON a.id = ap.application_id \
+         JOIN people p ON p.id = a.applicant_id JOIN cohorts c ON c.id = ap.cohort_id \
+         WHERE ap.node_id = $1 AND ap.state IN ('submitted', 'under_review', 'returned') \
+           AND ($2 IS NULL OR ap.state = $2) AND ($3 IS NULL OR c.slug = $3) \
+           AND ($4 = 0 OR (ap.paused = 0 AND ap.deadline < $5)) AND ($6 IS NULL OR ap.handler_id = $6) \
+         ORDER BY ap.paused, ap.deadline, a.id LIMIT 500",
+    )
+    .bind(node_id)
+    .bind(&filter.state)
+    .bind(&filter.cohort_slug)
+    .bind(i64::from(filter.overdue_only))
+    .bind(&now)
+    .bind(filter.assigned_to)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| QueueItem {
+            overdue: row.paused == 0 && row.deadline.as_deref().is_some_and(|d| d < now.as_str()),
+            application_id: row.application_id,
+            title: row.title,
+            applicant: row.applicant,
+            cohort_slug: row.cohort_slug,
+            state: row.state,
+            handler_id: row.handler_id,
+            deadline: row.deadline,
+            paused: row.paused == 1,
+        })
+        .collect())
+}
