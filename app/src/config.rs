@@ -127,6 +127,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "100",
         help: "datasets per page of the published catalogue (/catalog.ttl, .jsonld, .rdf)",
     },
+    SettingDoc {
+        key: "visa_key_rotation_days",
+        default: "90",
+        help: "a new key signs GA4GH visas after this many days; old keys stay published while their visas live",
+    },
 ];
 
 /// One OpenID Connect provider people can sign in with (Life Science Login, a hospital's own).
@@ -175,6 +180,7 @@ pub struct PortalConfig {
     pub harvest_max_page_bytes: u64,
     pub harvest_max_pages: u32,
     pub catalog_page_size: u32,
+    pub visa_key_rotation_days: u32,
 }
 
 fn hide_secret<S: serde::Serializer>(
@@ -212,6 +218,7 @@ impl Default for PortalConfig {
             harvest_max_page_bytes: 10 * 1024 * 1024,
             harvest_max_pages: 200,
             catalog_page_size: 100,
+            visa_key_rotation_days: 90,
         }
     }
 }

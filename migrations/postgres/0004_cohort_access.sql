@@ -68,3 +68,14 @@ CREATE TABLE entitlements (
     UNIQUE (application_id, cohort_id, person_id)
 );
 CREATE INDEX entitlements_person ON entitlements(person_id, cohort_id);
+
+-- Keys that sign GA4GH visas. A rotated key stays published until `last_exp`, the expiry
+-- of the last visa it signed.
+CREATE TABLE visa_signing_keys (
+    kid         TEXT PRIMARY KEY,
+    private_pem TEXT NOT NULL,
+    n           TEXT NOT NULL,
+    e           TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    last_exp    TEXT
+);

@@ -26,6 +26,17 @@ pub const ROUTES: &[ApiRoute] = &[
     ApiRoute { path: "/api/v1/nodes", requirement: ApiRequirement::Public, handler: || get(nodes) },
     ApiRoute { path: "/api/v1/datasets", requirement: ApiRequirement::Public, handler: || get(datasets) },
     ApiRoute { path: "/api/v1/datasets/{id}", requirement: ApiRequirement::Public, handler: || get(dataset) },
+    ApiRoute { path: "/api/jwk", requirement: ApiRequirement::Public, handler: || get(jwk) },
+    ApiRoute {
+        path: "/api/permissions/{user}",
+        requirement: ApiRequirement::Scope(ApiScope::EntitlementsRead),
+        handler: || get(permissions),
+    },
+    ApiRoute {
+        path: "/api/v1/entitlements",
+        requirement: ApiRequirement::Scope(ApiScope::EntitlementsRead),
+        handler: || get(entitlements),
+    },
     ApiRoute { path: "/api/v1/token", requirement: ApiRequirement::AnyToken, handler: || get(token_info) },
     ApiRoute {
         path: "/api/v1/audit/events",
@@ -155,6 +166,62 @@ async fn dataset(
         Ok(Some(detail)) => Json(detail).into_response(),
         Ok(None) => problem(StatusCode::NOT_FOUND, "no such dataset"),
         Err(error) => internal(error, "dataset"),
+    }
+}
+
+/// The public keys that sign GA4GH visas (JWK Set).
+async fn jwk(State(state): State<AppState>) -> Response {
+    match app::cohort_access::visas::published_keys(&state.db, chrono::Utc::now()).await {
+        Ok(keys) => Json(json!({ "keys": keys })).into_response(),
+        Err(error) => internal(error, "key list"),
+    }
+}
+
+/// A person's GA4GH passport visas, one per live entitlement (REMS' shape).
+async fn permissions(
+    State(state): State<AppState>,
+    axum::extract::Path(user): axum::extract::Path<String>,
+) -> Response {
+    let rotation = chrono::Duration::days(i64::from(state.config.visa_key_rotation_days.max(1)));
+    let passport = app::cohort_access::visas::passport(
+        &state.db,
+        &state.config.public_url,
+        &user,
+        rotation,
+        chrono::Utc::now(),
+    )
+    .await;
+    match passport {
+        Ok(Some(visas)) => Json(json!({ "ga4gh_passport_v1": visas })).into_response(),
+        Ok(None) => problem(StatusCode::NOT_FOUND, "no such user"),
+        Err(error) => internal(error, "passport"),
+    }
+}
+
+#[derive(Deserialize)]
+struct EntitlementQuery {
+    dataset: Option<String>,
+    user: Option<String>,
+}
+
+/// Live entitlements, by dataset (cohort id) and/or user (subject).
+async fn entitlements(
+    State(state): State<AppState>,
+    query: Result<Query<EntitlementQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return problem(StatusCode::BAD_REQUEST, "dataset and user must be text");
+    };
+    let found = app::cohort_access::store::entitlements_for(
+        &state.db,
+        query.dataset.as_deref(),
+        query.user.as_deref(),
+        chrono::Utc::now(),
+    )
+    .await;
+    match found {
+        Ok(found) => Json(json!({ "entitlements": found })).into_response(),
+        Err(error) => internal(error, "entitlements"),
     }
 }
 

@@ -147,6 +147,30 @@ pub fn document(public_url: &str) -> Value {
                     "404": error.clone()
                 }
             } },
+            "/api/jwk": { "get": {
+                "summary": "The public keys (JWK Set) that sign GA4GH visas; a rotated key stays while its visas live", "tags": ["node systems"],
+                "responses": { "200": { "description": "{ keys: [ { kty, kid, use, alg, n, e } ] }" } }
+            } },
+            "/api/permissions/{user}": { "get": {
+                "summary": "A person's GA4GH passport visas (ControlledAccessGrants, RS256 JWTs with jku and kid), as REMS serves them (scope entitlements:read)",
+                "tags": ["node systems"], "security": [{ "token": [] }],
+                "parameters": [{ "name": "user", "in": "path", "required": true, "description": "The person's subject at their identity provider", "schema": { "type": "string" } }],
+                "responses": {
+                    "200": { "description": "Visas", "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["ga4gh_passport_v1"],
+                        "properties": { "ga4gh_passport_v1": { "type": "array", "items": { "type": "string", "description": "A compact JWS" } } } } } } },
+                    "401": error.clone(), "403": error.clone(), "404": error.clone()
+                }
+            } },
+            "/api/v1/entitlements": { "get": {
+                "summary": "Live entitlements, by dataset and/or user (scope entitlements:read)", "tags": ["node systems"],
+                "security": [{ "token": [] }],
+                "parameters": [
+                    { "name": "dataset", "in": "query", "required": false, "description": "The dataset id, as in /api/v1/datasets/{id}", "schema": { "type": "string" } },
+                    { "name": "user", "in": "query", "required": false, "description": "The person's subject", "schema": { "type": "string" } }
+                ],
+                "responses": { "200": { "description": "{ entitlements: [ { user, dataset, application_id, starts_on, ends_on } ] }" }, "401": error.clone(), "403": error.clone() }
+            } },
             "/api/v1/token": { "get": {
                 "summary": "The calling token's name, scopes, node and expiry", "tags": ["node systems"], "security": [{ "token": [] }],
                 "responses": { "200": { "description": "The token" }, "401": error.clone() }

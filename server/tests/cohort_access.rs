@@ -263,3 +263,155 @@ on_both_backends!(committees_see_their_queue_overdue_first_and_expiry_ends_acces
     assert!(store::live_entitlements(&t.db, sara).await.unwrap().is_empty());
     assert_eq!(store::expire_due(&t.db, context("2026-07-01T12:00:00Z").now).await.unwrap(), 0, "once only");
 });
+
+/// A researcher with SCAPIS approved (Uppsala) and U-CAN rejected (Umeå); answers the
+/// application's id and the cohorts' ids.
+async fn approved_and_rejected(db: &app::db::Db) -> (i64, i64, i64) {
+    let (sara, anna, karin) = (
+        common::person_id(db, "Sara Lindqvist").await,
+        common::person_id(db, "Anna Ekström").await,
+        common::person_id(db, "Karin Sjöberg").await,
+    );
+    let (scapis, ucan) = (id_of(db, "cohorts", "scapis").await, id_of(db, "cohorts", "u-can").await);
+    let (uppsala, umea) = (id_of(db, "nodes", "uppsala").await, id_of(db, "nodes", "umea").await);
+    let applicant = Actor::person(sara);
+    let now = chrono::Utc::now();
+    let step =
+        |days: i64| Context { now: now + chrono::Duration::minutes(days), clock: ClockRules::default() };
+    let id = store::create(db, &applicant, sara, "Visas", vec![(scapis, uppsala), (ucan, umea)], step(0))
+        .await
+        .unwrap();
+    for cohort in [scapis, ucan] {
+        store::execute(db, id, &applicant, Command::AcceptTerms { cohort }, step(1)).await.unwrap();
+    }
+    store::execute(db, id, &applicant, Command::Submit, step(2)).await.unwrap();
+    let (uppsala_committee, umea_committee) =
+        (Actor::committee(anna, &[uppsala]), Actor::committee(karin, &[umea]));
+    store::execute(
+        db,
+        id,
+        &uppsala_committee,
+        Command::AssignHandler { node: uppsala, handler: anna },
+        step(3),
+    )
+    .await
+    .unwrap();
+    store::execute(db, id, &umea_committee, Command::AssignHandler { node: umea, handler: karin }, step(3))
+        .await
+        .unwrap();
+    let ends_on = (now + chrono::Duration::days(365)).date_naive();
+    let approve = Command::Decide {
+        cohort: scapis,
+        decision: Decision::Approve { ends_on, conditions: String::new() },
+    };
+    store::execute(db, id, &uppsala_committee, approve, step(4)).await.unwrap();
+    let reject =
+        Command::Decide { cohort: ucan, decision: Decision::Reject { reasons: "Outside DS-cancer.".into() } };
+    store::execute(db, id, &umea_committee, reject, step(5)).await.unwrap();
+    (id, scapis, ucan)
+}
+
+on_both_backends!(node_systems_verify_visas_for_exactly_the_approved_cohort, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    approved_and_rejected(&t.db).await;
+    let app = common::TestApp::spawn(t, |_| {}).await;
+    let admin = common::person_id(&t.db, "Maria Lund").await;
+    let new_token = app::identity::tokens::NewToken {
+        name: "uppsala-node",
+        scopes: &[app::policy::ApiScope::EntitlementsRead],
+        node_id: None,
+        expires_at: chrono::Utc::now() + chrono::Duration::days(30),
+    };
+    let (_, token) = app::identity::tokens::create(&t.db, new_token, admin).await.unwrap();
+    let get = |path: String, token: Option<String>| {
+        let mut request = app.client.get(format!("{}{path}", app.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, passport) = get("/api/permissions/sara-lindqvist".into(), Some(token.clone())).await;
+    assert_eq!(status, 200, "{passport}");
+    let visas: Vec<String> = passport["ga4gh_passport_v1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(visas.len(), 1, "SCAPIS only: U-CAN was rejected");
+    assert_eq!(get("/api/permissions/sara-lindqvist".into(), None).await.0, 401);
+    assert_eq!(get("/api/permissions/nobody-at-all".into(), Some(token.clone())).await.0, 404);
+
+    // Verified with an independent JWT library and only the published keys.
+    let (status, keys) = get("/api/jwk".into(), None).await;
+    assert_eq!(status, 200);
+    let keys = keys["keys"].as_array().unwrap().clone();
+    let public_url = app::config::PortalConfig::default().public_url;
+    for visa in &visas {
+        let header = jsonwebtoken::decode_header(visa).unwrap();
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+        assert_eq!(header.jku.as_deref(), Some(format!("{public_url}/api/jwk").as_str()));
+        let kid = header.kid.unwrap();
+        let jwk = keys.iter().find(|k| k["kid"] == kid.as_str()).expect("the kid is published");
+        let key = jsonwebtoken::DecodingKey::from_rsa_components(
+            jwk["n"].as_str().unwrap(),
+            jwk["e"].as_str().unwrap(),
+        )
+        .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_issuer(&[format!("{public_url}/")]);
+        validation.validate_aud = false;
+        let claims = jsonwebtoken::decode::<serde_json::Value>(visa, &key, &validation).unwrap().claims;
+        assert_eq!(claims["sub"], "sara-lindqvist");
+        let grant = &claims["ga4gh_visa_v1"];
+        assert_eq!(grant["type"], "ControlledAccessGrants");
+        assert_eq!(grant["by"], "dac");
+        assert_eq!(grant["value"], format!("{public_url}/datasets/scapis"));
+        assert_eq!(grant["source"], format!("{public_url}/nodes/uppsala#access-committee"));
+        // A signature made with another key does not verify.
+        let mut tampered = visa.clone();
+        tampered.replace_range(tampered.len() - 8.., "AAAAAAAA");
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&tampered, &key, &validation).is_err());
+    }
+
+    // The entitlements list node systems poll.
+    let (status, listing) = get("/api/v1/entitlements?dataset=scapis".into(), Some(token.clone())).await;
+    assert_eq!(status, 200);
+    let rows = listing["entitlements"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{listing}");
+    assert_eq!(rows[0]["user"], "sara-lindqvist");
+    assert_eq!(
+        get("/api/v1/entitlements?dataset=u-can".into(), Some(token)).await.1["entitlements"],
+        serde_json::json!([])
+    );
+});
+
+on_both_backends!(a_rotated_key_stays_published_while_its_visas_live, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    approved_and_rejected(&t.db).await;
+    let public_url = "https://portal.example.org";
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    let first = app::cohort_access::visas::passport(&t.db, public_url, "sara-lindqvist", day * 90, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let kid = |visa: &str| jsonwebtoken::decode_header(visa).unwrap().kid.unwrap();
+    // 91 days on, a new key signs; the old one is still listed, because its visa lives a year.
+    let later = now + day * 91;
+    let second = app::cohort_access::visas::passport(&t.db, public_url, "sara-lindqvist", day * 90, later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(kid(&first[0]), kid(&second[0]));
+    let published = app::cohort_access::visas::published_keys(&t.db, later).await.unwrap();
+    let kids: Vec<&str> = published.iter().map(|k| k.kid.as_str()).collect();
+    assert!(kids.contains(&kid(&first[0]).as_str()) && kids.contains(&kid(&second[0]).as_str()), "{kids:?}");
+    // Once every visa the old key signed has expired, only the newest is listed.
+    let much_later = now + day * 800;
+    let published = app::cohort_access::visas::published_keys(&t.db, much_later).await.unwrap();
+    assert_eq!(published.iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), vec![kid(&second[0])]);
+});

@@ -85,6 +85,8 @@ on_both_backends!(every_api_route_refuses_callers_without_a_live_token_with_its_
         app::identity::tokens::create(&t.db, token(&[ApiScope::AuditRead]), admin).await.unwrap();
     let (_, people_only) =
         app::identity::tokens::create(&t.db, token(&[ApiScope::PeopleRead]), admin).await.unwrap();
+    let (_, entitlements_only) =
+        app::identity::tokens::create(&t.db, token(&[ApiScope::EntitlementsRead]), admin).await.unwrap();
     let (revoked_id, revoked) =
         app::identity::tokens::create(&t.db, token(&ApiScope::ALL), admin).await.unwrap();
     app::identity::tokens::revoke(&t.db, revoked_id, admin).await.unwrap();
@@ -95,12 +97,12 @@ on_both_backends!(every_api_route_refuses_callers_without_a_live_token_with_its_
         ..Default::default()
     };
     let page = app::audit::store::search(&t.db, &created).await.unwrap();
-    assert_eq!(page.total, 3, "each token's creation is an event about it");
+    assert_eq!(page.total, 4, "each token's creation is an event about it");
     assert_eq!(page.entries[0].actor_name.as_deref(), Some("Maria Lund"));
 
     assert!(portal::api_v1::ROUTES.len() >= 3);
     for route in portal::api_v1::ROUTES {
-        let path = route.path.replace("{id}", "scapis");
+        let path = route.path.replace("{id}", "scapis").replace("{user}", "sara-lindqvist");
         let status = |bearer: Option<String>| {
             let mut request = app.client.get(format!("{}{}", app.base, path));
             if let Some(bearer) = bearer {
@@ -122,6 +124,9 @@ on_both_backends!(every_api_route_refuses_callers_without_a_live_token_with_its_
             ApiRequirement::Public => unreachable!("handled above"),
             ApiRequirement::Scope(ApiScope::AuditRead) => (audit_only.clone(), Some(people_only.clone())),
             ApiRequirement::Scope(ApiScope::PeopleRead) => (people_only.clone(), Some(audit_only.clone())),
+            ApiRequirement::Scope(ApiScope::EntitlementsRead) => {
+                (entitlements_only.clone(), Some(people_only.clone()))
+            }
         };
         assert_eq!(status(Some(allowed)).await, 200, "{} with the right scope", route.path);
         if let Some(refused) = refused {

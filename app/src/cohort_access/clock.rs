@@ -61,7 +61,8 @@ pub fn end_of_day_months_later(at: DateTime<Utc>, months: u32) -> DateTime<Utc> 
     end_of_stockholm_day(target)
 }
 
-fn end_of_stockholm_day(day: NaiveDate) -> DateTime<Utc> {
+/// The last second of a Stockholm calendar day, in UTC.
+pub fn end_of_stockholm_day(day: NaiveDate) -> DateTime<Utc> {
     let next = day.succ_opt().unwrap_or(day);
     // Midnight exists on every Stockholm day (DST changes at 02:00 and 03:00).
     let next_midnight = Stockholm

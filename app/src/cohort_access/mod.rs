@@ -8,3 +8,5 @@ pub mod duo;
 pub mod machine;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod visas;

@@ -348,3 +348,35 @@ pub async fn committee_queue(
         })
         .collect())
 }
+
+/// A live entitlement as node systems see it: who, which dataset, from when until when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct EntitlementListing {
+    pub user: String,
+    pub dataset: String,
+    pub application_id: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// Live entitlements today, narrowed by dataset (cohort id) and user (subject) when given.
+pub async fn entitlements_for(
+    db: &Db,
+    dataset: Option<&str>,
+    user: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<EntitlementListing>, sqlx::Error> {
+    let today = Context { now, clock: ClockRules::default() }.today().to_string();
+    sqlx::query_as(
+        "SELECT p.subject AS user, c.slug AS dataset, e.application_id, e.starts_on, e.ends_on FROM entitlements e \
+         JOIN people p ON p.id = e.person_id JOIN cohorts c ON c.id = e.cohort_id \
+         WHERE e.ended_at IS NULL AND e.starts_on <= $1 AND e.ends_on >= $1 \
+           AND ($2 IS NULL OR c.slug = $2) AND ($3 IS NULL OR p.subject = $3) \
+         ORDER BY c.slug, p.subject LIMIT 1000",
+    )
+    .bind(&today)
+    .bind(dataset)
+    .bind(user)
+    .fetch_all(db.pool())
+    .await
+}

@@ -291,6 +291,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                     <legend>{i.t("tokens.scopes")}</legend>
                     <label><input type="checkbox" name="scope_audit_read" value="on" />" "<code>"audit:read"</code>" – "{i.t("tokens.scope_audit_read")}</label>
                     <label><input type="checkbox" name="scope_people_read" value="on" />" "<code>"people:read"</code>" – "{i.t("tokens.scope_people_read")}</label>
+                    <label><input type="checkbox" name="scope_entitlements_read" value="on" />" "<code>"entitlements:read"</code>" – "{i.t("tokens.scope_entitlements_read")}</label>
                     <FieldError id="token-scopes-error".into() message=Signal::derive(move || error_at(i, create_value.get(), "scopes")) />
                 </fieldset>
                 <div class="field">

@@ -323,6 +323,7 @@ pub async fn create_api_token(
     name: String,
     scope_audit_read: Option<String>,
     scope_people_read: Option<String>,
+    scope_entitlements_read: Option<String>,
     node: Option<String>,
     expires_on: String,
 ) -> Result<CreatedToken, AppError> {
@@ -335,11 +336,14 @@ pub async fn create_api_token(
         return Err(with_status(AppError::invalid("name", "error.token_name_required")));
     }
     // One checkbox per scope; a checked box sends a value, an unchecked one nothing.
-    let scopes: Vec<ApiScope> =
-        [(ApiScope::AuditRead, scope_audit_read), (ApiScope::PeopleRead, scope_people_read)]
-            .into_iter()
-            .filter_map(|(scope, checked)| checked.map(|_| scope))
-            .collect();
+    let scopes: Vec<ApiScope> = [
+        (ApiScope::AuditRead, scope_audit_read),
+        (ApiScope::PeopleRead, scope_people_read),
+        (ApiScope::EntitlementsRead, scope_entitlements_read),
+    ]
+    .into_iter()
+    .filter_map(|(scope, checked)| checked.map(|_| scope))
+    .collect();
     if scopes.is_empty() {
         return Err(with_status(AppError::invalid("scopes", "error.token_scope_required")));
     }

@@ -162,15 +162,18 @@ pub enum ApiScope {
     AuditRead,
     /// Read people and their roles (to mirror committee membership at the node).
     PeopleRead,
+    /// Read who may access which cohort: entitlements and GA4GH visas.
+    EntitlementsRead,
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 2] = [ApiScope::AuditRead, ApiScope::PeopleRead];
+    pub const ALL: [ApiScope; 3] = [ApiScope::AuditRead, ApiScope::PeopleRead, ApiScope::EntitlementsRead];
 
     pub fn code(self) -> &'static str {
         match self {
             ApiScope::AuditRead => "audit:read",
             ApiScope::PeopleRead => "people:read",
+            ApiScope::EntitlementsRead => "entitlements:read",
         }
     }
 
