@@ -211,8 +211,28 @@ mod tests {
                 .map(String::from),
         );
         keys.extend(
-            ["required", "too_long", "invalid_email", "invalid_url", "https_required", "unknown_choice"]
-                .map(|k| format!("form.{k}")),
+            [
+                "required",
+                "too_long",
+                "invalid_email",
+                "invalid_url",
+                "https_required",
+                "unknown_choice",
+                "invalid_date",
+            ]
+            .map(|k| format!("form.{k}")),
+        );
+        keys.extend(
+            [
+                "disease_required",
+                "period_order",
+                "period_past",
+                "period_too_long",
+                "ethics_reference",
+                "date_future",
+                "ethics_pdf_required",
+            ]
+            .map(|k| format!("application.{k}")),
         );
         let missing: Vec<_> =
             keys.iter().filter(|k| !SV.contains_key(k.as_str()) || !EN.contains_key(k.as_str())).collect();

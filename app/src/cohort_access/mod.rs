@@ -4,9 +4,11 @@
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod duo;
+pub mod form;
 #[cfg(feature = "ssr")]
 pub mod machine;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod visas;
+pub mod votes;
