@@ -45,7 +45,8 @@ CREATE TABLE application_parts (
     paused         BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (application_id, cohort_id)
 );
-CREATE INDEX application_parts_queue ON application_parts(node_id, state, deadline);
+-- In queue order: running clocks first, nearest deadline first.
+CREATE INDEX application_parts_queue ON application_parts(node_id, paused, deadline);
 
 -- The applicant and the members: who sees the application.
 CREATE TABLE application_team (

@@ -415,3 +415,146 @@ on_both_backends!(a_rotated_key_stays_published_while_its_visas_live, |t| {
     let published = app::cohort_access::visas::published_keys(&t.db, much_later).await.unwrap();
     assert_eq!(published.iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), vec![kid(&second[0])]);
 });
+
+/// A benchmark, not a test: `cargo test -p portal --test cohort_access -- --ignored --nocapture`.
+/// 100,000 applications with 1,000,000 events; prints the server time of a committee's
+/// queue and of loading one application (its events folded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints figures, asserts nothing about time"]
+async fn benchmark_queue_and_application_over_100000_applications() {
+    use app::cohort_access::machine::Event;
+    const APPLICATIONS: i64 = 100_000;
+    const EVENTS_EACH: i64 = 10;
+    const RUNS: usize = 40;
+    let mut backends = vec![("SQLite", Some(common::TestDb::sqlite().await))];
+    backends.push(("PostgreSQL", common::TestDb::postgres().await));
+    for (name, test_db) in backends {
+        let Some(t) = test_db else { continue };
+        app::demo::seed_demo(&t.db, None).await.unwrap();
+        let people: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM people ORDER BY id").fetch_all(t.db.pool()).await.unwrap();
+        let cohorts: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT c.id, MIN(cn.node_id) FROM cohorts c JOIN cohort_nodes cn ON cn.cohort_id = c.id GROUP BY c.id ORDER BY c.id",
+        )
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap();
+        let loading = std::time::Instant::now();
+        let start = DateTime::parse_from_rfc3339("2025-01-01T09:00:00Z").unwrap().with_timezone(&Utc);
+        let mut tx = t.db.pool().begin().await.unwrap();
+        let states = ["submitted", "under_review", "returned", "decided", "draft"];
+        for batch in 0..(APPLICATIONS / 500) {
+            let (mut apps, mut parts, mut team, mut events) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for i in batch * 500..(batch + 1) * 500 {
+                let id = i + 1;
+                let applicant = people[(i as usize) % people.len()];
+                let (cohort, node) = cohorts[(i as usize) % cohorts.len()];
+                let at = start + chrono::Duration::minutes(i);
+                let state = states[(i as usize) % states.len()];
+                let deadline = app::db::timestamp(at + chrono::Duration::days(90));
+                apps.push(format!(
+                    "({id}, {applicant}, 'Application {i}', '{state}', 1, '{{}}', '{0}', '{0}')",
+                    app::db::timestamp(at)
+                ));
+                parts.push(format!(
+                    "({id}, {cohort}, {node}, '{state}', NULL, '{deadline}', {})",
+                    i64::from(state == "returned")
+                ));
+                team.push(format!("({id}, {applicant})"));
+                let event_list = [
+                    Event::Created { applicant, cohorts: vec![(cohort, node)] },
+                    Event::TermsAccepted { person: applicant, cohort },
+                    Event::Submitted { version: 1, nodes: vec![node] },
+                    Event::HandlerAssigned { node, handler: applicant },
+                ];
+                for seq in 1..=EVENTS_EACH {
+                    let event = &event_list[((seq - 1) as usize).min(event_list.len() - 1)];
+                    let payload = serde_json::to_string(event).unwrap().replace('\'', "''");
+                    events.push(format!(
+                        "({id}, {seq}, '{}', {applicant}, '{}', '{payload}')",
+                        app::db::timestamp(at + chrono::Duration::seconds(seq)),
+                        event.kind()
+                    ));
+                }
+            }
+            for (table, columns, rows) in [
+                (
+                    "applications",
+                    "(id, applicant_id, title, state, version, form, created_at, updated_at)",
+                    &apps,
+                ),
+                (
+                    "application_parts",
+                    "(application_id, cohort_id, node_id, state, handler_id, deadline, paused)",
+                    &parts,
+                ),
+                ("application_team", "(application_id, person_id)", &team),
+                (
+                    "application_events",
+                    "(application_id, seq, occurred_at, actor_id, kind, payload)",
+                    &events,
+                ),
+            ] {
+                sqlx::query(&format!("INSERT INTO {table} {columns} VALUES {}", rows.join(", ")))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        if name == "PostgreSQL" {
+            sqlx::query("SELECT setval(pg_get_serial_sequence('applications', 'id'), 100000)")
+                .execute(t.db.pool())
+                .await
+                .unwrap();
+            sqlx::query("ANALYZE").execute(t.db.pool()).await.unwrap();
+        }
+        let loaded_in = loading.elapsed();
+        let busiest: i64 = sqlx::query_scalar(
+            "SELECT node_id FROM application_parts GROUP BY node_id ORDER BY COUNT(*) DESC LIMIT 1",
+        )
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+        let now = start + chrono::Duration::days(400);
+        let mut queue_times = Vec::new();
+        let mut shown = 0;
+        for run in 0..RUNS + 3 {
+            let one = std::time::Instant::now();
+            let queue =
+                store::committee_queue(&t.db, busiest, &store::QueueFilter::default(), now).await.unwrap();
+            if run >= 3 {
+                queue_times.push(one.elapsed());
+            }
+            shown = queue.len();
+        }
+        let mut load_times = Vec::new();
+        for run in 0..RUNS + 3 {
+            let id = 1 + (run as i64 * 2_477) % APPLICATIONS;
+            let one = std::time::Instant::now();
+            let mut conn = t.db.pool().acquire().await.unwrap();
+            let (application, events) = store::load(&mut conn, id, ClockRules::default()).await.unwrap();
+            if run >= 3 {
+                load_times.push(one.elapsed());
+            }
+            assert_eq!(events, EVENTS_EACH);
+            assert!(application.applicant.is_some());
+        }
+        queue_times.sort();
+        load_times.sort();
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM application_events")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        println!(
+            "{name}: {APPLICATIONS} applications and {events} events loaded in {:.1} s; committee queue (first {shown} of the busiest node): \
+             median {:.1} ms, p95 {:.1} ms; one application (events folded): median {:.2} ms, p95 {:.2} ms ({RUNS} runs each)",
+            loaded_in.as_secs_f64(),
+            queue_times[RUNS / 2].as_secs_f64() * 1000.0,
+            queue_times[RUNS * 95 / 100].as_secs_f64() * 1000.0,
+            load_times[RUNS / 2].as_secs_f64() * 1000.0,
+            load_times[RUNS * 95 / 100].as_secs_f64() * 1000.0,
+        );
+    }
+}

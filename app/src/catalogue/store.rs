@@ -6,7 +6,7 @@ use super::model::{
     HarvestRunView, Localized, NodeChanges, NodeDetail, NodeRef, NodeSummary, Origin, SEARCH_PAGE_SIZE,
     SizeRange, SortOrder, vocabulary,
 };
-use crate::db::{self, Backend, Db};
+use crate::db::{self, Backend, Bind, Db, Sql};
 use crate::i18n::Lang;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -548,53 +548,6 @@ pub async fn dataset(db: &Db, slug: &str) -> Result<Option<DatasetDetail>, sqlx:
 
 // ---------------------------------------------------------------------------------------
 // Search
-
-/// SQL text with numbered parameters, built piece by piece. Values never enter the text.
-#[derive(Default, Clone)]
-struct Sql {
-    text: String,
-    binds: Vec<Bind>,
-}
-
-#[derive(Clone)]
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-impl Sql {
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    fn bind(&mut self, value: Bind) -> &mut Self {
-        self.binds.push(value);
-        self.text.push_str(&format!("${}", self.binds.len()));
-        self
-    }
-
-    fn bind_list(&mut self, values: &[String]) -> &mut Self {
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.bind(Bind::Text(value.clone()));
-        }
-        self
-    }
-
-    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut query = sqlx::query(&self.text);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(n) => query.bind(*n),
-            };
-        }
-        query
-    }
-}
 
 /// The full-text expression for the search terms: every term, as a prefix.
 fn text_match(backend: Backend, terms: &[String]) -> String {

@@ -8,7 +8,7 @@ use super::machine::{
     decide,
 };
 use crate::audit::{NewEvent, record_in};
-use crate::db::{self, Db};
+use crate::db::{self, Bind, Db, Sql};
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
@@ -315,24 +315,35 @@ pub async fn committee_queue(
     now: DateTime<Utc>,
 ) -> Result<Vec<QueueItem>, sqlx::Error> {
     let now = db::timestamp(now);
-    let rows: Vec<QueueRow> = sqlx::query_as(
-        "SELECT a.id AS application_id, a.title, p.display_name AS applicant, c.slug AS cohort_slug, ap.state, \
-         ap.handler_id, ap.deadline, ap.paused \
-         FROM application_parts ap JOIN applications a ON a.id = ap.application_id \
-         JOIN people p ON p.id = a.applicant_id JOIN cohorts c ON c.id = ap.cohort_id \
-         WHERE ap.node_id = $1 AND ap.state IN ('submitted', 'under_review', 'returned') \
-           AND ($2 IS NULL OR ap.state = $2) AND ($3 IS NULL OR c.slug = $3) \
-           AND ($4 = 0 OR (ap.paused = 0 AND ap.deadline < $5)) AND ($6 IS NULL OR ap.handler_id = $6) \
-         ORDER BY ap.paused, ap.deadline, a.id LIMIT 500",
+    // The page of parts is chosen on `application_parts` alone (its index is in queue
+    // order), and only those 500 rows are joined for titles and names.
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT ap.application_id, a.title, p.display_name AS applicant, c.slug AS cohort_slug, ap.state, \
+              ap.handler_id, ap.deadline, ap.paused FROM (SELECT * FROM application_parts WHERE node_id = ",
     )
-    .bind(node_id)
-    .bind(&filter.state)
-    .bind(&filter.cohort_slug)
-    .bind(i64::from(filter.overdue_only))
-    .bind(&now)
-    .bind(filter.assigned_to)
-    .fetch_all(db.pool())
-    .await?;
+    .bind(Bind::Int(node_id))
+    .push(" AND state IN ('submitted', 'under_review', 'returned')");
+    if let Some(state) = &filter.state {
+        sql.push(" AND state = ").bind(Bind::Text(state.clone()));
+    }
+    if let Some(cohort) = &filter.cohort_slug {
+        sql.push(" AND cohort_id = (SELECT id FROM cohorts WHERE slug = ")
+            .bind(Bind::Text(cohort.clone()))
+            .push(")");
+    }
+    if filter.overdue_only {
+        sql.push(" AND paused = 0 AND deadline < ").bind(Bind::Text(now.clone()));
+    }
+    if let Some(handler) = filter.assigned_to {
+        sql.push(" AND handler_id = ").bind(Bind::Int(handler));
+    }
+    sql.push(
+        " ORDER BY paused, deadline, application_id LIMIT 500) ap \
+         JOIN applications a ON a.id = ap.application_id JOIN people p ON p.id = a.applicant_id \
+         JOIN cohorts c ON c.id = ap.cohort_id ORDER BY ap.paused, ap.deadline, ap.application_id",
+    );
+    let rows: Vec<QueueRow> = sql.query_as().fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
         .map(|row| QueueItem {
