@@ -109,8 +109,20 @@ pub async fn harvest_node(
     };
     match fetched {
         Ok(fetched) => {
-            let counts = apply(db, node_id, node_slug, is_demo == 1, run_id, actor, fetched).await?;
-            Ok(RunReport { run_id, outcome: HarvestOutcome::Succeeded, counts, error: None })
+            let pages = fetched.pages;
+            match apply(db, node_id, node_slug, is_demo == 1, run_id, actor, fetched).await {
+                Ok(counts) => {
+                    Ok(RunReport { run_id, outcome: HarvestOutcome::Succeeded, counts, error: None })
+                }
+                Err(error) => {
+                    // The transaction rolled back; close the run so the node can be harvested again.
+                    let reason = format!("the records could not be saved: {error}");
+                    if let Err(also) = fail_run(db, run_id, pages, &reason, actor, node_slug).await {
+                        tracing::error!(%also, run_id, "could not close a failed harvest run");
+                    }
+                    Err(error.into())
+                }
+            }
         }
         Err((pages, error)) => {
             fail_run(db, run_id, pages, &error, actor, node_slug).await?;
@@ -205,8 +217,8 @@ async fn fetch_catalogue(first_page: &str, limits: HarvestLimits) -> Result<Fetc
         if visited.len() > limits.max_pages {
             return Err((fetched.pages, format!("the catalogue has more than {} pages", limits.max_pages)));
         }
-        let (bytes, format) = fetch_page(&client, &url, limits).await.map_err(|e| (fetched.pages, e))?;
-        let page_url = url.clone();
+        let (bytes, format, page_url) =
+            fetch_page(&client, &url, limits).await.map_err(|e| (fetched.pages, e))?;
         let page = tokio::task::spawn_blocking(move || dcat::read_page(&bytes, format, &page_url))
             .await
             .map_err(|e| (fetched.pages, format!("reading the page failed: {e}")))?
@@ -231,7 +243,7 @@ async fn fetch_page(
     client: &reqwest::Client,
     url: &str,
     limits: HarvestLimits,
-) -> Result<(Vec<u8>, CatalogueFormat), String> {
+) -> Result<(Vec<u8>, CatalogueFormat, String), String> {
     let accept =
         "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, application/n-triples;q=0.5";
     let mut response = client
@@ -259,6 +271,8 @@ async fn fetch_page(
                 content_type.as_deref().unwrap_or("missing")
             )
         })?;
+    // Relative links on the page resolve against where it was finally found.
+    let final_url = response.url().to_string();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| describe_transport_error(url, &e, limits))? {
         if body.len() as u64 + chunk.len() as u64 > limits.max_page_bytes {
@@ -266,7 +280,7 @@ async fn fetch_page(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((body, format))
+    Ok((body, format, final_url))
 }
 
 fn describe_transport_error(url: &str, error: &reqwest::Error, limits: HarvestLimits) -> String {
