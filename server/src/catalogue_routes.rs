@@ -45,7 +45,7 @@ async fn catalogue_page(
     let page = match query.map(|Query(q)| q.page) {
         Ok(None) => 1,
         Ok(Some(page)) => match page.parse::<i64>() {
-            Ok(page) if page >= 1 => page,
+            Ok(page) if (1..=1_000_000).contains(&page) => page,
             _ => return text(StatusCode::BAD_REQUEST, "page must be a whole number from 1"),
         },
         Err(_) => return text(StatusCode::BAD_REQUEST, "page must be a whole number from 1"),

@@ -258,10 +258,14 @@ on_both_backends!(committees_see_their_queue_overdue_first_and_expiry_ends_acces
         1
     );
 
-    assert_eq!(store::expire_due(&t.db, context("2026-06-29T12:00:00Z").now).await.unwrap(), 0, "not yet");
-    assert_eq!(store::expire_due(&t.db, context("2026-06-30T12:00:00Z").now).await.unwrap(), 1);
+    assert_eq!(
+        store::expire_due(&t.db, context("2026-06-30T12:00:00Z").now).await.unwrap(),
+        0,
+        "the end date is the last day"
+    );
+    assert_eq!(store::expire_due(&t.db, context("2026-07-01T12:00:00Z").now).await.unwrap(), 1);
     assert!(store::live_entitlements(&t.db, sara).await.unwrap().is_empty());
-    assert_eq!(store::expire_due(&t.db, context("2026-07-01T12:00:00Z").now).await.unwrap(), 0, "once only");
+    assert_eq!(store::expire_due(&t.db, context("2026-07-02T12:00:00Z").now).await.unwrap(), 0, "once only");
 });
 
 /// A researcher with SCAPIS approved (Uppsala) and U-CAN rejected (Umeå); answers the
@@ -394,24 +398,21 @@ on_both_backends!(a_rotated_key_stays_published_while_its_visas_live, |t| {
     approved_and_rejected(&t.db).await;
     let public_url = "https://portal.example.org";
     let now = chrono::Utc::now();
-    let day = chrono::Duration::days(1);
-    let first = app::cohort_access::visas::passport(&t.db, public_url, "sara-lindqvist", day * 90, now)
-        .await
-        .unwrap()
-        .unwrap();
+    // Keys rotate every 10 minutes here; visas live an hour.
+    let rotation = chrono::Duration::minutes(10);
+    let passport =
+        |at| app::cohort_access::visas::passport(&t.db, public_url, "sara-lindqvist", rotation, at);
+    let first = passport(now).await.unwrap().unwrap();
     let kid = |visa: &str| jsonwebtoken::decode_header(visa).unwrap().kid.unwrap();
-    // 91 days on, a new key signs; the old one is still listed, because its visa lives a year.
-    let later = now + day * 91;
-    let second = app::cohort_access::visas::passport(&t.db, public_url, "sara-lindqvist", day * 90, later)
-        .await
-        .unwrap()
-        .unwrap();
+    // 20 minutes on, a new key signs; the old one is still listed, because its visa lives.
+    let later = now + chrono::Duration::minutes(20);
+    let second = passport(later).await.unwrap().unwrap();
     assert_ne!(kid(&first[0]), kid(&second[0]));
     let published = app::cohort_access::visas::published_keys(&t.db, later).await.unwrap();
     let kids: Vec<&str> = published.iter().map(|k| k.kid.as_str()).collect();
     assert!(kids.contains(&kid(&first[0]).as_str()) && kids.contains(&kid(&second[0]).as_str()), "{kids:?}");
     // Once every visa the old key signed has expired, only the newest is listed.
-    let much_later = now + day * 800;
+    let much_later = now + chrono::Duration::hours(2);
     let published = app::cohort_access::visas::published_keys(&t.db, much_later).await.unwrap();
     assert_eq!(published.iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), vec![kid(&second[0])]);
 });
@@ -558,3 +559,76 @@ async fn benchmark_queue_and_application_over_100000_applications() {
         );
     }
 }
+
+on_both_backends!(team_changes_while_returned_grant_and_remove_access_correctly, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let (sara, lars, david) = (
+        common::person_id(&t.db, "Sara Lindqvist").await,
+        common::person_id(&t.db, "Mikael Holm").await,
+        common::person_id(&t.db, "David Okafor").await,
+    );
+    let (anna, karin) =
+        (common::person_id(&t.db, "Anna Ekström").await, common::person_id(&t.db, "Karin Sjöberg").await);
+    let (scapis, ucan) = (id_of(&t.db, "cohorts", "scapis").await, id_of(&t.db, "cohorts", "u-can").await);
+    let (uppsala, umea) = (id_of(&t.db, "nodes", "uppsala").await, id_of(&t.db, "nodes", "umea").await);
+    let (applicant, uppsala_committee, umea_committee) =
+        (Actor::person(sara), Actor::committee(anna, &[uppsala]), Actor::committee(karin, &[umea]));
+    let id = store::create(
+        &t.db,
+        &applicant,
+        sara,
+        "Team",
+        vec![(scapis, uppsala), (ucan, umea)],
+        context("2026-03-01T10:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let run = |actor: &Actor, command: Command, now: &str| {
+        let (db, actor, context) = (t.db.clone(), actor.clone(), context(now));
+        async move { store::execute(&db, id, &actor, command, context).await.unwrap() }
+    };
+    run(&applicant, Command::InviteMember { person: lars }, "2026-03-01T10:01:00Z").await;
+    for (person, cohort) in [(sara, scapis), (sara, ucan), (lars, scapis), (lars, ucan)] {
+        run(&Actor::person(person), Command::AcceptTerms { cohort }, "2026-03-01T10:02:00Z").await;
+    }
+    run(&applicant, Command::Submit, "2026-03-02T09:00:00Z").await;
+    run(&uppsala_committee, Command::AssignHandler { node: uppsala, handler: anna }, "2026-03-03T09:00:00Z")
+        .await;
+    run(
+        &umea_committee,
+        Command::ReturnForChanges { node: umea, questions: "Which registers?".into() },
+        "2026-03-04T09:00:00Z",
+    )
+    .await;
+    // Uppsala approves while Umeå has the application back with the applicant.
+    let ends_on = NaiveDate::from_ymd_opt(2028, 3, 31).unwrap();
+    run(
+        &uppsala_committee,
+        Command::Decide {
+            cohort: scapis,
+            decision: Decision::Approve { ends_on, conditions: String::new() },
+        },
+        "2026-03-05T09:00:00Z",
+    )
+    .await;
+    assert_eq!(store::live_entitlements(&t.db, lars).await.unwrap().len(), 1);
+    // Meanwhile the team changes: Lars leaves, David joins.
+    run(&applicant, Command::RemoveMember { person: lars }, "2026-03-06T09:00:00Z").await;
+    run(&applicant, Command::InviteMember { person: david }, "2026-03-06T09:01:00Z").await;
+    assert!(store::live_entitlements(&t.db, lars).await.unwrap().is_empty(), "off the team, off the data");
+    assert!(store::live_entitlements(&t.db, david).await.unwrap().is_empty(), "never reviewed for SCAPIS");
+    for cohort in [scapis, ucan] {
+        run(&Actor::person(david), Command::AcceptTerms { cohort }, "2026-03-07T09:00:00Z").await;
+    }
+    run(&applicant, Command::Submit, "2026-03-08T09:00:00Z").await;
+    run(&umea_committee, Command::AssignHandler { node: umea, handler: karin }, "2026-03-09T09:00:00Z").await;
+    run(
+        &umea_committee,
+        Command::Decide { cohort: ucan, decision: Decision::Approve { ends_on, conditions: String::new() } },
+        "2026-03-10T09:00:00Z",
+    )
+    .await;
+    let davids: Vec<i64> =
+        store::live_entitlements(&t.db, david).await.unwrap().iter().map(|e| e.cohort_id).collect();
+    assert_eq!(davids, vec![ucan], "David was on the team when U-CAN was decided, not SCAPIS");
+});

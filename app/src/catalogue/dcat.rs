@@ -138,6 +138,11 @@ pub struct CataloguePage {
 /// Parses one page. A syntax error fails the page (and so the run); a dataset that lacks
 /// what the portal needs is skipped with a warning.
 pub fn read_page(bytes: &[u8], format: CatalogueFormat, page_url: &str) -> Result<CataloguePage, String> {
+    // The RDF/XML parser expands entities without limit: a few hundred bytes of nested
+    // <!ENTITY> declarations would fill the memory. Catalogues have no use for a DTD.
+    if format == CatalogueFormat::RdfXml && has_dtd(bytes) {
+        return Err("RDF/XML with a DOCTYPE or ENTITY declaration is refused".to_owned());
+    }
     let parser = RdfParser::from_format(format.rdf())
         .with_base_iri(page_url)
         .map_err(|e| format!("the page URL is not a valid IRI: {e}"))?;
@@ -179,6 +184,17 @@ pub fn read_page(bytes: &[u8], format: CatalogueFormat, page_url: &str) -> Resul
     Ok(page)
 }
 
+fn has_dtd(bytes: &[u8]) -> bool {
+    bytes.windows(9).any(|w| w.eq_ignore_ascii_case(b"<!DOCTYPE"))
+        || bytes.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"))
+}
+
+/// Text as the portal stores it: trimmed, without control characters (PostgreSQL refuses
+/// NUL in text; none belongs in a title).
+fn clean(text: &str) -> String {
+    text.trim().chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect()
+}
+
 /// Values of `subject`'s `property`, literals and IRIs alike.
 fn values<'g>(graph: &'g Graph, subject: &str, namespace: &str, local: &str) -> Vec<TermRef<'g>> {
     let subject = NamedNode::new_unchecked(subject);
@@ -192,7 +208,7 @@ fn localized(graph: &Graph, subject: &str, namespace: &str, local: &str) -> Loca
     let mut other: Option<String> = None;
     for term in values(graph, subject, namespace, local) {
         let TermRef::Literal(literal) = term else { continue };
-        let value = literal.value().trim().to_owned();
+        let value = clean(literal.value());
         match literal.language().map(|l| l.to_ascii_lowercase()) {
             Some(lang) if lang == "sv" || lang.starts_with("sv-") => text.sv = value,
             Some(lang) if lang == "en" || lang.starts_with("en-") => text.en = value,
@@ -215,7 +231,7 @@ fn plain_texts(graph: &Graph, subject: &str, namespace: &str, local: &str) -> Ve
     values(graph, subject, namespace, local)
         .into_iter()
         .filter_map(|t| match t {
-            TermRef::Literal(l) => Some(l.value().trim().to_owned()),
+            TermRef::Literal(l) => Some(clean(l.value())),
             TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
             _ => None,
         })
@@ -337,7 +353,9 @@ fn read_dataset(graph: &Graph, subject: &str, warnings: &mut Vec<String>) -> Opt
         access_conditions: localized(graph, subject, ns::PMC, "accessConditions"),
         access_committee: committee,
         access_rights,
-        landing_page: first_iri(graph, subject, ns::DCAT, "landingPage"),
+        // Only web pages: a `javascript:` or `data:` IRI must not become a link.
+        landing_page: first_iri(graph, subject, ns::DCAT, "landingPage")
+            .and_then(|page| super::model::parse_web_url(&page, false).ok()),
         last_modified: modified,
     };
     Some(record.normalized())
@@ -646,6 +664,24 @@ mod tests {
         assert!(warnings.contains("astrology"), "{warnings}");
         assert!(warnings.contains("untitled has no dct:title"), "{warnings}");
         assert!(warnings.contains("blank node"), "{warnings}");
+    }
+
+    #[test]
+    fn rdf_xml_with_entity_declarations_is_refused_before_parsing() {
+        let bomb = br#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>"#;
+        let error = read_page(bomb, CatalogueFormat::RdfXml, "http://x.example.org/c.rdf").unwrap_err();
+        assert!(error.contains("DOCTYPE"), "{error}");
+    }
+
+    #[test]
+    fn only_web_pages_become_landing_pages_and_control_characters_go() {
+        let page = r#"<https://c.example.org/d> a <http://www.w3.org/ns/dcat#Dataset> ;
+            <http://purl.org/dc/terms/title> "Nul\u0000 title" ; <http://purl.org/dc/terms/description> "x" ;
+            <http://www.w3.org/ns/dcat#landingPage> <javascript:alert(1)> ."#;
+        let read = read_page(page.as_bytes(), CatalogueFormat::Turtle, "http://x.example.org/c.ttl").unwrap();
+        assert_eq!(read.datasets[0].record.landing_page, None);
+        assert_eq!(read.datasets[0].record.title.en, "Nul title");
     }
 
     #[test]

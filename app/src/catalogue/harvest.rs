@@ -71,6 +71,12 @@ pub struct RunReport {
 /// A run left "running" longer than this was cut off (its replica died); it is closed as
 /// failed so the node can be harvested again.
 const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(30);
+/// How long reading one catalogue may take in all (well under [`ABANDONED_AFTER`]).
+const RUN_BUDGET: Duration = Duration::from_secs(15 * 60);
+/// More datasets than this in one catalogue fail the run (a node has hundreds, not millions).
+const MAX_DATASETS: usize = 50_000;
+/// Notes kept per run; the rest are counted.
+const MAX_WARNINGS: usize = 100;
 
 /// Everything read from a catalogue before anything is written.
 struct Fetched {
@@ -98,7 +104,13 @@ pub async fn harvest_node(
         Initiator::Person(id) => Some(id),
         Initiator::Schedule => None,
     };
-    let fetched = fetch_catalogue(&url, limits).await;
+    // A whole run ends well before another replica would call it abandoned.
+    let fetched = match tokio::time::timeout(RUN_BUDGET, fetch_catalogue(&url, limits)).await {
+        Ok(fetched) => fetched,
+        Err(_) => {
+            Err((0, format!("the catalogue took longer than {} minutes to read", RUN_BUDGET.as_secs() / 60)))
+        }
+    };
     let fetched = match fetched {
         Ok(fetched) if fetched.datasets.is_empty() && has_listed_records(db, node_id).await? => Err((
             fetched.pages,
@@ -143,7 +155,10 @@ pub async fn harvest_all(db: &Db, limits: HarvestLimits) -> Result<Vec<(String, 
     for slug in slugs {
         match harvest_node(db, limits, &slug, Initiator::Schedule).await {
             Ok(report) => reports.push((slug, report)),
-            Err(HarvestError::Sql(error)) => return Err(error),
+            // One node's trouble must not stop the others' harvests.
+            Err(HarvestError::Sql(error)) => {
+                tracing::error!(node = %slug, %error, "harvest could not be saved")
+            }
             Err(other) => tracing::info!(node = %slug, reason = %other, "harvest skipped"),
         }
     }
@@ -225,6 +240,9 @@ async fn fetch_catalogue(first_page: &str, limits: HarvestLimits) -> Result<Fetc
             .map_err(|e| (fetched.pages, format!("page {url}: {e}")))?;
         fetched.pages += 1;
         fetched.warnings.extend(page.warnings);
+        if fetched.datasets.len() + page.datasets.len() > MAX_DATASETS {
+            return Err((fetched.pages, format!("the catalogue lists more than {MAX_DATASETS} datasets")));
+        }
         for dataset in page.datasets {
             if seen_datasets.insert(dataset.iri.clone()) {
                 fetched.datasets.push(dataset);
@@ -404,10 +422,16 @@ async fn apply(
             counts.withdrawn += 1;
         }
     }
-    let warnings = serde_json::to_string(&fetched.warnings).unwrap_or_else(|_| "[]".into());
-    sqlx::query(
+    let mut warnings = fetched.warnings.clone();
+    if warnings.len() > MAX_WARNINGS {
+        let more = warnings.len() - MAX_WARNINGS;
+        warnings.truncate(MAX_WARNINGS);
+        warnings.push(format!("… and {more} more notes"));
+    }
+    let warnings = serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into());
+    let closed = sqlx::query(
         "UPDATE harvest_runs SET outcome = 'succeeded', finished_at = $1, datasets_seen = $2, created = $3, updated = $4, \
-         unchanged = $5, withdrawn = $6, warnings = $7 WHERE id = $8",
+         unchanged = $5, withdrawn = $6, warnings = $7 WHERE id = $8 AND outcome = 'running'",
     )
     .bind(db::now())
     .bind(counts.datasets_seen)
@@ -419,6 +443,11 @@ async fn apply(
     .bind(run_id)
     .execute(&mut *tx)
     .await?;
+    if closed.rows_affected() == 0 {
+        // Someone closed the run meanwhile (abandoned): leave the records as they were.
+        tx.rollback().await?;
+        return Err(sqlx::Error::Protocol("the harvest run was closed by another replica".into()));
+    }
     let summary = format!(
         "{node_slug}: {} pages, {} datasets ({} new, {} updated, {} unchanged, {} withdrawn)",
         counts.pages,

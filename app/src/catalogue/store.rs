@@ -343,24 +343,18 @@ pub async fn free_slug(conn: &mut AnyConnection, base: &str) -> Result<String, s
 
 /// Rewrites the search text of records that have none (rows from before full-text search).
 pub async fn fill_missing_search_text(db: &Db) -> Result<usize, sqlx::Error> {
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM cohorts WHERE search_title = ''").fetch_all(db.pool()).await?;
-    let mut conn = db.pool().acquire().await?;
-    for id in &ids {
-        let slug: String = sqlx::query_scalar("SELECT slug FROM cohorts WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
+    let rows: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, slug, source_digest FROM cohorts WHERE search_title = ''")
+            .fetch_all(db.pool())
             .await?;
-        if let Some(detail) = dataset(db, &slug).await? {
-            let digest: Option<String> =
-                sqlx::query_scalar("SELECT source_digest FROM cohorts WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            update_record(&mut conn, *id, &detail.record, digest.as_deref()).await?;
-        }
+    for (id, slug, digest) in &rows {
+        // Read first, then take a connection for the write: one pooled connection suffices.
+        let Some(detail) = dataset(db, slug).await? else { continue };
+        let mut tx = db.pool().begin().await?;
+        update_record(&mut tx, *id, &detail.record, digest.as_deref()).await?;
+        tx.commit().await?;
     }
-    Ok(ids.len())
+    Ok(rows.len())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -617,7 +617,8 @@ pub fn decide(
                 return Err(Refusal::NotAllowed);
             }
             match part(cohort)?.state {
-                PartState::AccessActive { ends_on, .. } if ends_on <= context.today() => {
+                // The end date is the last day of access: it ends the day after.
+                PartState::AccessActive { ends_on, .. } if ends_on < context.today() => {
                     Ok(vec![Event::Expired { cohort: *cohort }])
                 }
                 _ => Err(Refusal::WrongState),

@@ -185,9 +185,25 @@ async fn project(
                 .bind(person)
                 .execute(&mut *conn)
                 .await?;
+            // Off the team, off the data.
+            sqlx::query(
+                "UPDATE entitlements SET ended_at = $1, end_reason = 'revoked' \
+                 WHERE application_id = $2 AND person_id = $3 AND ended_at IS NULL",
+            )
+            .bind(db::timestamp(at))
+            .bind(id)
+            .bind(person)
+            .execute(&mut *conn)
+            .await?;
         }
         Event::AccessActivated { cohort, starts_on, ends_on } => {
-            for person in application.team() {
+            // Only those who accepted this cohort's terms: someone who joined while another
+            // node had the application back was never reviewed for this cohort.
+            let accepted = application
+                .team()
+                .into_iter()
+                .filter(|p| application.accepted_terms.contains(&(*p, *cohort)));
+            for person in accepted {
                 sqlx::query(
                     "INSERT INTO entitlements (application_id, cohort_id, person_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -253,7 +269,7 @@ pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<usize, ExecuteErr
     let context = Context { now, clock: ClockRules::default() };
     let today = context.today().to_string();
     let due: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT DISTINCT application_id, cohort_id FROM entitlements WHERE ended_at IS NULL AND ends_on <= $1 \
+        "SELECT DISTINCT application_id, cohort_id FROM entitlements WHERE ended_at IS NULL AND ends_on < $1 \
          ORDER BY application_id, cohort_id",
     )
     .bind(&today)

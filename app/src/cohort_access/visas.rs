@@ -16,6 +16,9 @@ use rsa::{RsaPrivateKey, sha2::Sha256};
 use serde::Serialize;
 use serde_json::json;
 
+/// How long a visa is valid, at most (its grant's end date may come sooner).
+pub const VISA_LIFETIME: Duration = Duration::hours(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum VisaError {
     #[error(transparent)]
@@ -165,7 +168,9 @@ pub async fn passport(
         let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
         let (Some(starts), Some(ends)) = (day(&grant.starts_on), day(&grant.ends_on)) else { continue };
         let asserted = starts.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp();
-        let exp = super::clock::end_of_stockholm_day(ends);
+        // Short-lived, so a revoked grant stops working within the hour; node systems
+        // fetch fresh visas.
+        let exp = super::clock::end_of_stockholm_day(ends).min(now + VISA_LIFETIME);
         last_exp = last_exp.max(exp);
         let claims = json!({
             "iss": format!("{base}/"),
