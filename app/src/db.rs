@@ -168,6 +168,8 @@ pub struct Sql {
 pub enum Bind {
     Text(String),
     Int(i64),
+    MaybeText(Option<String>),
+    MaybeInt(Option<i64>),
 }
 
 impl Sql {
@@ -202,6 +204,8 @@ impl Sql {
             query = match bind {
                 Bind::Text(text) => query.bind(text.clone()),
                 Bind::Int(n) => query.bind(*n),
+                Bind::MaybeText(text) => query.bind(text.clone()),
+                Bind::MaybeInt(n) => query.bind(*n),
             };
         }
         query
@@ -213,6 +217,8 @@ impl Sql {
             query = match bind {
                 Bind::Text(text) => query.bind(text.clone()),
                 Bind::Int(n) => query.bind(*n),
+                Bind::MaybeText(text) => query.bind(text.clone()),
+                Bind::MaybeInt(n) => query.bind(*n),
             };
         }
         query

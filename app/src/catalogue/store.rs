@@ -170,59 +170,76 @@ pub struct NewRecord<'a> {
 }
 
 async fn node_names(conn: &mut AnyConnection, node_ids: &[i64]) -> Result<Vec<String>, sqlx::Error> {
-    let mut names = Vec::new();
-    for id in node_ids {
-        let row = sqlx::query("SELECT name_sv, name_en, city FROM nodes WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-        for column in ["name_sv", "name_en", "city"] {
-            names.push(row.try_get::<String, _>(column)?);
-        }
+    if node_ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(names)
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT name_sv, name_en, city FROM nodes WHERE id IN ({})",
+        id_list(node_ids)
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().flat_map(|(sv, en, city)| [sv, en, city]).collect())
+}
+
+/// The columns a record's content fills, with their values: one list for insert and update.
+fn content_columns(
+    record: &DatasetRecord,
+    digest: Option<&str>,
+    search: (String, String),
+    now: &str,
+) -> Vec<(&'static str, Bind)> {
+    let text = |value: &str| Bind::Text(value.to_owned());
+    let (search_title, search_body) = search;
+    vec![
+        ("acronym", text(&record.acronym)),
+        ("title_sv", text(&record.title.sv)),
+        ("title_en", text(&record.title.en)),
+        ("description_sv", text(&record.description.sv)),
+        ("description_en", text(&record.description.en)),
+        ("population_sv", text(&record.population.sv)),
+        ("population_en", text(&record.population.en)),
+        ("participants", Bind::Int(record.participants)),
+        ("age_min", Bind::MaybeInt(record.age_min)),
+        ("age_max", Bind::MaybeInt(record.age_max)),
+        ("access_conditions_sv", text(&record.access_conditions.sv)),
+        ("access_conditions_en", text(&record.access_conditions.en)),
+        ("catalogue_entry_url", Bind::MaybeText(record.landing_page.clone())),
+        ("last_modified", text(record.last_modified.as_deref().unwrap_or(now))),
+        ("access_committee", Bind::MaybeText(record.access_committee.clone())),
+        ("access_rights", text(record.access_rights.code())),
+        ("source_digest", Bind::MaybeText(digest.map(str::to_owned))),
+        ("search_title", Bind::Text(search_title)),
+        ("search_body", Bind::Text(search_body)),
+        ("updated_at", text(now)),
+    ]
 }
 
 /// Inserts a record with its nodes, facets and consent codes; answers its id.
 pub async fn insert_record(conn: &mut AnyConnection, new: NewRecord<'_>) -> Result<i64, sqlx::Error> {
     let now = db::now();
     let record = new.record;
-    let (search_title, search_body) = record.search_text(&node_names(conn, new.node_ids).await?);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO cohorts (slug, acronym, title_sv, title_en, description_sv, description_en, population_sv, population_en, \
-         participants, age_min, age_max, access_conditions_sv, access_conditions_en, catalogue_entry_url, origin, illustrative, \
-         last_modified, created_at, updated_at, access_committee, access_rights, source_node_id, source_iri, source_digest, \
-         search_title, search_body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21, $22, $23, $24, $25) \
-         RETURNING id",
-    )
-    .bind(new.slug)
-    .bind(&record.acronym)
-    .bind(&record.title.sv)
-    .bind(&record.title.en)
-    .bind(&record.description.sv)
-    .bind(&record.description.en)
-    .bind(&record.population.sv)
-    .bind(&record.population.en)
-    .bind(record.participants)
-    .bind(record.age_min)
-    .bind(record.age_max)
-    .bind(&record.access_conditions.sv)
-    .bind(&record.access_conditions.en)
-    .bind(&record.landing_page)
-    .bind(new.origin.code())
-    .bind(i64::from(new.illustrative))
-    .bind(record.last_modified.as_deref().unwrap_or(&now))
-    .bind(&now)
-    .bind(&record.access_committee)
-    .bind(record.access_rights.code())
-    .bind(new.source_node_id)
-    .bind(new.source_iri)
-    .bind(new.digest)
-    .bind(&search_title)
-    .bind(&search_body)
-    .fetch_one(&mut *conn)
-    .await?;
+    let search = record.search_text(&node_names(conn, new.node_ids).await?);
+    let mut columns = content_columns(record, new.digest, search, &now);
+    columns.extend([
+        ("slug", Bind::Text(new.slug.to_owned())),
+        ("origin", Bind::Text(new.origin.code().to_owned())),
+        ("illustrative", Bind::Int(i64::from(new.illustrative))),
+        ("created_at", Bind::Text(now.clone())),
+        ("source_node_id", Bind::MaybeInt(new.source_node_id)),
+        ("source_iri", Bind::MaybeText(new.source_iri.map(str::to_owned))),
+    ]);
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let mut sql = Sql::default();
+    sql.push(&format!("INSERT INTO cohorts ({}) VALUES (", names.join(", ")));
+    for (i, (_, value)) in columns.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(value);
+    }
+    sql.push(") RETURNING id");
+    let id: i64 = sql.query().fetch_one(&mut *conn).await?.try_get(0)?;
     for node_id in new.node_ids {
         sqlx::query("INSERT INTO cohort_nodes (cohort_id, node_id) VALUES ($1, $2)")
             .bind(id)
@@ -247,37 +264,14 @@ pub async fn update_record(
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    let (search_title, search_body) = record.search_text(&node_names(conn, &node_ids).await?);
-    sqlx::query(
-        "UPDATE cohorts SET acronym = $1, title_sv = $2, title_en = $3, description_sv = $4, description_en = $5, \
-         population_sv = $6, population_en = $7, participants = $8, age_min = $9, age_max = $10, \
-         access_conditions_sv = $11, access_conditions_en = $12, catalogue_entry_url = $13, last_modified = $14, \
-         access_committee = $15, access_rights = $16, source_digest = $17, search_title = $18, search_body = $19, \
-         withdrawn_at = NULL, updated_at = $20 WHERE id = $21",
-    )
-    .bind(&record.acronym)
-    .bind(&record.title.sv)
-    .bind(&record.title.en)
-    .bind(&record.description.sv)
-    .bind(&record.description.en)
-    .bind(&record.population.sv)
-    .bind(&record.population.en)
-    .bind(record.participants)
-    .bind(record.age_min)
-    .bind(record.age_max)
-    .bind(&record.access_conditions.sv)
-    .bind(&record.access_conditions.en)
-    .bind(&record.landing_page)
-    .bind(record.last_modified.as_deref().unwrap_or(&now))
-    .bind(&record.access_committee)
-    .bind(record.access_rights.code())
-    .bind(digest)
-    .bind(&search_title)
-    .bind(&search_body)
-    .bind(&now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    let search = record.search_text(&node_names(conn, &node_ids).await?);
+    let mut sql = Sql::default();
+    sql.push("UPDATE cohorts SET withdrawn_at = NULL");
+    for (name, value) in content_columns(record, digest, search, &now) {
+        sql.push(&format!(", {name} = ")).bind(value);
+    }
+    sql.push(" WHERE id = ").bind(Bind::Int(id));
+    sql.query().execute(&mut *conn).await?;
     sqlx::query("DELETE FROM cohort_facets WHERE cohort_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM cohort_consent_codes WHERE cohort_id = $1").bind(id).execute(&mut *conn).await?;
     write_children(conn, id, record).await
