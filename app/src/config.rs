@@ -132,6 +132,26 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "90",
         help: "a new key signs GA4GH visas after this many days; old keys stay published while their visas live",
     },
+    SettingDoc {
+        key: "smtp_url",
+        default: "(none)",
+        help: "mail server, e.g. smtps://user:password@mail.example.se or smtp://relay.example.se:25; unset, mail stays in the portal's demo outbox. Required in production",
+    },
+    SettingDoc {
+        key: "mail_from",
+        default: "Precision medicine portal <noreply@portal.invalid>",
+        help: "the From address of the portal's mail",
+    },
+    SettingDoc {
+        key: "attachment_dir",
+        default: "data/attachments",
+        help: "folder where uploaded files (ethics decisions) are kept, outside the web root",
+    },
+    SettingDoc {
+        key: "attachment_max_bytes",
+        default: "10485760",
+        help: "largest file that can be uploaded",
+    },
 ];
 
 /// One OpenID Connect provider people can sign in with (Life Science Login, a hospital's own).
@@ -181,6 +201,11 @@ pub struct PortalConfig {
     pub harvest_max_pages: u32,
     pub catalog_page_size: u32,
     pub visa_key_rotation_days: u32,
+    #[serde(serialize_with = "hide_secret")]
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    pub attachment_dir: String,
+    pub attachment_max_bytes: u64,
 }
 
 fn hide_secret<S: serde::Serializer>(
@@ -219,6 +244,10 @@ impl Default for PortalConfig {
             harvest_max_pages: 200,
             catalog_page_size: 100,
             visa_key_rotation_days: 90,
+            smtp_url: None,
+            mail_from: "Precision medicine portal <noreply@portal.invalid>".into(),
+            attachment_dir: "data/attachments".into(),
+            attachment_max_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -242,6 +271,8 @@ pub enum ProductionProblem {
     DuplicateProviderId(String),
     #[error("no way to sign in: configure at least one identity provider (oidc_providers)")]
     NoIdentityProvider,
+    #[error("no mail server (PORTAL_SMTP_URL): invitations and decisions would never reach anyone")]
+    NoMailServer,
 }
 
 /// Known placeholder secrets that must never reach production, however long.
@@ -266,6 +297,9 @@ impl PortalConfig {
         }
         if self.oidc_providers.is_empty() {
             problems.push(ProductionProblem::NoIdentityProvider);
+        }
+        if self.smtp_url.is_none() {
+            problems.push(ProductionProblem::NoMailServer);
         }
         problems.extend(
             self.oidc_providers
@@ -331,6 +365,7 @@ mod tests {
                 client_secret: Some("client-secret-value".to_owned().into()),
                 scopes: default_scopes(),
             }],
+            smtp_url: Some("smtps://portal:mail-password@mail.example.se".to_owned().into()),
             ..PortalConfig::default()
         }
     }
@@ -398,5 +433,6 @@ mod tests {
         assert!(!format!("{config:?}").contains("k9Qz"));
         assert!(!serde_json::to_string(&config).unwrap().contains("k9Qz"));
         assert!(!serde_json::to_string(&config).unwrap().contains("client-secret-value"));
+        assert!(!serde_json::to_string(&config).unwrap().contains("mail-password"));
     }
 }

@@ -41,3 +41,60 @@ pub fn FieldError(id: String, message: Signal<Option<String>>) -> impl IntoView 
         </Show>
     }
 }
+
+/// What kind of control a [`Field`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Email,
+    Date,
+    Area,
+}
+
+/// A labelled control with its hint and the message for its last problem; `changed` marks a
+/// value that differs from the version before (for committees comparing versions).
+#[component]
+pub fn Field(
+    /// Unique on the page: the control's id and the prefix of its hint's and message's ids.
+    id: String,
+    name: &'static str,
+    label: String,
+    kind: FieldKind,
+    value: String,
+    message: Signal<Option<String>>,
+    #[prop(default = None)] hint: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
+    let invalid = move || message.get().is_some().to_string();
+    let control = match kind {
+        FieldKind::Area => view! {
+            <textarea id=id.clone() name=name rows="5" aria-describedby=described.clone() aria-invalid=invalid
+                required=required disabled=disabled>{value}</textarea>
+        }
+        .into_any(),
+        other => {
+            let kind = match other {
+                FieldKind::Email => "email",
+                FieldKind::Date => "date",
+                _ => "text",
+            };
+            view! {
+                <input id=id.clone() name=name type=kind value=value aria-describedby=described.clone()
+                    aria-invalid=invalid required=required disabled=disabled />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="field" class:field--invalid=move || message.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id.clone()>{hint}</p> })}
+            {control}
+            <FieldError id=error_id.clone() message />
+        </div>
+    }
+}

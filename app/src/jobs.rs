@@ -24,9 +24,17 @@ pub const CATALOGUE_HARVEST_NAME: &str = "catalogue_harvest";
 pub const ACCESS_EXPIRY: JobSpec =
     JobSpec { name: "access_expiry", every: Duration::minutes(60), lease: Duration::minutes(15) };
 
+/// Sends queued mail (or, without a mail server, moves it to the demo outbox).
+pub const MAIL_DELIVERY: JobSpec =
+    JobSpec { name: "mail_delivery", every: Duration::seconds(20), lease: Duration::minutes(5) };
+
+/// Queues reminders: deadlines near, access about to end, yearly progress reports.
+pub const ACCESS_REMINDERS: JobSpec =
+    JobSpec { name: "access_reminders", every: Duration::minutes(60), lease: Duration::minutes(15) };
+
 /// The jobs this deployment runs: the harvest only when its interval is not 0.
 pub fn jobs(config: &PortalConfig) -> Vec<JobSpec> {
-    let mut jobs = vec![SESSION_CLEANUP, ACCESS_EXPIRY];
+    let mut jobs = vec![SESSION_CLEANUP, ACCESS_EXPIRY, ACCESS_REMINDERS, MAIL_DELIVERY];
     if config.harvest_interval_minutes > 0 {
         jobs.push(JobSpec {
             name: CATALOGUE_HARVEST_NAME,
@@ -85,6 +93,17 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
             Err(crate::cohort_access::store::ExecuteError::Sql(error)) => Err(error),
             Err(other) => Ok(format!("failed: {other}")),
         },
+        "access_reminders" => {
+            let queued = crate::cohort_access::notices::queue_reminders(db, Utc::now()).await?;
+            Ok(format!("queued {queued} reminders"))
+        }
+        "mail_delivery" => {
+            let done = crate::notifications::delivery::deliver_due(db, config).await?;
+            Ok(format!(
+                "sent {}, kept {} in the outbox, {} attempts failed",
+                done.sent, done.kept, done.failed
+            ))
+        }
         CATALOGUE_HARVEST_NAME => {
             let limits = crate::catalogue::harvest::HarvestLimits::from_config(config);
             let reports = crate::catalogue::harvest::harvest_all(db, limits).await?;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod identity;
+pub mod notifications;
 pub mod policy;
 pub mod shell;
 
@@ -23,6 +24,8 @@ pub mod demo;
 pub mod jobs;
 #[cfg(feature = "ssr")]
 pub mod request;
+#[cfg(feature = "ssr")]
+pub mod storage;
 #[cfg(feature = "ssr")]
 pub mod telemetry;
 

@@ -84,7 +84,12 @@ pub async fn person_from_parts(state: &AppState, parts: &Parts) -> Result<Option
 pub async fn current_viewer() -> Result<Viewer, AppError> {
     let state = app_state()?;
     let person = signed_in_person(&state).await?;
-    Ok(Viewer { person, lang: request_lang(), demo_sign_in: state.config.demo_sign_in })
+    Ok(Viewer {
+        person,
+        lang: request_lang(),
+        demo_sign_in: state.config.demo_sign_in,
+        mail_outbox: state.config.smtp_url.is_none(),
+    })
 }
 
 /// Asks the policy whether the person behind this request may do `action`; answers with
@@ -113,7 +118,8 @@ fn decide_for(
     action: Action,
     thing: Thing<'_>,
 ) -> Result<(), AppError> {
-    let deployment = Deployment { demo_sign_in: state.config.demo_sign_in };
+    let deployment =
+        Deployment { demo_sign_in: state.config.demo_sign_in, mail_outbox: state.config.smtp_url.is_none() };
     policy::decide(person, action, thing, deployment).map_err(AppError::from)
 }
 
@@ -130,8 +136,18 @@ pub async fn authorize_parts(
     parts: &Parts,
     action: Action,
 ) -> Result<Option<SignedInPerson>, AppError> {
+    authorize_parts_on(state, parts, action, Thing::Nothing).await
+}
+
+/// [`authorize_parts`] for an action about a particular thing.
+pub async fn authorize_parts_on(
+    state: &AppState,
+    parts: &Parts,
+    action: Action,
+    thing: Thing<'_>,
+) -> Result<Option<SignedInPerson>, AppError> {
     let person = person_from_parts(state, parts).await?;
-    decide_for(state, person.as_ref(), action, Thing::Nothing)?;
+    decide_for(state, person.as_ref(), action, thing)?;
     Ok(person)
 }
 

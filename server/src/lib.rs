@@ -1,6 +1,7 @@
 //! The HTTP side of the portal: routes, middleware, health checks and start-up.
 
 pub mod api_v1;
+pub mod application_routes;
 pub mod auth_routes;
 pub mod catalogue_routes;
 pub mod http_layers;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oidc/{provider}", post(auth_routes::start))
         .route("/me/data.json", get(auth_routes::my_data))
         .merge(catalogue_routes::router())
+        .merge(application_routes::router(&state))
         .merge(api_v1::router(state.clone()));
     if !state.config.is_production() {
         router = router.merge(catalogue_routes::demo::router());

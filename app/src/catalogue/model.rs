@@ -726,6 +726,8 @@ pub struct DatasetDetail {
     pub source_iri: Option<String>,
     /// The node catalogue's own site, for "see it in the node's catalogue".
     pub source_catalogue_site: Option<String>,
+    /// The node whose access committee decides on applications for it.
+    pub deciding_node: Option<NodeRef>,
     pub withdrawn_at: Option<String>,
     pub illustrative: bool,
     pub updated_at: String,

@@ -9,6 +9,7 @@ use super::model::{
     FacetGroup, HarvestOutcome, HarvestRunView, NODE_SERVICES, NodeDetail, NodeRef, Origin, SizeRange,
     SortOrder, format_count,
 };
+use crate::cohort_access::pages::BasketControl;
 use crate::forms::{FieldError, error_at, successes};
 use crate::i18n::{I18n, display_utc, use_i18n};
 use crate::shell::{ErrorNotice, Pager};
@@ -283,7 +284,10 @@ fn DatasetView(dataset: DatasetDetail) -> impl IntoView {
     });
     let committee = record.access_committee.clone().unwrap_or_else(|| i.t("catalogue.committee_of_node"));
     let keywords = record.keywords.join(", ");
-    let apply_href = format!("/pages/cohort-access?dataset={}", dataset.slug);
+    let decided_by = dataset
+        .deciding_node
+        .as_ref()
+        .map(|n| i.t_with("catalogue.decided_by", &[("node", n.name.get(i.lang))]));
     view! {
         <Title text=title.clone() />
         <article class="page dataset-page">
@@ -295,9 +299,13 @@ fn DatasetView(dataset: DatasetDetail) -> impl IntoView {
             {withdrawn}
             {dataset.illustrative.then(|| view! { <p class="notice notice--demo">{i.t("catalogue.demo_record_notice")}</p> })}
             <p class="lede">{record.description.get(i.lang).to_owned()}</p>
-            <p>
-                <a class="button" href=apply_href data-testid="apply-for-access">{i.t("catalogue.apply")}</a>
-            </p>
+            {dataset.withdrawn_at.is_none().then(|| view! {
+                <section class="apply-box" aria-labelledby="apply-heading">
+                    <h2 id="apply-heading" class="apply-box__heading">{i.t("catalogue.apply")}</h2>
+                    <p>{decided_by.clone()}" "<a href="/pages/cohort-access">{i.t("catalogue.how_access_works")}</a></p>
+                    <BasketControl slug=dataset.slug.clone() />
+                </section>
+            })}
             <dl class="facts">
                 <dt>{i.t("home.held_at")}</dt>
                 <dd data-testid="dataset-nodes">

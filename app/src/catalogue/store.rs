@@ -520,7 +520,15 @@ pub async fn dataset(db: &Db, slug: &str) -> Result<Option<DatasetDetail>, sqlx:
         }
         None => None,
     };
+    let deciding: Option<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT n.slug, n.name_sv, n.name_en FROM cohorts c JOIN nodes n ON n.id = {} WHERE c.id = $1",
+        crate::cohort_access::store::DECIDING_NODE
+    ))
+    .bind(row.id)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(Some(DatasetDetail {
+        deciding_node: deciding.map(|(slug, sv, en)| NodeRef { slug, name: Localized::new(sv, en) }),
         slug: row.slug.clone(),
         record: children.record(&row),
         nodes: children.nodes.get(&row.id).cloned().unwrap_or_default(),

@@ -73,6 +73,20 @@ pub fn end_of_stockholm_day(day: NaiveDate) -> DateTime<Utc> {
     next_midnight - Duration::seconds(1)
 }
 
+/// A stored time as a Stockholm calendar day, `2026-06-02`.
+pub fn stockholm_date(timestamp: &str) -> String {
+    crate::db::parse_timestamp(timestamp)
+        .map(|t| t.with_timezone(&Stockholm).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// A stored time as Stockholm's clock shows it, `2026-06-02 23:59`.
+pub fn stockholm_time(timestamp: &str) -> String {
+    crate::db::parse_timestamp(timestamp)
+        .map(|t| t.with_timezone(&Stockholm).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 impl DecisionClock {
     /// The application became complete: three months from that day.
     pub fn start(&mut self, at: DateTime<Utc>, rules: ClockRules) {
@@ -141,6 +155,13 @@ mod tests {
         assert_eq!(deadline, at("2026-05-01T21:59:59Z"), "1 May ends at 23:59:59 CEST");
         // Month ends are clamped: 30 November + 3 months is 28 February.
         assert_eq!(end_of_day_months_later(at("2026-11-30T10:00:00Z"), 3), at("2027-02-28T22:59:59Z"));
+    }
+
+    #[test]
+    fn times_are_shown_as_stockholm_reads_them() {
+        assert_eq!(stockholm_time("2026-06-02T21:59:59.000000Z"), "2026-06-02 23:59");
+        assert_eq!(stockholm_date("2026-01-31T23:30:00Z"), "2026-02-01");
+        assert_eq!(stockholm_time("garbage"), "");
     }
 
     #[test]

@@ -43,6 +43,93 @@ pub struct ApplicationForm {
     pub ethics_decision_attachment: Option<i64>,
 }
 
+impl ApplicationForm {
+    /// The form from its fields as a browser posts them (every value a string; a checkbox
+    /// is present when ticked). The ethics decision's PDF is kept from `attachment`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_fields(fields: &FormFields, attachment: Option<i64>) -> ApplicationForm {
+        use super::duo::ResearchPurpose::*;
+        let purpose = match fields.purpose.as_str() {
+            "general" => Some(General),
+            "health_medical" => Some(HealthMedical),
+            "disease_specific" => Some(DiseaseSpecific(fields.disease.trim().to_owned())),
+            "population_origins" => Some(PopulationOrigins),
+            "methods_development" => Some(MethodsDevelopment),
+            _ => None,
+        };
+        let data_form = match fields.data_form.as_str() {
+            "pseudonymised" => Some(DataForm::Pseudonymised),
+            "anonymised" => Some(DataForm::Anonymised),
+            _ => None,
+        };
+        ApplicationForm {
+            title: fields.title.clone(),
+            lay_summary: fields.lay_summary.clone(),
+            scientific_abstract: fields.scientific_abstract.clone(),
+            purpose,
+            for_profit: fields.for_profit,
+            funding: fields.funding.clone(),
+            publication_plan: fields.publication_plan.clone(),
+            data_categories: fields.data_categories.clone(),
+            selection_criteria: fields.selection_criteria.clone(),
+            linkage: fields.linkage.clone(),
+            data_form,
+            data_form_reason: fields.data_form_reason.clone(),
+            period_start: fields.period_start.clone(),
+            period_end: fields.period_end.clone(),
+            processing_location: fields.processing_location.clone(),
+            safeguards: fields.safeguards.clone(),
+            ethics_reference: fields.ethics_reference.clone(),
+            ethics_decision_date: fields.ethics_decision_date.clone(),
+            ethics_decision_attachment: attachment,
+        }
+    }
+
+    /// The purpose as the form's choice (`disease_specific`…) and its disease.
+    pub fn purpose_choice(&self) -> (&'static str, String) {
+        use super::duo::ResearchPurpose::*;
+        match &self.purpose {
+            None => ("", String::new()),
+            Some(General) => ("general", String::new()),
+            Some(HealthMedical) => ("health_medical", String::new()),
+            Some(DiseaseSpecific(disease)) => ("disease_specific", disease.clone()),
+            Some(PopulationOrigins) => ("population_origins", String::new()),
+            Some(MethodsDevelopment) => ("methods_development", String::new()),
+        }
+    }
+}
+
+/// The form's fields as posted, before they mean anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFields {
+    pub title: String,
+    pub lay_summary: String,
+    pub scientific_abstract: String,
+    pub purpose: String,
+    pub disease: String,
+    pub for_profit: bool,
+    pub funding: String,
+    pub publication_plan: String,
+    pub data_categories: String,
+    pub selection_criteria: String,
+    pub linkage: String,
+    pub data_form: String,
+    pub data_form_reason: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub processing_location: String,
+    pub safeguards: String,
+    pub ethics_reference: String,
+    pub ethics_decision_date: String,
+}
+
+/// The research purposes a form offers, in order.
+pub const PURPOSES: [&str; 5] =
+    ["general", "health_medical", "disease_specific", "population_origins", "methods_development"];
+
+/// Longest a whole draft may be when saved (every field together, as JSON).
+pub const MAX_DRAFT_BYTES: usize = 200_000;
+
 /// The form's sections, in order; each field belongs to one.
 pub const SECTIONS: &[(&str, &[&str])] = &[
     (

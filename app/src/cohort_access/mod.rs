@@ -1,12 +1,19 @@
 //! Cohort access applications: one application for cohorts at several nodes, decided per
 //! node under statutory clocks, checked against the cohorts' consent codes.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod duo;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod machine;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod notices;
+#[cfg(feature = "ssr")]
+pub mod page_data;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]

@@ -1,12 +1,15 @@
 //! Applications in the database: the event log is the record; `applications`,
-//! `application_parts`, `application_team` and `entitlements` are projections of it,
-//! rewritten in the same transaction as each command's events.
+//! `application_parts`, `application_team`, `application_reviewers`, `application_versions`
+//! and `entitlements` are projections of it, rewritten in the same transaction as each
+//! command's events, together with the mail the events cause.
 
-use super::clock::ClockRules;
+use super::form::ApplicationForm;
 use super::machine::{
-    Actor, Application, ApplicationState, CohortId, Command, Context, Event, NodeId, PartState, Refusal,
-    decide,
+    Actor, Application, ApplicationState, CohortId, Command, Context, Event, NodeId, NodeRules, PartState,
+    PersonId, Refusal, decide,
 };
+use super::notices;
+use super::votes::{Majority, VoteRule};
 use crate::audit::{NewEvent, record_in};
 use crate::db::{self, Bind, Db, Sql};
 use chrono::{DateTime, Utc};
@@ -31,47 +34,153 @@ pub struct Executed {
     pub state: ApplicationState,
 }
 
-/// The application as its events tell it, with the number of events so far.
-pub async fn load(
-    conn: &mut AnyConnection,
-    id: i64,
-    rules: ClockRules,
-) -> Result<(Application, i64), ExecuteError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT occurred_at, payload FROM application_events WHERE application_id = $1 ORDER BY seq",
+/// The node whose committee decides on cohort `c`: as set, else the node it was harvested
+/// from, else the first node that holds it.
+pub const DECIDING_NODE: &str = "COALESCE(c.deciding_node_id, c.source_node_id, \
+     (SELECT cn.node_id FROM cohort_nodes cn JOIN nodes n ON n.id = cn.node_id \
+      WHERE cn.cohort_id = c.id ORDER BY n.sort_order, n.id LIMIT 1))";
+
+/// One stored event with who caused it and when.
+#[derive(Debug, Clone)]
+pub struct LoggedEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<PersonId>,
+    pub event: Event,
+}
+
+/// The application's events in order.
+pub async fn events(conn: &mut AnyConnection, id: i64) -> Result<Vec<LoggedEvent>, ExecuteError> {
+    let rows: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT seq, occurred_at, actor_id, payload FROM application_events WHERE application_id = $1 ORDER BY seq",
     )
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut events = Vec::with_capacity(rows.len());
-    for (at, payload) in &rows {
-        let event: Event = serde_json::from_str(payload).map_err(|e| ExecuteError::Corrupt(e.to_string()))?;
-        let at = db::parse_timestamp(at).ok_or_else(|| ExecuteError::Corrupt(format!("time {at}")))?;
-        events.push((event, at));
-    }
-    let application = Application::fold(events.iter().map(|(e, t)| (e, *t)), rules);
-    Ok((application, rows.len() as i64))
+    rows.into_iter()
+        .map(|(seq, at, actor_id, payload)| {
+            let event: Event =
+                serde_json::from_str(&payload).map_err(|e| ExecuteError::Corrupt(e.to_string()))?;
+            let at = db::parse_timestamp(&at).ok_or_else(|| ExecuteError::Corrupt(format!("time {at}")))?;
+            Ok(LoggedEvent { seq, at, actor_id, event })
+        })
+        .collect()
 }
 
-/// Starts an application for these cohorts (each with the node that decides it).
+/// The application as its events tell it, with the number of events so far.
+pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<(Application, i64), ExecuteError> {
+    let log = events(conn, id).await?;
+    let application = Application::fold(log.iter().map(|e| (&e.event, e.at)));
+    Ok((application, log.len() as i64))
+}
+
+/// Each node's rules for deciding (the defaults where a node has none).
+pub async fn node_rules(
+    conn: &mut AnyConnection,
+    nodes: &[NodeId],
+) -> Result<Vec<(NodeId, NodeRules)>, sqlx::Error> {
+    let mut rules = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let row: Option<(i64, i64, i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT decision_months, extension_months, quorum, majority, chair_decides_ties, chair_person_id \
+             FROM node_access_rules WHERE node_id = $1",
+        )
+        .bind(node)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let node_rules = match row {
+            None => NodeRules::default(),
+            Some((decision, extension, quorum, majority, ties, chair)) => NodeRules {
+                clock: super::clock::ClockRules {
+                    decision_months: decision.clamp(1, 12) as u32,
+                    extension_months: extension.clamp(0, 12) as u32,
+                },
+                votes: VoteRule {
+                    quorum: quorum.max(1) as usize,
+                    majority: if majority == "two_thirds" { Majority::TwoThirds } else { Majority::Simple },
+                    chair_decides_ties: ties != 0,
+                },
+                chair,
+            },
+        };
+        rules.push((*node, node_rules));
+    }
+    Ok(rules)
+}
+
+/// Sets a node's rules.
+pub async fn set_node_rules(
+    conn: &mut AnyConnection,
+    node: NodeId,
+    rules: NodeRules,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO node_access_rules (node_id, decision_months, extension_months, quorum, majority, chair_decides_ties, chair_person_id, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (node_id) DO UPDATE SET \
+             decision_months = excluded.decision_months, extension_months = excluded.extension_months, \
+             quorum = excluded.quorum, majority = excluded.majority, chair_decides_ties = excluded.chair_decides_ties, \
+             chair_person_id = excluded.chair_person_id, updated_at = excluded.updated_at",
+    )
+    .bind(node)
+    .bind(i64::from(rules.clock.decision_months))
+    .bind(i64::from(rules.clock.extension_months))
+    .bind(rules.votes.quorum as i64)
+    .bind(match rules.votes.majority {
+        Majority::Simple => "simple",
+        Majority::TwoThirds => "two_thirds",
+    })
+    .bind(i64::from(rules.votes.chair_decides_ties))
+    .bind(rules.chair)
+    .bind(db::now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Starts an application for these cohorts; each goes to the node that decides it, under
+/// that node's rules. Withdrawn or unknown cohorts are refused.
 pub async fn create(
     db: &Db,
     actor: &Actor,
     applicant_id: i64,
     title: &str,
-    cohorts: Vec<(CohortId, NodeId)>,
+    cohort_ids: &[CohortId],
     context: Context,
 ) -> Result<i64, ExecuteError> {
+    let mut cohorts = Vec::with_capacity(cohort_ids.len());
+    for cohort in cohort_ids {
+        let node: Option<Option<i64>> = sqlx::query_scalar(&format!(
+            "SELECT {DECIDING_NODE} FROM cohorts c WHERE c.id = $1 AND c.withdrawn_at IS NULL"
+        ))
+        .bind(cohort)
+        .fetch_optional(db.pool())
+        .await?;
+        let Some(Some(node)) = node else { return Err(ExecuteError::Refused(Refusal::Invalid("cohorts"))) };
+        cohorts.push((*cohort, node));
+    }
+    let mut nodes: Vec<NodeId> = cohorts.iter().map(|(_, n)| *n).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let rules = {
+        let mut conn = db.pool().acquire().await?;
+        node_rules(&mut conn, &nodes).await?
+    };
     let now = db::timestamp(context.now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO applications (applicant_id, title, state, created_at, updated_at) VALUES ($1, $2, 'draft', $3, $3) RETURNING id",
     )
     .bind(applicant_id)
-    .bind(title)
+    .bind(title.trim())
     .bind(&now)
     .fetch_one(db.pool())
     .await?;
-    match execute(db, id, actor, Command::Create { cohorts }, context).await {
+    let form = ApplicationForm { title: title.trim().to_owned(), ..ApplicationForm::default() };
+    sqlx::query("UPDATE applications SET form = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&form).unwrap_or_default())
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    match execute(db, id, actor, Command::Create { cohorts, rules }, context).await {
         Ok(_) => Ok(id),
         Err(error) => {
             // The row without events is nobody's application: take it away again.
@@ -81,8 +190,8 @@ pub async fn create(
     }
 }
 
-/// Checks a command against the application and, if it is allowed, stores its events and
-/// brings the projections in step, all in one transaction.
+/// Checks a command against the application and, if it is allowed, stores its events,
+/// brings the projections in step and queues the mail they cause, all in one transaction.
 pub async fn execute(
     db: &Db,
     id: i64,
@@ -101,13 +210,10 @@ pub async fn execute(
     if touched.rows_affected() == 0 {
         return Err(ExecuteError::NotFound);
     }
-    let (mut application, mut seq) = load(&mut tx, id, context.clock).await?;
+    let (mut application, mut seq) = load(&mut tx, id).await?;
     let before = application.state();
     let events = decide(&application, actor, &command, context).map_err(ExecuteError::Refused)?;
-    let actor_id = match actor {
-        Actor::System => None,
-        Actor::Person { id, .. } => Some(*id),
-    };
+    let actor_id = actor.id();
     let at = db::timestamp(context.now);
     for event in &events {
         seq += 1;
@@ -123,8 +229,9 @@ pub async fn execute(
         .bind(&payload)
         .execute(&mut *tx)
         .await?;
-        application.apply(event, context.now, context.clock);
+        application.apply(event, context.now);
         project(&mut tx, id, &application, event, context.now).await?;
+        notices::queue_for_event(&mut tx, id, &application, event, actor_id, context.now).await?;
     }
     let after = application.state();
     sqlx::query("UPDATE applications SET state = $1, version = $2 WHERE id = $3")
@@ -136,9 +243,23 @@ pub async fn execute(
     let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
     let audit =
         NewEvent::transition(actor_id, "application", id, kinds[0], Some(before.code()), Some(after.code()));
-    record_in(&mut tx, NewEvent { summary: Some(kinds.join(", ")), ..audit }).await?;
+    record_in(&mut tx, NewEvent { summary: Some(kinds.join(", ")), reason: reason_of(&events), ..audit })
+        .await?;
     tx.commit().await?;
     Ok(Executed { events, state: after })
+}
+
+/// The reason an event carries, for the audit trail's reason column.
+fn reason_of(events: &[Event]) -> Option<String> {
+    events.iter().find_map(|event| match event {
+        Event::Returned { questions: text, .. }
+        | Event::DeadlineExtended { reason: text, .. }
+        | Event::Rejected { reasons: text, .. }
+        | Event::Revoked { reason: text, .. }
+        | Event::ExtensionRequested { reason: text, .. }
+        | Event::ExtensionRefused { comment: text, .. } => Some(text.clone()),
+        _ => None,
+    })
 }
 
 /// The projections one event changes.
@@ -171,11 +292,12 @@ async fn project(
         .execute(&mut *conn)
         .await?;
     }
+    let at = db::timestamp(at);
     match event {
-        Event::Created { applicant, .. } | Event::MemberInvited { person: applicant } => {
+        Event::Created { applicant: person, .. } | Event::MemberJoined { person, .. } => {
             sqlx::query("INSERT INTO application_team (application_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(id)
-                .bind(applicant)
+                .bind(person)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -190,9 +312,63 @@ async fn project(
                 "UPDATE entitlements SET ended_at = $1, end_reason = 'revoked' \
                  WHERE application_id = $2 AND person_id = $3 AND ended_at IS NULL",
             )
-            .bind(db::timestamp(at))
+            .bind(&at)
             .bind(id)
             .bind(person)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Event::InvitationCancelled { email } => {
+            // The link in the mail stops working.
+            sqlx::query(
+                "UPDATE application_invitations SET expires_at = $1 WHERE application_id = $2 AND email = $3 AND accepted_at IS NULL",
+            )
+            .bind(&at)
+            .bind(id)
+            .bind(email)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Event::Submitted { version, .. } => {
+            sqlx::query(
+                "INSERT INTO application_versions (application_id, version, form, submitted_at) \
+                 SELECT id, $1, form, $2 FROM applications WHERE id = $3",
+            )
+            .bind(i64::from(*version))
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Event::ReviewerInvited { node, reviewer } => {
+            sqlx::query(
+                "INSERT INTO application_reviewers (application_id, node_id, person_id, invited_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(node)
+            .bind(reviewer)
+            .bind(&at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Event::ConflictDeclared { node, reviewer, conflicted, .. } => {
+            sqlx::query(
+                "UPDATE application_reviewers SET conflicted = $1 WHERE application_id = $2 AND node_id = $3 AND person_id = $4",
+            )
+            .bind(i64::from(*conflicted))
+            .bind(id)
+            .bind(node)
+            .bind(reviewer)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Event::AdviceGiven { node, reviewer, .. } => {
+            sqlx::query(
+                "UPDATE application_reviewers SET advised = 1 WHERE application_id = $1 AND node_id = $2 AND person_id = $3",
+            )
+            .bind(id)
+            .bind(node)
+            .bind(reviewer)
             .execute(&mut *conn)
             .await?;
         }
@@ -216,12 +392,22 @@ async fn project(
                 .await?;
             }
         }
+        Event::ExtensionGranted { cohort, ends_on, .. } => {
+            sqlx::query(
+                "UPDATE entitlements SET ends_on = $1 WHERE application_id = $2 AND cohort_id = $3 AND ended_at IS NULL",
+            )
+            .bind(ends_on.to_string())
+            .bind(id)
+            .bind(cohort)
+            .execute(&mut *conn)
+            .await?;
+        }
         Event::Revoked { cohort, .. } | Event::Expired { cohort } => {
             let reason = if matches!(event, Event::Revoked { .. }) { "revoked" } else { "expired" };
             sqlx::query(
                 "UPDATE entitlements SET ended_at = $1, end_reason = $2 WHERE application_id = $3 AND cohort_id = $4 AND ended_at IS NULL",
             )
-            .bind(db::timestamp(at))
+            .bind(&at)
             .bind(reason)
             .bind(id)
             .bind(cohort)
@@ -233,58 +419,359 @@ async fn project(
     Ok(())
 }
 
-/// A live entitlement, as node systems ask about it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Entitlement {
-    pub application_id: i64,
-    pub cohort_id: i64,
-    pub person_id: i64,
-    pub starts_on: String,
-    pub ends_on: String,
+/// Saves the draft form as it is (a draft may be incomplete or wrong). Only while the
+/// application can be edited; answers whether it was saved.
+pub async fn save_form(
+    db: &Db,
+    id: i64,
+    form: &ApplicationForm,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let saved = sqlx::query(
+        "UPDATE applications SET form = $1, title = $2, updated_at = $3 WHERE id = $4 AND state IN ('draft', 'returned')",
+    )
+    .bind(serde_json::to_string(form).unwrap_or_default())
+    .bind(form.title.trim())
+    .bind(db::timestamp(now))
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(saved.rows_affected() == 1)
 }
 
-/// A person's entitlements that have not ended.
-pub async fn live_entitlements(db: &Db, person_id: i64) -> Result<Vec<Entitlement>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT application_id, cohort_id, person_id, starts_on, ends_on FROM entitlements \
-         WHERE person_id = $1 AND ended_at IS NULL ORDER BY cohort_id",
+/// The draft form as last saved.
+pub async fn draft_form(db: &Db, id: i64) -> Result<Option<ApplicationForm>, sqlx::Error> {
+    let form: Option<String> = sqlx::query_scalar("SELECT form FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(form.map(|f| serde_json::from_str(&f).unwrap_or_default()))
+}
+
+/// The forms of the last two submitted versions, newest first.
+pub async fn last_versions(db: &Db, id: i64) -> Result<Vec<(u32, ApplicationForm)>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT version, form FROM application_versions WHERE application_id = $1 ORDER BY version DESC LIMIT 2",
     )
-    .bind(person_id)
+    .bind(id)
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(application_id, cohort_id, person_id, starts_on, ends_on)| Entitlement {
-            application_id,
-            cohort_id,
-            person_id,
-            starts_on,
-            ends_on,
-        })
+        .map(|(version, form)| (version as u32, serde_json::from_str(&form).unwrap_or_default()))
         .collect())
 }
 
-/// Ends every access period that is over (the `access_expiry` job); answers how many.
-pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<usize, ExecuteError> {
-    let context = Context { now, clock: ClockRules::default() };
-    let today = context.today().to_string();
-    let due: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT DISTINCT application_id, cohort_id FROM entitlements WHERE ended_at IS NULL AND ends_on < $1 \
-         ORDER BY application_id, cohort_id",
+// --- Attachments ---------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+}
+
+/// Keeps a PDF as the draft's ethics decision, with an audit event. False when the
+/// application can no longer be changed (nothing is recorded then).
+pub async fn attach_ethics_decision(
+    db: &Db,
+    files: &crate::storage::FileStore,
+    id: i64,
+    person: PersonId,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<bool, AttachError> {
+    use sha2::{Digest, Sha256};
+    let key = files.put(bytes).await?;
+    let now = db::now();
+    let mut tx = db.pool().begin().await?;
+    let draft: Option<(String, String)> =
+        sqlx::query_as("SELECT form, state FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((form, state)) = draft.filter(|(_, s)| s == "draft" || s == "returned") else {
+        return Ok(false);
+    };
+    let attachment: i64 = sqlx::query_scalar(
+        "INSERT INTO attachments (application_id, purpose, filename, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
+         VALUES ($1, 'ethics_decision', $2, 'application/pdf', $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(&today)
-    .fetch_all(db.pool())
+    .bind(id)
+    .bind(filename)
+    .bind(bytes.len() as i64)
+    .bind(hex::encode(Sha256::digest(bytes)))
+    .bind(&key)
+    .bind(person)
+    .bind(&now)
+    .fetch_one(&mut *tx)
     .await?;
-    let mut expired = 0;
-    for (application_id, cohort) in due {
-        match execute(db, application_id, &Actor::System, Command::Expire { cohort }, context).await {
-            Ok(_) => expired += 1,
-            // Revoked or expired by someone else meanwhile: nothing left to do.
-            Err(ExecuteError::Refused(Refusal::WrongState)) => {}
-            Err(error) => return Err(error),
-        }
+    let mut form: ApplicationForm = serde_json::from_str(&form).unwrap_or_default();
+    form.ethics_decision_attachment = Some(attachment);
+    sqlx::query("UPDATE applications SET form = $1, updated_at = $2 WHERE id = $3")
+        .bind(serde_json::to_string(&form).unwrap_or_default())
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let event = NewEvent::transition(
+        Some(person),
+        "application",
+        id,
+        "attachment_uploaded",
+        Some(&state),
+        Some(&state),
+    );
+    record_in(&mut tx, NewEvent { summary: Some(format!("ethics decision {filename}")), ..event }).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// An application's attachment: (file name, storage key).
+pub async fn attachment(db: &Db, id: i64, attachment: i64) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT filename, storage_key FROM attachments WHERE id = $1 AND application_id = $2")
+        .bind(attachment)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+// --- Invitations -----------------------------------------------------------------------
+
+/// How long an invitation link works.
+pub const INVITATION_DAYS: i64 = 30;
+
+/// Makes the link for an invitation just recorded; answers the token (to mail, never stored).
+pub async fn create_invitation(
+    conn: &mut AnyConnection,
+    application_id: i64,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let token = crate::identity::sessions::new_token();
+    sqlx::query(
+        "INSERT INTO application_invitations (application_id, email, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(application_id)
+    .bind(email)
+    .bind(crate::identity::tokens::hash(&token))
+    .bind(db::timestamp(now))
+    .bind(db::timestamp(now + chrono::Duration::days(INVITATION_DAYS)))
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
+}
+
+/// An invitation found by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i64,
+    pub application_id: i64,
+    pub email: String,
+    pub title: String,
+    pub inviter: String,
+    pub live: bool,
+}
+
+pub async fn invitation(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<Invitation>, sqlx::Error> {
+    type Row = (i64, i64, String, String, String, String, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT i.id, i.application_id, i.email, a.title, p.display_name, i.expires_at, i.accepted_at \
+         FROM application_invitations i JOIN applications a ON a.id = i.application_id \
+         JOIN people p ON p.id = a.applicant_id WHERE i.token_hash = $1",
+    )
+    .bind(crate::identity::tokens::hash(token))
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(id, application_id, email, title, inviter, expires_at, accepted_at)| Invitation {
+        id,
+        application_id,
+        email,
+        title,
+        inviter,
+        live: accepted_at.is_none() && expires_at > db::timestamp(now),
+    }))
+}
+
+/// Joins the team with an invitation's token: the invitation is used up in the same step.
+pub async fn join_with_invitation(
+    db: &Db,
+    token: &str,
+    person: PersonId,
+    context: Context,
+) -> Result<i64, ExecuteError> {
+    let invitation = invitation(db, token, context.now).await?.filter(|i| i.live);
+    let Some(invitation) = invitation else { return Err(ExecuteError::Refused(Refusal::NotAllowed)) };
+    let command = Command::JoinTeam { email: invitation.email.clone() };
+    execute(db, invitation.application_id, &Actor::person(person), command, context).await?;
+    sqlx::query("UPDATE application_invitations SET accepted_by = $1, accepted_at = $2 WHERE id = $3")
+        .bind(person)
+        .bind(db::timestamp(context.now))
+        .bind(invitation.id)
+        .execute(db.pool())
+        .await?;
+    Ok(invitation.application_id)
+}
+
+// --- The basket ------------------------------------------------------------------------
+
+/// A cohort in a researcher's basket, with the node that will decide on it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct BasketRow {
+    pub cohort_id: i64,
+    pub slug: String,
+    pub acronym: String,
+    pub title_sv: String,
+    pub title_en: String,
+    pub node_slug: Option<String>,
+    pub node_sv: Option<String>,
+    pub node_en: Option<String>,
+}
+
+pub async fn basket(db: &Db, person: PersonId) -> Result<Vec<BasketRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT c.id AS cohort_id, c.slug, c.acronym, c.title_sv, c.title_en, n.slug AS node_slug, \
+                n.name_sv AS node_sv, n.name_en AS node_en \
+         FROM basket_items b JOIN cohorts c ON c.id = b.cohort_id LEFT JOIN nodes n ON n.id = {DECIDING_NODE} \
+         WHERE b.person_id = $1 AND c.withdrawn_at IS NULL ORDER BY b.added_at, c.slug"
+    ))
+    .bind(person)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Puts a cohort in the basket; answers false when there is no such (live) cohort.
+pub async fn add_to_basket(db: &Db, person: PersonId, cohort_slug: &str) -> Result<bool, sqlx::Error> {
+    let added = sqlx::query(
+        "INSERT INTO basket_items (person_id, cohort_id, added_at) \
+         SELECT $1, id, $2 FROM cohorts WHERE slug = $3 AND withdrawn_at IS NULL ON CONFLICT DO NOTHING",
+    )
+    .bind(person)
+    .bind(db::now())
+    .bind(cohort_slug)
+    .execute(db.pool())
+    .await?;
+    if added.rows_affected() == 1 {
+        return Ok(true);
     }
-    Ok(expired)
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1 AND withdrawn_at IS NULL")
+            .bind(cohort_slug)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(exists.is_some())
+}
+
+pub async fn remove_from_basket(db: &Db, person: PersonId, cohort_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM basket_items WHERE person_id = $1 AND cohort_id = $2")
+        .bind(person)
+        .bind(cohort_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_basket(db: &Db, person: PersonId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM basket_items WHERE person_id = $1").bind(person).execute(db.pool()).await?;
+    Ok(())
+}
+
+// --- Lists -----------------------------------------------------------------------------
+
+/// One of a person's applications (as applicant or member).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct MyApplicationRow {
+    pub id: i64,
+    pub title: String,
+    pub state: String,
+    pub version: i64,
+    pub applicant_id: i64,
+    pub updated_at: String,
+}
+
+pub async fn my_applications(db: &Db, person: PersonId) -> Result<Vec<MyApplicationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.title, a.state, a.version, a.applicant_id, a.updated_at FROM application_team t \
+         JOIN applications a ON a.id = t.application_id WHERE t.person_id = $1 ORDER BY a.updated_at DESC LIMIT 200",
+    )
+    .bind(person)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Each part of these applications: (application, cohort acronym, node slug, state).
+pub async fn part_states(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT ap.application_id, c.acronym, n.slug, ap.state FROM application_parts ap \
+         JOIN cohorts c ON c.id = ap.cohort_id JOIN nodes n ON n.id = ap.node_id WHERE ap.application_id IN (",
+    );
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Bind::Int(*id));
+    }
+    sql.push(") ORDER BY ap.application_id, c.acronym");
+    sql.query_as().fetch_all(db.pool()).await
+}
+
+/// A review a person was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct ReviewRow {
+    pub application_id: i64,
+    pub node_id: i64,
+    pub node_slug: String,
+    pub node_sv: String,
+    pub node_en: String,
+    pub conflicted: Option<i64>,
+    pub advised: i64,
+    pub invited_at: String,
+}
+
+pub async fn reviews_for(db: &Db, person: PersonId) -> Result<Vec<ReviewRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.application_id, r.node_id, n.slug AS node_slug, n.name_sv AS node_sv, n.name_en AS node_en, \
+                r.conflicted, r.advised, r.invited_at \
+         FROM application_reviewers r JOIN nodes n ON n.id = r.node_id WHERE r.person_id = $1 \
+         ORDER BY r.invited_at DESC LIMIT 200",
+    )
+    .bind(person)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The people who serve a node's committee for these cohorts: its access committee, its
+/// coordinators, and committee members for one of the cohorts. (id, name, e-mail, language)
+pub async fn committee_people(
+    conn: &mut AnyConnection,
+    node: NodeId,
+    cohorts: &[CohortId],
+) -> Result<Vec<(PersonId, String, Option<String>, Option<String>)>, sqlx::Error> {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT DISTINCT p.id, p.display_name, p.email, p.preferred_lang FROM role_assignments r \
+         JOIN people p ON p.id = r.person_id WHERE r.revoked_at IS NULL AND ((r.role IN ('access_committee_member', 'node_coordinator') \
+         AND r.scope_node_id = ",
+    )
+    .bind(Bind::Int(node))
+    .push(")");
+    if !cohorts.is_empty() {
+        sql.push(" OR (r.role = 'access_committee_member' AND r.scope_cohort_id IN (");
+        for (i, cohort) in cohorts.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::Int(*cohort));
+        }
+        sql.push("))");
+    }
+    sql.push(") ORDER BY p.display_name");
+    sql.query_as().fetch_all(&mut *conn).await
 }
 
 /// One cohort's part in a node committee's queue.
@@ -321,6 +808,8 @@ pub struct QueueFilter {
     pub cohort_slug: Option<String>,
     pub overdue_only: bool,
     pub assigned_to: Option<i64>,
+    /// A committee member for some cohorts only sees those (`None`: every cohort).
+    pub only_cohorts: Option<Vec<String>>,
 }
 
 /// A node's open parts, overdue and nearest deadlines first, those back with the applicant last.
@@ -347,6 +836,13 @@ pub async fn committee_queue(
         sql.push(" AND cohort_id = (SELECT id FROM cohorts WHERE slug = ")
             .bind(Bind::Text(cohort.clone()))
             .push(")");
+    }
+    if let Some(cohorts) = &filter.only_cohorts {
+        sql.push(" AND cohort_id IN (SELECT id FROM cohorts WHERE slug IN (");
+        if cohorts.is_empty() {
+            sql.push("NULL");
+        }
+        sql.bind_list(cohorts).push("))");
     }
     if filter.overdue_only {
         sql.push(" AND paused = 0 AND deadline < ").bind(Bind::Text(now.clone()));
@@ -376,6 +872,62 @@ pub async fn committee_queue(
         .collect())
 }
 
+// --- Access ----------------------------------------------------------------------------
+
+/// A live entitlement, as node systems ask about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entitlement {
+    pub application_id: i64,
+    pub cohort_id: i64,
+    pub person_id: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// A person's entitlements that have not ended.
+pub async fn live_entitlements(db: &Db, person_id: i64) -> Result<Vec<Entitlement>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT application_id, cohort_id, person_id, starts_on, ends_on FROM entitlements \
+         WHERE person_id = $1 AND ended_at IS NULL ORDER BY cohort_id",
+    )
+    .bind(person_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(application_id, cohort_id, person_id, starts_on, ends_on)| Entitlement {
+            application_id,
+            cohort_id,
+            person_id,
+            starts_on,
+            ends_on,
+        })
+        .collect())
+}
+
+/// Ends every access period that is over (the `access_expiry` job); answers how many.
+pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<usize, ExecuteError> {
+    let context = Context::at(now);
+    let today = context.today().to_string();
+    let due: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT application_id, cohort_id FROM entitlements WHERE ended_at IS NULL AND ends_on < $1 \
+         ORDER BY application_id, cohort_id",
+    )
+    .bind(&today)
+    .fetch_all(db.pool())
+    .await?;
+    let mut expired = 0;
+    for (application_id, cohort) in due {
+        match execute(db, application_id, &Actor::System, Command::Expire { cohort }, context).await {
+            Ok(_) => expired += 1,
+            // Revoked or expired by someone else meanwhile: nothing left to do.
+            Err(ExecuteError::Refused(Refusal::WrongState)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(expired)
+}
+
 /// A live entitlement as node systems see it: who, which dataset, from when until when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct EntitlementListing {
@@ -393,7 +945,7 @@ pub async fn entitlements_for(
     user: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<EntitlementListing>, sqlx::Error> {
-    let today = Context { now, clock: ClockRules::default() }.today().to_string();
+    let today = Context::at(now).today().to_string();
     sqlx::query_as(
         "SELECT p.subject AS user, c.slug AS dataset, e.application_id, e.starts_on, e.ends_on FROM entitlements e \
          JOIN people p ON p.id = e.person_id JOIN cohorts c ON c.id = e.cohort_id \

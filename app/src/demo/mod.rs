@@ -78,6 +78,8 @@ pub struct DemoCohort {
     pub access_conditions_sv: String,
     pub access_conditions_en: String,
     pub access_committee: Option<String>,
+    /// The node whose committee decides on it (else the first of `nodes`).
+    pub deciding_node: Option<String>,
 }
 
 impl DemoCohort {
@@ -160,6 +162,9 @@ impl DemoData {
             }
         }
         for cohort in &self.cohorts {
+            if let Some(node) = cohort.deciding_node.as_ref().filter(|n| !cohort.nodes.contains(n)) {
+                return Err(format!("cohort {}: decided by {node}, which does not hold it", cohort.slug));
+            }
             for node in &cohort.nodes {
                 if !nodes.contains(&node.as_str()) {
                     return Err(format!("cohort {}: unknown node {node}", cohort.slug));
@@ -284,7 +289,22 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
             },
         )
         .await?;
+        if let Some(node) = &cohort.deciding_node {
+            sqlx::query("UPDATE cohorts SET deciding_node_id = $1 WHERE id = $2")
+                .bind(node_ids[node.as_str()])
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         cohort_ids.insert(&cohort.slug, id);
+    }
+    // The demo committees are small: one vote carries a decision.
+    let rules = crate::cohort_access::machine::NodeRules {
+        votes: crate::cohort_access::votes::VoteRule { quorum: 1, ..Default::default() },
+        ..Default::default()
+    };
+    for id in node_ids.values() {
+        crate::cohort_access::store::set_node_rules(&mut tx, *id, rules).await?;
     }
     if let Some(base) = demo_catalogue_base {
         for node in &data.nodes {

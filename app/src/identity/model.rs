@@ -202,11 +202,14 @@ pub struct Viewer {
     pub person: Option<SignedInPerson>,
     pub lang: Lang,
     pub demo_sign_in: bool,
+    /// Mail stays in the portal's demo outbox (no mail server configured).
+    #[serde(default)]
+    pub mail_outbox: bool,
 }
 
 impl Viewer {
     pub fn anonymous(lang: Lang, demo_sign_in: bool) -> Viewer {
-        Viewer { person: None, lang, demo_sign_in }
+        Viewer { person: None, lang, demo_sign_in, mail_outbox: demo_sign_in }
     }
 }
 

@@ -7,12 +7,18 @@ use crate::audit::api::{AuditChainStatus, AuditTrail};
 use crate::catalogue::api::{
     GetCatalogueOverview, GetDataset, GetNode, HarvestNodeNow, ListNodes, SearchDatasets, UpdateNode,
 };
+use crate::cohort_access::api::{
+    ActAsCommittee, ActAsReviewer, ActAsTeam, AddToBasket, CommitteeQueue, GetApplication, GetBasket,
+    GetInvitation, GetReviewRequest, JoinTeam, MyApplications, MyReviews, RemoveFromBasket, SaveApplication,
+    StartApplication,
+};
 use crate::content::api::{ContentMenu, ContentPage};
 use crate::identity::api::{
     AddClaimRule, CreateApiToken, DemoSignIn, GetViewer, GrantRole, ListApiTokens, ListClaimRules,
     ListDemoPeople, ListPeople, PersonForAdmin, RemoveClaimRule, RevokeApiToken, RevokeRole, SetLanguage,
     SetMembership, SignInOptions, SignOut,
 };
+use crate::notifications::api::DemoOutbox;
 use leptos::server_fn::ServerFn;
 
 /// One server function: its URL path, its Rust name (for messages) and its actions.
@@ -56,4 +62,20 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<RevokeApiToken>("revoke_api_token", &[Action::ManageApiTokens]),
     entry::<AuditTrail>("audit_trail", &[Action::ViewAudit]),
     entry::<AuditChainStatus>("audit_chain_status", &[Action::ViewAudit]),
+    entry::<GetBasket>("get_basket", &[Action::ReadPublicCatalogue]),
+    entry::<AddToBasket>("add_to_basket", &[Action::ApplyForAccess]),
+    entry::<RemoveFromBasket>("remove_from_basket", &[Action::ApplyForAccess]),
+    entry::<StartApplication>("start_application", &[Action::ApplyForAccess]),
+    entry::<MyApplications>("my_applications", &[Action::ApplyForAccess]),
+    entry::<GetApplication>("get_application", &[Action::ReadApplication]),
+    entry::<SaveApplication>("save_application", &[Action::ChangeApplication]),
+    entry::<ActAsTeam>("act_as_team", &[Action::ChangeApplication]),
+    entry::<ActAsCommittee>("act_as_committee", &[Action::HandleApplication]),
+    entry::<GetReviewRequest>("get_review_request", &[Action::ReviewApplication]),
+    entry::<ActAsReviewer>("act_as_reviewer", &[Action::ReviewApplication]),
+    entry::<MyReviews>("my_reviews", &[Action::ListOwnReviews]),
+    entry::<GetInvitation>("get_invitation", &[Action::ApplyForAccess]),
+    entry::<JoinTeam>("join_team", &[Action::ApplyForAccess]),
+    entry::<CommitteeQueue>("committee_queue", &[Action::ViewCommitteeQueue]),
+    entry::<DemoOutbox>("demo_outbox", &[Action::ReadDemoOutbox]),
 ];

@@ -45,6 +45,23 @@ pub enum Action {
     EditNode,
     /// Harvest a node's catalogue now. Needs [`Thing::Node`].
     HarvestNode,
+    /// Keep a basket of cohorts, start access applications and list one's own.
+    ApplyForAccess,
+    /// Read an access application. Needs [`Thing::Application`].
+    ReadApplication,
+    /// Act on an application as its applicant or a team member (the application's own
+    /// rules then say which commands each may give). Needs [`Thing::Application`].
+    ChangeApplication,
+    /// Handle an application as a committee serving one of its nodes. Needs [`Thing::Application`].
+    HandleApplication,
+    /// Answer a request for advice: declare conflicts, then advise. Needs [`Thing::Application`].
+    ReviewApplication,
+    /// See the requests for advice one has been sent.
+    ListOwnReviews,
+    /// See a node committee's queue. Needs [`Thing::Committee`].
+    ViewCommitteeQueue,
+    /// Read the demo mail outbox (only where no mail server is configured).
+    ReadDemoOutbox,
 }
 
 /// Facts about the thing an action is about. Actions that are about nothing in particular
@@ -66,6 +83,107 @@ pub enum Thing<'a> {
     Node {
         slug: &'a str,
     },
+    /// An access application, with who is on its team, where it goes and who reviews it.
+    Application(&'a ApplicationFacts),
+    /// A node's access committee, with the cohorts it decides on.
+    Committee {
+        node_slug: &'a str,
+        cohort_slugs: &'a [String],
+    },
+}
+
+/// What the policy needs to know about an access application.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationFacts {
+    pub team_ids: Vec<i64>,
+    /// One per requested cohort: the cohort and the node whose committee decides it.
+    pub parts: Vec<PartFacts>,
+    pub reviewers: Vec<ReviewerFacts>,
+    /// Submitted at least once: committees see nothing of a first draft.
+    pub submitted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartFacts {
+    pub cohort_id: i64,
+    pub cohort_slug: String,
+    pub node_id: i64,
+    pub node_slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewerFacts {
+    pub person_id: i64,
+    pub node_slug: String,
+    /// `None` until the reviewer has declared.
+    pub conflicted: Option<bool>,
+}
+
+/// Does this person serve this node's committee for these cohorts? Its access committee
+/// members and coordinators serve it for every cohort; a committee member for one cohort
+/// serves it for that cohort only.
+pub fn serves_committee(person: &SignedInPerson, node_slug: &str, cohort_slugs: &[String]) -> bool {
+    person.grants.iter().any(|g| match (g.role, &g.node_slug, &g.cohort_slug) {
+        (Role::AccessCommitteeMember | Role::NodeCoordinator, Some(node), _) => node == node_slug,
+        (Role::AccessCommitteeMember, None, Some(cohort)) => cohort_slugs.contains(cohort),
+        _ => false,
+    })
+}
+
+/// The cohorts of a committee's queue a person may see: `None` for all of them (they serve
+/// the whole node), else the cohorts they serve; empty when they serve none.
+pub fn committee_cohorts(
+    person: &SignedInPerson,
+    node_slug: &str,
+    cohort_slugs: &[String],
+) -> Option<Vec<String>> {
+    let whole_node = person.grants.iter().any(|g| {
+        matches!(g.role, Role::AccessCommitteeMember | Role::NodeCoordinator)
+            && g.node_slug.as_deref() == Some(node_slug)
+    });
+    if whole_node {
+        return None;
+    }
+    Some(
+        cohort_slugs
+            .iter()
+            .filter(|c| serves_committee(person, node_slug, std::slice::from_ref(c)))
+            .cloned()
+            .collect(),
+    )
+}
+
+impl ApplicationFacts {
+    /// The nodes (slug) of this application whose committee the person serves.
+    pub fn serving_nodes(&self, person: &SignedInPerson) -> Vec<String> {
+        let mut nodes: Vec<String> = Vec::new();
+        for part in &self.parts {
+            let cohorts: Vec<String> = self
+                .parts
+                .iter()
+                .filter(|p| p.node_slug == part.node_slug)
+                .map(|p| p.cohort_slug.clone())
+                .collect();
+            if !nodes.contains(&part.node_slug) && serves_committee(person, &part.node_slug, &cohorts) {
+                nodes.push(part.node_slug.clone());
+            }
+        }
+        nodes
+    }
+
+    /// The nodes whose request for advice the person has, and whether they declared a conflict.
+    pub fn reviewing(&self, person_id: i64) -> Vec<&ReviewerFacts> {
+        self.reviewers.iter().filter(|r| r.person_id == person_id).collect()
+    }
+
+    fn on_team(&self, person_id: i64) -> bool {
+        self.team_ids.contains(&person_id)
+    }
+
+    /// A declared conflict with any part hides the whole application from the person.
+    fn conflicted(&self, person_id: i64) -> bool {
+        self.reviewing(person_id).iter().any(|r| r.conflicted == Some(true))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -82,6 +200,8 @@ pub enum Denied {
 #[derive(Debug, Clone, Copy)]
 pub struct Deployment {
     pub demo_sign_in: bool,
+    /// No mail server is configured: mail stays in the portal's demo outbox.
+    pub mail_outbox: bool,
 }
 
 pub fn decide(
@@ -134,6 +254,42 @@ pub fn decide(
                 } else {
                     Err(Denied::Forbidden)
                 }
+            }
+            _ => Err(Denied::Forbidden),
+        },
+        Action::ApplyForAccess | Action::ListOwnReviews => signed_in().map(|_| ()),
+        Action::ReadDemoOutbox => {
+            signed_in()?;
+            if deployment.mail_outbox { Ok(()) } else { Err(Denied::NotAvailable) }
+        }
+        Action::ReadApplication
+        | Action::ChangeApplication
+        | Action::HandleApplication
+        | Action::ReviewApplication => {
+            let Thing::Application(facts) = thing else { return Err(Denied::Forbidden) };
+            let person = signed_in()?;
+            let team = facts.on_team(person.id);
+            // The team's own application is theirs to read whatever else they are; anyone
+            // else with a conflict sees nothing of it (HotCRP's rule).
+            if !team && facts.conflicted(person.id) {
+                return Err(Denied::Forbidden);
+            }
+            let committee = facts.submitted && !facts.serving_nodes(person).is_empty();
+            let advising = person.has_role(Role::Reviewer) && !facts.reviewing(person.id).is_empty();
+            let cleared = advising && facts.reviewing(person.id).iter().any(|r| r.conflicted == Some(false));
+            let allowed = match action {
+                Action::ReadApplication => team || committee || cleared,
+                Action::ChangeApplication => team,
+                Action::HandleApplication => committee && !team,
+                _ => advising && !team,
+            };
+            if allowed { Ok(()) } else { Err(Denied::Forbidden) }
+        }
+        Action::ViewCommitteeQueue => match thing {
+            Thing::Committee { node_slug, cohort_slugs } => {
+                let person = signed_in()?;
+                let serves = committee_cohorts(person, node_slug, cohort_slugs).is_none_or(|c| !c.is_empty());
+                if serves { Ok(()) } else { Err(Denied::Forbidden) }
             }
             _ => Err(Denied::Forbidden),
         },
@@ -213,8 +369,8 @@ mod tests {
         SignedInPerson::with_roles(roles)
     }
 
-    const DEMO: Deployment = Deployment { demo_sign_in: true };
-    const PRODUCTION: Deployment = Deployment { demo_sign_in: false };
+    const DEMO: Deployment = Deployment { demo_sign_in: true, mail_outbox: true };
+    const PRODUCTION: Deployment = Deployment { demo_sign_in: false, mail_outbox: false };
 
     #[test]
     fn coordinators_edit_their_own_node_and_administrators_every_node() {
@@ -353,6 +509,147 @@ mod tests {
         // Being assigned is not enough without the reviewer role.
         let not_reviewer = person_numbered(3, &[Role::SteeringBoardMember]);
         assert_eq!(decide(Some(&not_reviewer), Action::ReadForReview, clean, DEMO), Err(Denied::Forbidden));
+    }
+
+    fn grant(role: Role, node: Option<&str>, cohort: Option<&str>) -> crate::identity::model::RoleGrant {
+        crate::identity::model::RoleGrant {
+            role,
+            node_slug: node.map(String::from),
+            cohort_slug: cohort.map(String::from),
+        }
+    }
+
+    fn person_granted(id: i64, grants: Vec<crate::identity::model::RoleGrant>) -> SignedInPerson {
+        SignedInPerson { id, grants, ..person_with(&[]) }
+    }
+
+    /// SCAPIS decided at Uppsala, U-CAN at Umeå; Sara (1) applies with David (2).
+    fn two_node_application(submitted: bool, reviewers: Vec<ReviewerFacts>) -> ApplicationFacts {
+        let part = |cohort_id: i64, cohort: &str, node_id: i64, node: &str| PartFacts {
+            cohort_id,
+            cohort_slug: cohort.into(),
+            node_id,
+            node_slug: node.into(),
+        };
+        ApplicationFacts {
+            team_ids: vec![1, 2],
+            parts: vec![part(100, "scapis", 10, "uppsala"), part(200, "u-can", 20, "umea")],
+            reviewers,
+            submitted,
+        }
+    }
+
+    #[test]
+    fn the_team_reads_and_changes_its_application_and_committees_handle_their_part_once_submitted() {
+        use Action::*;
+        let draft = two_node_application(false, vec![]);
+        let submitted = two_node_application(true, vec![]);
+        let applicant = person_numbered(1, &[]);
+        let uppsala = person_granted(4, vec![grant(Role::AccessCommitteeMember, Some("uppsala"), None)]);
+        let scapis_only = person_granted(5, vec![grant(Role::AccessCommitteeMember, None, Some("scapis"))]);
+        let umea_coordinator = person_granted(6, vec![grant(Role::NodeCoordinator, Some("umea"), None)]);
+        let elsewhere = person_granted(7, vec![grant(Role::AccessCommitteeMember, Some("orebro"), None)]);
+        let admin = person_numbered(8, &[Role::Administrator]);
+        for action in [ReadApplication, ChangeApplication] {
+            assert_eq!(decide(Some(&applicant), action, Thing::Application(&draft), DEMO), Ok(()));
+        }
+        for committee in [&uppsala, &scapis_only, &umea_coordinator] {
+            let thing = Thing::Application(&draft);
+            assert_eq!(
+                decide(Some(committee), ReadApplication, thing, DEMO),
+                Err(Denied::Forbidden),
+                "a draft is private"
+            );
+            for action in [ReadApplication, HandleApplication] {
+                assert_eq!(decide(Some(committee), action, Thing::Application(&submitted), DEMO), Ok(()));
+            }
+            assert_eq!(
+                decide(Some(committee), ChangeApplication, Thing::Application(&submitted), DEMO),
+                Err(Denied::Forbidden)
+            );
+        }
+        for outsider in [&elsewhere, &admin] {
+            for action in [ReadApplication, ChangeApplication, HandleApplication, ReviewApplication] {
+                assert_eq!(
+                    decide(Some(outsider), action, Thing::Application(&submitted), DEMO),
+                    Err(Denied::Forbidden)
+                );
+            }
+        }
+        assert_eq!(
+            decide(None, ReadApplication, Thing::Application(&submitted), DEMO),
+            Err(Denied::NotSignedIn)
+        );
+        assert_eq!(decide(Some(&applicant), ReadApplication, Thing::Nothing, DEMO), Err(Denied::Forbidden));
+        assert_eq!(submitted.serving_nodes(&scapis_only), vec!["uppsala".to_owned()]);
+        assert_eq!(submitted.serving_nodes(&umea_coordinator), vec!["umea".to_owned()]);
+    }
+
+    #[test]
+    fn a_reviewer_with_a_conflict_never_sees_the_application_whatever_else_they_are() {
+        use Action::*;
+        let reviewer = |conflicted| ReviewerFacts { person_id: 9, node_slug: "uppsala".into(), conflicted };
+        let mut reviewer_and_committee =
+            person_granted(9, vec![grant(Role::AccessCommitteeMember, Some("umea"), None)]);
+        reviewer_and_committee.grants.push(grant(Role::Reviewer, None, None));
+        let plain_reviewer = person_numbered(9, &[Role::Reviewer]);
+        let undeclared = two_node_application(true, vec![reviewer(None)]);
+        let clear = two_node_application(true, vec![reviewer(Some(false))]);
+        let conflicted = two_node_application(true, vec![reviewer(Some(true))]);
+        assert_eq!(
+            decide(Some(&plain_reviewer), ReviewApplication, Thing::Application(&undeclared), DEMO),
+            Ok(())
+        );
+        assert_eq!(
+            decide(Some(&plain_reviewer), ReadApplication, Thing::Application(&undeclared), DEMO),
+            Err(Denied::Forbidden),
+            "nothing before the declaration"
+        );
+        assert_eq!(decide(Some(&plain_reviewer), ReadApplication, Thing::Application(&clear), DEMO), Ok(()));
+        for who in [&plain_reviewer, &reviewer_and_committee] {
+            for action in [ReadApplication, HandleApplication, ReviewApplication, ChangeApplication] {
+                assert_eq!(
+                    decide(Some(who), action, Thing::Application(&conflicted), DEMO),
+                    Err(Denied::Forbidden),
+                    "{action:?}"
+                );
+            }
+        }
+        // Without the reviewer role an invitation gives nothing.
+        let not_reviewer = person_numbered(9, &[]);
+        assert_eq!(
+            decide(Some(&not_reviewer), ReviewApplication, Thing::Application(&clear), DEMO),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
+    fn committee_queues_are_for_those_who_serve_the_node() {
+        let cohorts = vec!["scapis".to_owned(), "u-can".to_owned()];
+        let queue = Thing::Committee { node_slug: "uppsala", cohort_slugs: &cohorts };
+        let node_member = person_granted(4, vec![grant(Role::AccessCommitteeMember, Some("uppsala"), None)]);
+        let scapis_only = person_granted(5, vec![grant(Role::AccessCommitteeMember, None, Some("scapis"))]);
+        let other = person_granted(6, vec![grant(Role::AccessCommitteeMember, None, Some("vip"))]);
+        assert_eq!(decide(Some(&node_member), Action::ViewCommitteeQueue, queue, DEMO), Ok(()));
+        assert_eq!(decide(Some(&scapis_only), Action::ViewCommitteeQueue, queue, DEMO), Ok(()));
+        assert_eq!(decide(Some(&other), Action::ViewCommitteeQueue, queue, DEMO), Err(Denied::Forbidden));
+        assert_eq!(committee_cohorts(&node_member, "uppsala", &cohorts), None);
+        assert_eq!(committee_cohorts(&scapis_only, "uppsala", &cohorts), Some(vec!["scapis".to_owned()]));
+        assert_eq!(
+            decide(Some(&node_member), Action::ViewCommitteeQueue, Thing::Nothing, DEMO),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
+    fn the_demo_outbox_exists_only_without_a_mail_server() {
+        let person = person_numbered(1, &[]);
+        assert_eq!(decide(Some(&person), Action::ReadDemoOutbox, Thing::Nothing, DEMO), Ok(()));
+        assert_eq!(
+            decide(Some(&person), Action::ReadDemoOutbox, Thing::Nothing, PRODUCTION),
+            Err(Denied::NotAvailable)
+        );
+        assert_eq!(decide(None, Action::ReadDemoOutbox, Thing::Nothing, DEMO), Err(Denied::NotSignedIn));
     }
 
     #[test]

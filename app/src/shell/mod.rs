@@ -1,9 +1,15 @@
 //! The frame around every page: document shell, header with role-aware navigation,
 //! language switch, footer, and the not-found and error views.
 
+pub mod timeline;
+
 use crate::audit::views::AuditTrailPage;
 use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
 use crate::catalogue::views::HomePage;
+use crate::cohort_access::pages::{
+    ApplicationPageView, BasketPage, CommitteeQueuePage, InvitationPage, MyApplicationsPage,
+    ReviewRequestPage, ReviewsPage,
+};
 use crate::content::views::ContentPageView;
 use crate::error::AppError;
 use crate::i18n::{I18n, Lang, use_i18n};
@@ -11,6 +17,7 @@ use crate::identity::admin_views::{ApiTokensPage, ClaimRulesPage, PersonAdminPag
 use crate::identity::api::{SetLanguage, SignOut, get_viewer};
 use crate::identity::model::{Role, Viewer};
 use crate::identity::views::{DemoSignInPage, PeoplePage, ProfilePage, SignInPage};
+use crate::notifications::views::OutboxPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -102,6 +109,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/claim-rules") view=ClaimRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditTrailPage ssr=SsrMode::Async />
+                    <Route path=path!("/applications") view=MyApplicationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/applications/basket") view=BasketPage ssr=SsrMode::Async />
+                    <Route path=path!("/applications/:id") view=ApplicationPageView ssr=SsrMode::Async />
+                    <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async />
+                    <Route path=path!("/committee") view=CommitteeQueuePage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews") view=ReviewsPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews/:id/:node") view=ReviewRequestPage ssr=SsrMode::Async />
+                    <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -120,6 +135,9 @@ enum Visibility {
     Everyone,
     SignedIn,
     Role(Role),
+    AnyRole(&'static [Role]),
+    /// Signed in, where mail stays in the demo outbox.
+    DemoOutbox,
 }
 
 const NAV: &[NavItem] = &[
@@ -129,6 +147,14 @@ const NAV: &[NavItem] = &[
     NavItem { href: "/pages/cohort-access", tr_key: "nav.cohort_access", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/co-creation", tr_key: "nav.co_creation", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/about", tr_key: "nav.about", visible_to: Visibility::Everyone },
+    NavItem { href: "/applications", tr_key: "nav.applications", visible_to: Visibility::SignedIn },
+    NavItem {
+        href: "/committee",
+        tr_key: "nav.committee",
+        visible_to: Visibility::AnyRole(&[Role::AccessCommitteeMember, Role::NodeCoordinator]),
+    },
+    NavItem { href: "/reviews", tr_key: "nav.reviews", visible_to: Visibility::Role(Role::Reviewer) },
+    NavItem { href: "/outbox", tr_key: "nav.outbox", visible_to: Visibility::DemoOutbox },
     NavItem { href: "/me", tr_key: "nav.profile", visible_to: Visibility::SignedIn },
     NavItem {
         href: "/admin/people",
@@ -156,6 +182,8 @@ fn visible_nav(viewer: Option<&Viewer>) -> Vec<&'static NavItem> {
             Visibility::Everyone => true,
             Visibility::SignedIn => person.is_some(),
             Visibility::Role(role) => person.is_some_and(|p| p.has_role(role)),
+            Visibility::AnyRole(roles) => person.is_some_and(|p| roles.iter().any(|r| p.has_role(*r))),
+            Visibility::DemoOutbox => person.is_some() && viewer.is_some_and(|v| v.mail_outbox),
         })
         .collect()
 }
@@ -377,7 +405,12 @@ mod tests {
     use crate::identity::model::SignedInPerson;
 
     fn viewer_with(roles: &[Role]) -> Viewer {
-        Viewer { person: Some(SignedInPerson::with_roles(roles)), lang: Lang::Sv, demo_sign_in: true }
+        Viewer {
+            person: Some(SignedInPerson::with_roles(roles)),
+            lang: Lang::Sv,
+            demo_sign_in: true,
+            mail_outbox: true,
+        }
     }
 
     fn hrefs(viewer: Option<&Viewer>) -> Vec<&'static str> {

@@ -1,0 +1,315 @@
+//! The application form: sections with a progress indicator, saved as the applicant types
+//! (after a pause and when a field is left) and with a button; submitting checks it all
+//! and names each problem at its field. Committees read the submitted version, with the
+//! fields that changed since the version before marked.
+
+use crate::cohort_access::api::SaveApplication;
+use crate::cohort_access::form::{ApplicationForm, DataForm, PURPOSES, SECTIONS};
+use crate::cohort_access::model::ApplicationPage;
+use crate::forms::{Field, FieldError, FieldKind};
+use crate::i18n::{I18n, use_i18n};
+use leptos::prelude::*;
+
+/// The message shown at a field: the last save's refusal there, else the problem the
+/// submission check found.
+fn field_message(
+    i: I18n,
+    problems: &[(String, String)],
+    save: ServerAction<SaveApplication>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    let problem = problems.iter().find(|(f, _)| f == field).map(|(_, key)| i.t(key));
+    Signal::derive(move || crate::forms::error_at(i, save.value().get(), field).or_else(|| problem.clone()))
+}
+
+#[component]
+pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) -> impl IntoView {
+    let i = use_i18n();
+    let id = page.id;
+    if !page.viewer.can_edit {
+        return view! { <FormReadOnly page /> }.into_any();
+    }
+    let save = ServerAction::<SaveApplication>::new();
+    let autosave = ServerAction::<SaveApplication>::new();
+    if let Some(super::commands::Refresh(refresh)) = use_context::<super::commands::Refresh>() {
+        // A submission changes the whole application: show it anew.
+        Effect::new(move |_| {
+            if save.value().with(|v| matches!(v, Some(Ok(outcome)) if outcome.submitted)) {
+                refresh.update(|n| *n += 1);
+            }
+        });
+    }
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let schedule = autosave_scheduler(form_ref, autosave);
+    let last_saved = page.last_saved.clone();
+    let status = move || {
+        if autosave.pending().get() || save.pending().get() {
+            return i.t("form.saving");
+        }
+        let latest = [save.value().get(), autosave.value().get()];
+        match latest.iter().flatten().find(|r| r.is_err()) {
+            Some(Err(error)) => i.t_with("form.not_saved", &[("reason", &i.t(error.message_key()))]),
+            _ => {
+                let saved =
+                    latest.iter().flatten().filter_map(|r| r.as_ref().ok()).map(|o| o.saved_at.clone()).max();
+                i.t_with("form.saved_at", &[("time", &saved.unwrap_or_else(|| last_saved.clone()))])
+            }
+        }
+    };
+    let problems = StoredValue::new(page.problems.clone());
+    let message = move |field: &'static str| problems.with_value(|p| field_message(i, p, save, field));
+    let form = page.form.clone();
+    let (purpose, disease) = form.purpose_choice();
+    let field = move |field: &'static str, kind: FieldKind, value: String, required: bool| {
+        let hint_key = format!("form.hint.{field}");
+        let hint = (i.t(&hint_key) != hint_key).then(|| i.t(&hint_key));
+        view! {
+            <Field id=format!("form-{field}") name=field label=i.t(&format!("form.field.{field}")) kind value
+                message=message(field) hint=hint required />
+        }
+    };
+    let problem_count = page.problems.len();
+    let attachment =
+        form.ethics_decision_attachment.and_then(|a| page.attachments.iter().find(|x| x.id == a)).cloned();
+    let ethics_required = page.ethics_required;
+    let pub_required = page.publication_plan_required;
+    let is_applicant = page.viewer.is_applicant;
+    view! {
+        {(problem_count > 0).then(|| view! {
+            <div class="notice notice--error" role="alert" data-testid="form-problems">
+                <p>{i.t_with("form.problems", &[("count", &problem_count.to_string())])}</p>
+                <ul>
+                    {page.problems.iter().map(|(field, key)| view! {
+                        <li><a href=format!("#form-{field}")>{i.t(&format!("form.field.{field}"))}": "{i.t(key)}</a></li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        })}
+        <Progress sections=page.sections.clone() />
+        // The upload is a form of its own (files go as multipart to a plain route); its
+        // controls sit in the ethics section below through their `form` attribute.
+        <form id="ethics-upload" method="post" enctype="multipart/form-data" action=format!("/applications/{id}/attachments")></form>
+        <ActionForm action=save node_ref=form_ref attr:class="form application-form" attr:novalidate=true attr:id="application-form"
+            on:input=move |_| schedule(1500) on:focusout=move |_| schedule(0)>
+            <input type="hidden" name="id" value=id.to_string() />
+            <fieldset class="form-section" id="section-project">
+                <legend>{i.t("form.section.project")}</legend>
+                {field("title", FieldKind::Text, form.title.clone(), true)}
+                {field("lay_summary", FieldKind::Area, form.lay_summary.clone(), true)}
+                {field("scientific_abstract", FieldKind::Area, form.scientific_abstract.clone(), true)}
+                <fieldset class="field" id="form-purpose" aria-describedby="form-purpose-error">
+                    <legend>{i.t("form.field.purpose")}</legend>
+                    {PURPOSES.iter().map(|p| view! {
+                        <label class="checkbox"><input type="radio" name="purpose" value=*p checked=purpose == *p />{i.t(&format!("purpose.{p}"))}</label>
+                    }).collect_view()}
+                    <div class="field field--nested">
+                        <label for="form-disease">{i.t("form.field.disease")}</label>
+                        <input id="form-disease" name="disease" value=disease />
+                    </div>
+                    <FieldError id="form-purpose-error".into() message=message("purpose") />
+                </fieldset>
+                <div class="field">
+                    <label class="checkbox"><input type="checkbox" name="for_profit" value="true" checked=form.for_profit />{i.t("form.field.for_profit")}</label>
+                </div>
+                {field("funding", FieldKind::Area, form.funding.clone(), false)}
+                {field("publication_plan", FieldKind::Area, form.publication_plan.clone(), pub_required)}
+            </fieldset>
+            <fieldset class="form-section" id="section-data">
+                <legend>{i.t("form.section.data")}</legend>
+                {field("data_categories", FieldKind::Area, form.data_categories.clone(), true)}
+                {field("selection_criteria", FieldKind::Area, form.selection_criteria.clone(), true)}
+                {field("linkage", FieldKind::Area, form.linkage.clone(), false)}
+                <fieldset class="field" id="form-data_form" aria-describedby="form-data_form-error">
+                    <legend>{i.t("form.field.data_form")}</legend>
+                    {[("pseudonymised", DataForm::Pseudonymised), ("anonymised", DataForm::Anonymised)].into_iter().map(|(code, value)| view! {
+                        <label class="checkbox"><input type="radio" name="data_form" value=code checked=form.data_form == Some(value) />{i.t(&format!("data_form.{code}"))}</label>
+                    }).collect_view()}
+                    <FieldError id="form-data_form-error".into() message=message("data_form") />
+                </fieldset>
+                {field("data_form_reason", FieldKind::Area, form.data_form_reason.clone(), true)}
+                {field("period_start", FieldKind::Date, form.period_start.clone(), true)}
+                {field("period_end", FieldKind::Date, form.period_end.clone(), true)}
+            </fieldset>
+            <fieldset class="form-section" id="section-processing">
+                <legend>{i.t("form.section.processing")}</legend>
+                {field("processing_location", FieldKind::Text, form.processing_location.clone(), true)}
+                {field("safeguards", FieldKind::Area, form.safeguards.clone(), true)}
+            </fieldset>
+            <fieldset class="form-section" id="section-ethics">
+                <legend>{i.t("form.section.ethics")}</legend>
+                <p class="field__hint">{if ethics_required { i.t("form.ethics_required") } else { i.t("form.ethics_when") }}</p>
+                {field("ethics_reference", FieldKind::Text, form.ethics_reference.clone(), ethics_required)}
+                {field("ethics_decision_date", FieldKind::Date, form.ethics_decision_date.clone(), ethics_required)}
+                <div class="field" id="form-ethics_decision_attachment">
+                    <label for="ethics-file">{i.t("form.field.ethics_decision_attachment")}</label>
+                    <p class="field__hint" id="ethics-file-hint">{i.t("form.hint.ethics_decision_attachment")}</p>
+                    {attachment.map(|a| view! {
+                        <p data-testid="ethics-attachment">
+                            <a href=format!("/applications/{id}/attachments/{}", a.id)>{a.filename.clone()}</a>
+                            {format!(" ({} kB)", (a.size_bytes + 1023) / 1024)}
+                        </p>
+                    })}
+                    <input id="ethics-file" type="file" name="file" accept="application/pdf" form="ethics-upload"
+                        aria-describedby="ethics-file-hint form-ethics_decision_attachment-error" />
+                    <button type="submit" class="button button--quiet" form="ethics-upload" data-testid="upload-ethics">{i.t("form.upload")}</button>
+                    <FieldError id="form-ethics_decision_attachment-error".into() message=Signal::derive({
+                        let upload = upload_error.clone().map(|e| i.t(&format!("upload.{e}")));
+                        let problem = message("ethics_decision_attachment");
+                        move || upload.clone().or_else(|| problem.get())
+                    }) />
+                </div>
+            </fieldset>
+            <p class="form-status" role="status" aria-live="polite" data-testid="save-status">{status}</p>
+            <div class="form-actions">
+                <button type="submit" name="intent" value="save" class="button button--quiet" data-testid="save-draft">{i.t("form.save")}</button>
+                {is_applicant.then(|| view! {
+                    <button type="submit" name="intent" value="submit" class="button" data-testid="submit-application">{i.t("form.submit")}</button>
+                })}
+            </div>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+/// Saves the form a moment after typing stops (or at once when a field is left). In the
+/// browser only; without JavaScript the buttons save.
+fn autosave_scheduler(
+    form: NodeRef<leptos::html::Form>,
+    autosave: ServerAction<SaveApplication>,
+) -> impl Fn(u64) + Copy + 'static {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::form::FromFormData;
+        let pending = StoredValue::new_local(None::<TimeoutHandle>);
+        move |delay_ms: u64| {
+            if let Some(handle) = pending.get_value() {
+                handle.clear();
+            }
+            let handle = set_timeout_with_handle(
+                move || {
+                    let Some(element) = form.get_untracked() else { return };
+                    let Ok(data) = web_sys::FormData::new_with_form(&element) else { return };
+                    if let Ok(args) = SaveApplication::from_form_data(&data) {
+                        autosave.dispatch(args);
+                    }
+                },
+                std::time::Duration::from_millis(delay_ms),
+            );
+            pending.set_value(handle.ok());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (form, autosave);
+        |_delay_ms: u64| {}
+    }
+}
+
+/// How far the form is: one step per section, done or not.
+#[component]
+fn Progress(sections: Vec<(String, bool)>) -> impl IntoView {
+    let i = use_i18n();
+    let done = sections.iter().filter(|(_, d)| *d).count();
+    let total = sections.len();
+    view! {
+        <nav class="progress" aria-label=i.t("form.progress")>
+            <p class="progress__summary" data-testid="form-progress">{i.t_with("form.progress_summary", &[("done", &done.to_string()), ("total", &total.to_string())])}</p>
+            <ol class="progress__steps">
+                {sections.into_iter().map(|(section, complete)| view! {
+                    <li class="progress__step" class:progress__step--done=complete>
+                        <a href=format!("#section-{section}")>{i.t(&format!("form.section.{section}"))}</a>
+                        <span class="visually-hidden">{if complete { i.t("form.section_done") } else { i.t("form.section_todo") }}</span>
+                        <span aria-hidden="true">{if complete { " ✓" } else { "" }}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+    .into_any()
+}
+
+/// The form as submitted, to read: changed fields marked.
+#[component]
+fn FormReadOnly(page: ApplicationPage) -> impl IntoView {
+    let i = use_i18n();
+    let form: ApplicationForm = page.form.clone();
+    let value = |field: &str| -> String {
+        match field {
+            "purpose" => {
+                let (purpose, disease) = form.purpose_choice();
+                if purpose.is_empty() {
+                    String::new()
+                } else if disease.is_empty() {
+                    i.t(&format!("purpose.{purpose}"))
+                } else {
+                    format!("{}: {disease}", i.t(&format!("purpose.{purpose}")))
+                }
+            }
+            "for_profit" => {
+                if form.for_profit {
+                    i.t("form.yes")
+                } else {
+                    i.t("form.no")
+                }
+            }
+            "data_form" => form
+                .data_form
+                .map(|d| {
+                    i.t(&format!(
+                        "data_form.{}",
+                        match d {
+                            DataForm::Pseudonymised => "pseudonymised",
+                            DataForm::Anonymised => "anonymised",
+                        }
+                    ))
+                })
+                .unwrap_or_default(),
+            "ethics_decision_attachment" => form
+                .ethics_decision_attachment
+                .and_then(|a| page.attachments.iter().find(|x| x.id == a))
+                .map(|a| a.filename.clone())
+                .unwrap_or_default(),
+            other => serde_json::to_value(&form)
+                .ok()
+                .and_then(|v| v.get(other).and_then(|x| x.as_str().map(str::to_owned)))
+                .unwrap_or_default(),
+        }
+    };
+    let changed = page.changed_fields.clone();
+    let compared = page.compared_versions;
+    let attachment_link =
+        form.ethics_decision_attachment.map(|a| format!("/applications/{}/attachments/{a}", page.id));
+    view! {
+        {compared.map(|(older, newer)| view! {
+            <p class="notice" data-testid="changed-summary">
+                {i.t_with("form.changed_since", &[("older", &older.to_string()), ("newer", &newer.to_string()), ("count", &changed.len().to_string())])}
+                " "{changed.iter().map(|f| i.t(&format!("form.field.{f}"))).collect::<Vec<_>>().join(", ")}
+            </p>
+        })}
+        {SECTIONS.iter().map(|(section, fields)| view! {
+            <section class="form-section form-section--read" id=format!("section-{section}") aria-labelledby=format!("section-{section}-heading")>
+                <h3 id=format!("section-{section}-heading")>{i.t(&format!("form.section.{section}"))}</h3>
+                <dl class="facts">
+                    {fields.iter().map(|field| {
+                        let is_changed = changed.iter().any(|c| c == field);
+                        let text = value(field);
+                        let link = (*field == "ethics_decision_attachment").then(|| attachment_link.clone()).flatten();
+                        view! {
+                            <dt class:changed=is_changed>
+                                {i.t(&format!("form.field.{field}"))}
+                                {is_changed.then(|| view! { <span class="tag tag--warn" data-testid=format!("changed-{field}")>{i.t("form.changed")}</span> })}
+                            </dt>
+                            <dd class="prose-text">
+                                {match link {
+                                    Some(href) if !text.is_empty() => view! { <a href=href>{text}</a> }.into_any(),
+                                    _ => view! { {if text.is_empty() { "–".to_owned() } else { text }} }.into_any(),
+                                }}
+                            </dd>
+                        }
+                    }).collect_view()}
+                </dl>
+            </section>
+        }).collect_view()}
+    }
+    .into_any()
+}

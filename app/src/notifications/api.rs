@@ -1,0 +1,23 @@
+//! The demo outbox's server function.
+
+use super::model::OutboxMessage;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Mail the portal would have sent to the viewer (administrators see everyone's), with the
+/// portal's address in its links. Only where no mail server is configured.
+#[server]
+pub async fn demo_outbox() -> Result<Vec<OutboxMessage>, AppError> {
+    use crate::identity::model::Role;
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, person) = authorize(Action::ReadDemoOutbox).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let recipient = (!person.has_role(Role::Administrator)).then_some((person.id, person.email.as_deref()));
+    let mut messages = super::store::outbox(&state.db, recipient, 200).await?;
+    for message in &mut messages {
+        message.subject = super::model::with_portal_url(&message.subject, &state.config.public_url);
+        message.body = super::model::with_portal_url(&message.body, &state.config.public_url);
+    }
+    Ok(messages)
+}

@@ -1,0 +1,147 @@
+//! Plain routes for an application's files: uploading the ethics decision (a multipart
+//! form that works with or without JavaScript) and downloading it again. Both ask the
+//! policy like every server function does.
+
+use app::error::AppError;
+use app::policy::{Action, Thing};
+use app::request::{AppState, authorize_parts_on};
+use app::storage::{FileStore, clean_filename, is_pdf};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    // Room for the multipart framing around the largest file allowed.
+    let limit =
+        usize::try_from(state.config.attachment_max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
+    Router::new()
+        .route("/applications/{id}/attachments", post(upload).layer(DefaultBodyLimit::max(limit)))
+        .route("/applications/{id}/attachments/{attachment}", get(download))
+}
+
+fn status_of(error: &AppError) -> StatusCode {
+    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn back(id: i64, problem: Option<&str>) -> Response {
+    match problem {
+        None => Redirect::to(&format!("/applications/{id}#form")).into_response(),
+        Some(problem) => {
+            Redirect::to(&format!("/applications/{id}?upload_error={problem}#form")).into_response()
+        }
+    }
+}
+
+/// POST /applications/{id}/attachments: the ethics decision, as a PDF.
+async fn upload(State(state): State<AppState>, Path(id): Path<i64>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let facts = match app::cohort_access::page_data::facts(&state.db, id).await {
+        Ok(Some(facts)) => facts,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return internal(error),
+    };
+    let person =
+        match authorize_parts_on(&state, &parts, Action::ChangeApplication, Thing::Application(&facts)).await
+        {
+            Ok(Some(person)) => person,
+            Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+            Err(error) => return (status_of(&error), "not allowed").into_response(),
+        };
+    let Ok(mut multipart) = Multipart::from_request(Request::from_parts(parts, body), &state).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let max = state.config.attachment_max_bytes as usize;
+    let (mut filename, mut bytes) = (String::new(), Vec::new());
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(mut field)) if field.name() == Some("file") => {
+                filename = clean_filename(field.file_name().unwrap_or_default());
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            if bytes.len() + chunk.len() > max {
+                                return back(id, Some("too_large"));
+                            }
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        Ok(None) => break,
+                        Err(_) => return back(id, Some("too_large")),
+                    }
+                }
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            // The body was cut off by the size limit, or is not a multipart form.
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return back(id, Some("too_large"));
+            }
+            Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    if bytes.is_empty() {
+        return back(id, Some("empty"));
+    }
+    if !is_pdf(&bytes) {
+        return back(id, Some("not_pdf"));
+    }
+    let store = FileStore::local(&state.config.attachment_dir);
+    match app::cohort_access::store::attach_ethics_decision(
+        &state.db, &store, id, person.id, &filename, &bytes,
+    )
+    .await
+    {
+        Ok(true) => back(id, None),
+        Ok(false) => back(id, Some("failed")),
+        Err(error) => {
+            tracing::error!(%error, "storing an attachment failed");
+            back(id, Some("failed"))
+        }
+    }
+}
+
+/// GET /applications/{id}/attachments/{attachment}: for those who may read the application.
+async fn download(
+    State(state): State<AppState>,
+    Path((id, attachment)): Path<(i64, i64)>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let facts = match app::cohort_access::page_data::facts(&state.db, id).await {
+        Ok(Some(facts)) => facts,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return internal(error),
+    };
+    if let Err(error) =
+        authorize_parts_on(&state, &parts, Action::ReadApplication, Thing::Application(&facts)).await
+    {
+        return (status_of(&error), "not allowed").into_response();
+    }
+    let row = match app::cohort_access::store::attachment(&state.db, id, attachment).await {
+        Ok(row) => row,
+        Err(error) => return internal(error),
+    };
+    let Some((filename, key)) = row else { return StatusCode::NOT_FOUND.into_response() };
+    match FileStore::local(&state.config.attachment_dir).get(&key).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", clean_filename(&filename)),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(app::storage::StorageError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => internal(error),
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "attachment route failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
