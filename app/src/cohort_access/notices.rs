@@ -243,13 +243,8 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
                 "deadline_near:{application_id}:{cohort}:{deadline}:{}",
                 recipient_id.unwrap_or_default()
             );
-            queue(
-                &mut conn,
-                &reminder("deadline_near", recipient_id, email, lang, args, application_id, key),
-                now,
-            )
-            .await?;
-            queued += 1;
+            let notice = reminder("deadline_near", recipient_id, email, lang, args, application_id, key);
+            queued += usize::from(queue(&mut conn, &notice, now).await?);
         }
     }
 
@@ -270,13 +265,8 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
                 ("link", link(application_id)),
             ];
             let key = format!("access_expiring:{entitlement}:{ends_on}");
-            queue(
-                &mut conn,
-                &reminder("access_expiring", recipient_id, email, lang, args, application_id, key),
-                now,
-            )
-            .await?;
-            queued += 1;
+            let notice = reminder("access_expiring", recipient_id, email, lang, args, application_id, key);
+            queued += usize::from(queue(&mut conn, &notice, now).await?);
         }
     }
 
@@ -293,13 +283,9 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
         for (recipient_id, email, lang) in people(&mut conn, &[applicant]).await? {
             let args = vec![("title", title.clone()), ("link", link(application_id))];
             let key = format!("progress_report_due:{application_id}:{year}");
-            queue(
-                &mut conn,
-                &reminder("progress_report_due", recipient_id, email, lang, args, application_id, key),
-                now,
-            )
-            .await?;
-            queued += 1;
+            let notice =
+                reminder("progress_report_due", recipient_id, email, lang, args, application_id, key);
+            queued += usize::from(queue(&mut conn, &notice, now).await?);
         }
     }
     Ok(queued)

@@ -9,11 +9,15 @@ use sqlx::AnyConnection;
 /// After this many failed attempts a message is given up (and shown as failed).
 pub const MAX_ATTEMPTS: i64 = 8;
 
-/// Queues a notice; a reminder whose key was queued before is not queued again.
-pub async fn queue(conn: &mut AnyConnection, notice: &Notice, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+/// Queues a notice; a reminder whose key was queued before is not queued again (false).
+pub async fn queue(
+    conn: &mut AnyConnection,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     let (subject, body) = notice.render();
     let now = db::timestamp(now);
-    sqlx::query(
+    let queued = sqlx::query(
         "INSERT INTO notifications (kind, recipient_id, recipient_email, subject, body, application_id, dedupe_key, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING",
     )
@@ -27,7 +31,7 @@ pub async fn queue(conn: &mut AnyConnection, notice: &Notice, now: DateTime<Utc>
     .bind(&now)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(queued.rows_affected() == 1)
 }
 
 /// A message the mail job should try now.

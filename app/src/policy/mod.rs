@@ -270,8 +270,9 @@ pub fn decide(
             let person = signed_in()?;
             let team = facts.on_team(person.id);
             // The team's own application is theirs to read whatever else they are; anyone
-            // else with a conflict sees nothing of it (HotCRP's rule).
-            if !team && facts.conflicted(person.id) {
+            // else with a conflict sees nothing of it (HotCRP's rule), but for their own
+            // request for advice, which shows the declaration they made.
+            if !team && facts.conflicted(person.id) && action != Action::ReviewApplication {
                 return Err(Denied::Forbidden);
             }
             let committee = facts.submitted && !facts.serving_nodes(person).is_empty();
@@ -607,7 +608,7 @@ mod tests {
         );
         assert_eq!(decide(Some(&plain_reviewer), ReadApplication, Thing::Application(&clear), DEMO), Ok(()));
         for who in [&plain_reviewer, &reviewer_and_committee] {
-            for action in [ReadApplication, HandleApplication, ReviewApplication, ChangeApplication] {
+            for action in [ReadApplication, HandleApplication, ChangeApplication] {
                 assert_eq!(
                     decide(Some(who), action, Thing::Application(&conflicted), DEMO),
                     Err(Denied::Forbidden),
@@ -615,6 +616,12 @@ mod tests {
                 );
             }
         }
+        // The request itself stays theirs: it shows the conflict they declared (the
+        // application's rules refuse any advice from them).
+        assert_eq!(
+            decide(Some(&plain_reviewer), ReviewApplication, Thing::Application(&conflicted), DEMO),
+            Ok(())
+        );
         // Without the reviewer role an invitation gives nothing.
         let not_reviewer = person_numbered(9, &[]);
         assert_eq!(

@@ -40,7 +40,7 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
         });
     }
     let form_ref = NodeRef::<leptos::html::Form>::new();
-    let schedule = autosave_scheduler(form_ref, autosave);
+    let autosaver = Autosave::new(form_ref, autosave);
     let last_saved = page.last_saved.clone();
     let status = move || {
         if autosave.pending().get() || save.pending().get() {
@@ -90,7 +90,8 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
         // controls sit in the ethics section below through their `form` attribute.
         <form id="ethics-upload" method="post" enctype="multipart/form-data" action=format!("/applications/{id}/attachments")></form>
         <ActionForm action=save node_ref=form_ref attr:class="form application-form" attr:novalidate=true attr:id="application-form"
-            on:input=move |_| schedule(1500) on:focusout=move |_| schedule(0)>
+            on:input=move |_| autosaver.schedule(1500) on:focusout=move |ev| autosaver.left_field(ev)
+            on:submit=move |_| autosaver.cancel()>
             <input type="hidden" name="id" value=id.to_string() />
             <fieldset class="form-section" id="section-project">
                 <legend>{i.t("form.section.project")}</legend>
@@ -171,37 +172,84 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
     .into_any()
 }
 
-/// Saves the form a moment after typing stops (or at once when a field is left). In the
-/// browser only; without JavaScript the buttons save.
-fn autosave_scheduler(
-    form: NodeRef<leptos::html::Form>,
-    autosave: ServerAction<SaveApplication>,
-) -> impl Fn(u64) + Copy + 'static {
+/// Saves the form a moment after typing stops, or at once when a field is left (unless
+/// for one of the form's own buttons, which save anyway). In the browser only; without
+/// JavaScript the buttons save.
+#[derive(Clone, Copy)]
+struct Autosave {
     #[cfg(feature = "hydrate")]
-    {
-        use leptos::form::FromFormData;
-        let pending = StoredValue::new_local(None::<TimeoutHandle>);
-        move |delay_ms: u64| {
-            if let Some(handle) = pending.get_value() {
-                handle.clear();
-            }
+    pending: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    form: NodeRef<leptos::html::Form>,
+    #[cfg(feature = "hydrate")]
+    action: ServerAction<SaveApplication>,
+}
+
+impl Autosave {
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    fn new(form: NodeRef<leptos::html::Form>, action: ServerAction<SaveApplication>) -> Autosave {
+        #[cfg(feature = "hydrate")]
+        {
+            let autosave = Autosave { pending: StoredValue::new_local(None), form, action };
+            on_cleanup(move || autosave.cancel());
+            autosave
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Autosave {}
+    }
+
+    /// Forgets a save that has not started (the form is being submitted, or is gone).
+    fn cancel(self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(handle) = self.pending.try_get_value().flatten() {
+            handle.clear();
+        }
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    fn schedule(self, delay_ms: u64) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::form::FromFormData;
+            self.cancel();
+            let (form, action) = (self.form, self.action);
             let handle = set_timeout_with_handle(
                 move || {
-                    let Some(element) = form.get_untracked() else { return };
+                    // The form may have been replaced meanwhile (after a submission).
+                    let Some(element) = form.try_get_untracked().flatten().filter(|f| f.is_connected())
+                    else {
+                        return;
+                    };
                     let Ok(data) = web_sys::FormData::new_with_form(&element) else { return };
                     if let Ok(args) = SaveApplication::from_form_data(&data) {
-                        autosave.dispatch(args);
+                        action.dispatch(args);
                     }
                 },
                 std::time::Duration::from_millis(delay_ms),
             );
-            pending.set_value(handle.ok());
+            self.pending.try_set_value(handle.ok());
         }
     }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = (form, autosave);
-        |_delay_ms: u64| {}
+
+    /// A field was left: save now, unless focus went to a button of the form (which saves
+    /// itself) or what lost focus was not a field (a button removed after a submission).
+    fn left_field(self, event: leptos::ev::FocusEvent) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let tag = |target: Option<web_sys::EventTarget>| {
+                target
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .map(|e| e.tag_name().to_ascii_lowercase())
+            };
+            let from_field = matches!(tag(event.target()).as_deref(), Some("input" | "textarea" | "select"));
+            let to_button = tag(event.related_target()).as_deref() == Some("button");
+            if from_field && !to_button {
+                self.schedule(0);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
     }
 }
 

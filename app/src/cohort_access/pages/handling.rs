@@ -157,6 +157,7 @@ fn CohortDecision(id: i64, node: String, cohort: CohortHandling) -> impl IntoVie
                     }).collect_view()}
                 </ul>
             })}
+            {(cohort.state == "submitted").then(|| view! { <p class="muted">{i.t("handling.needs_handler")}</p> })}
             {cohort.can_decide.then(|| view! {
                 <p data-testid="tally">{tally_text(i, &cohort.tally)}</p>
                 <CommitteeForm id node=node.clone() step="vote" key=key("vote")>
