@@ -120,12 +120,14 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     let id: i64 = body.parse().unwrap();
 
     // A draft saves whatever it holds; an incomplete one cannot be submitted.
+    // As a browser sends it before any choice is made: no purpose, no data form at all.
     let mut incomplete = form(id, "submit", "");
-    incomplete.retain(|(field, _)| *field != "lay_summary");
+    incomplete.retain(|(field, _)| !["lay_summary", "purpose", "data_form"].contains(field));
     incomplete.push(("lay_summary", String::new()));
     let (status, body) = call(&app, SaveApplication::PATH, &incomplete, &sara).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"submitted\":false") && body.contains("lay_summary"), "{body}");
+    assert!(body.contains("\"purpose\"") && body.contains("\"data_form\""), "{body}");
     assert_eq!(call(&app, SaveApplication::PATH, &form(id, "save", ""), &sara).await.0, 200);
     let (_, draft) = page(&app, id, &sara).await;
     let draft = draft.unwrap();
@@ -356,4 +358,51 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     }
     assert_eq!(values, vec![format!("{}/datasets/scapis", app.state.config.public_url)]);
     let _ = std::fs::remove_dir_all(attachments);
+});
+
+on_both_backends!(a_coordinator_sets_the_rules_new_applications_follow, |t| {
+    use app::cohort_access::api::{GetNodeRules, UpdateNodeRules};
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let app = TestApp::spawn(t, |_| {}).await;
+    let karin = app.sign_in_as("Karin Sjöberg").await;
+    let rules = |slug: &str, months: &str, quorum: &str| {
+        vec![
+            ("slug", slug.to_owned()),
+            ("decision_months", months.to_owned()),
+            ("extension_months", "2".to_owned()),
+            ("quorum", quorum.to_owned()),
+            ("majority", "two_thirds".to_owned()),
+            ("chair_decides_ties", "true".to_owned()),
+        ]
+    };
+    let (status, body) = call(&app, UpdateNodeRules::PATH, &rules("umea", "13", "2"), &karin).await;
+    assert!(status == 400 && body.contains("decision_months"), "{body}");
+    assert_eq!(
+        call(&app, UpdateNodeRules::PATH, &rules("uppsala", "2", "2"), &karin).await.0,
+        403,
+        "not her node"
+    );
+    assert_eq!(call(&app, UpdateNodeRules::PATH, &rules("umea", "2", "2"), &karin).await.0, 200);
+    let (status, body) = call(&app, GetNodeRules::PATH, &[("slug", "umea".into())], &karin).await;
+    assert_eq!(status, 200);
+    let view: app::cohort_access::model::NodeRulesView = serde_json::from_str(&body).unwrap();
+    assert_eq!((view.decision_months, view.quorum, view.majority.as_str()), (2, 2, "two_thirds"));
+    let changed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE action = 'node_rules_updated' AND subject_id = 'umea'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(changed, 1, "the change is an audit event");
+
+    // An application started now decides U-CAN in two months, by two of three votes.
+    let sara = app.sign_in_as("Sara Lindqvist").await;
+    assert_eq!(call(&app, AddToBasket::PATH, &[("slug", "u-can".into())], &sara).await.0, 200);
+    let (_, id) = call(&app, StartApplication::PATH, &[("title", "Rules".into())], &sara).await;
+    let id: i64 = id.parse().unwrap();
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let (application, _) = app::cohort_access::store::load(&mut conn, id).await.unwrap();
+    let part = application.parts.values().next().unwrap();
+    assert_eq!(part.rules.clock.decision_months, 2);
+    assert_eq!(part.rules.votes.quorum, 2);
 });

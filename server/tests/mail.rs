@@ -122,9 +122,11 @@ on_both_backends!(mail_is_sent_over_smtp_and_retried_when_the_server_refuses, |t
     assert_eq!(delivery(&t.db).await.0, "sent");
     let received = sink.received.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
-    assert!(received[0].contains("david.okafor@example.org"), "{}", received[0]);
-    assert!(received[0].contains("https://portal.example.se/invitations/"), "{}", received[0]);
-    assert!(!received[0].contains("{portal}"));
+    // The body is quoted-printable: long lines are broken with a trailing `=`.
+    let mail = received[0].replace("=\n", "").replace("=3D", "=");
+    assert!(mail.contains("To: david.okafor@example.org"), "{mail}");
+    assert!(mail.contains("https://portal.example.se/invitations/"), "{mail}");
+    assert!(!mail.contains("{portal}"));
 });
 
 on_both_backends!(without_a_mail_server_mail_stays_in_the_demo_outbox_and_reminders_go_once, |t| {

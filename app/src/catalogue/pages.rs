@@ -9,7 +9,7 @@ use super::model::{
     FacetGroup, HarvestOutcome, HarvestRunView, NODE_SERVICES, NodeDetail, NodeRef, Origin, SizeRange,
     SortOrder, format_count,
 };
-use crate::cohort_access::pages::BasketControl;
+use crate::cohort_access::pages::{BasketControl, NodeRulesForm};
 use crate::forms::{FieldError, error_at, successes};
 use crate::i18n::{I18n, display_utc, use_i18n};
 use crate::shell::{ErrorNotice, Pager};
@@ -300,7 +300,7 @@ fn DatasetView(dataset: DatasetDetail) -> impl IntoView {
             {dataset.illustrative.then(|| view! { <p class="notice notice--demo">{i.t("catalogue.demo_record_notice")}</p> })}
             <p class="lede">{record.description.get(i.lang).to_owned()}</p>
             {dataset.withdrawn_at.is_none().then(|| view! {
-                <section class="apply-box" aria-labelledby="apply-heading">
+                <section class="apply-box" aria-labelledby="apply-heading" data-testid="apply-for-access">
                     <h2 id="apply-heading" class="apply-box__heading">{i.t("catalogue.apply")}</h2>
                     <p>{decided_by.clone()}" "<a href="/pages/cohort-access">{i.t("catalogue.how_access_works")}</a></p>
                     <BasketControl slug=dataset.slug.clone() />
@@ -559,7 +559,10 @@ pub fn NodeEditPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
             {move || Suspend::new(async move {
                 match node.await {
-                    Ok(node) if node.can_edit => view! { <NodeForm node /> }.into_any(),
+                    Ok(node) if node.can_edit => {
+                        let slug = node.slug.clone();
+                        view! { <NodeForm node /> <div class="page page--narrow"><NodeRulesForm slug /></div> }.into_any()
+                    }
                     Ok(_) => view! { <ErrorNotice error=crate::error::AppError::Forbidden /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }

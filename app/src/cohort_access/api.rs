@@ -5,7 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use super::model::{
-    ApplicationPage, ApplicationSummary, BasketItem, InvitationView, QueuePage, ReviewRequest,
+    ApplicationPage, ApplicationSummary, BasketItem, InvitationView, NodeRulesView, QueuePage, ReviewRequest,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -222,7 +222,8 @@ pub async fn save_application(
     title: String,
     lay_summary: String,
     scientific_abstract: String,
-    purpose: String,
+    // A choice not yet made is not sent at all.
+    purpose: Option<String>,
     disease: String,
     for_profit: Option<String>,
     funding: String,
@@ -230,7 +231,7 @@ pub async fn save_application(
     data_categories: String,
     selection_criteria: String,
     linkage: String,
-    data_form: String,
+    data_form: Option<String>,
     data_form_reason: String,
     period_start: String,
     period_end: String,
@@ -249,7 +250,7 @@ pub async fn save_application(
         title,
         lay_summary,
         scientific_abstract,
-        purpose,
+        purpose: purpose.unwrap_or_default(),
         disease,
         for_profit: for_profit.is_some_and(|v| !v.is_empty() && v != "false"),
         funding,
@@ -257,7 +258,7 @@ pub async fn save_application(
         data_categories,
         selection_criteria,
         linkage,
-        data_form,
+        data_form: data_form.unwrap_or_default(),
         data_form_reason,
         period_start,
         period_end,
@@ -310,7 +311,7 @@ pub struct SaveOutcome {
 }
 
 /// What the team does: invite and remove members, accept terms, answer, ask for more time,
-/// report progress, withdraw. `step` names the command; the other values are its details.
+/// report progress, withdraw, close. `step` names the command; the other values are its details.
 #[server]
 pub async fn act_as_team(
     id: i64,
@@ -348,6 +349,7 @@ pub async fn act_as_team(
             Command::ReportProgress { summary: text, publications: extra.unwrap_or_default() }
         }
         "withdraw" => Command::Withdraw,
+        "close" => Command::Close,
         _ => return Err(with_status(AppError::invalid("step", "error.request"))),
     };
     ssr::run(&state, person, id, &facts, command).await
@@ -618,4 +620,104 @@ pub async fn committee_queue(
             })
             .collect(),
     })
+}
+
+// --- A node's rules ----------------------------------------------------------------------
+
+/// How a node's committee decides: its clock and its vote.
+#[server]
+pub async fn get_node_rules(slug: String) -> Result<NodeRulesView, AppError> {
+    use super::votes::Majority;
+    use crate::policy::{Action, Thing};
+    use crate::request::{authorize_on, with_status};
+    let (state, _) = authorize_on(Action::EditNode, Thing::Node { slug: &slug }).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let node = crate::catalogue::store::node_id(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| with_status(AppError::NotFound))?;
+    let rules = super::store::node_rules(&mut conn, &[node]).await?.pop().map(|(_, r)| r).unwrap_or_default();
+    let committee = super::store::committee_people(&mut conn, node, &[]).await?;
+    Ok(NodeRulesView {
+        decision_months: rules.clock.decision_months,
+        extension_months: rules.clock.extension_months,
+        quorum: rules.votes.quorum,
+        majority: match rules.votes.majority {
+            Majority::Simple => "simple".into(),
+            Majority::TwoThirds => "two_thirds".into(),
+        },
+        chair_decides_ties: rules.votes.chair_decides_ties,
+        chair: rules.chair,
+        committee: committee.into_iter().map(|(id, name, ..)| (id, name)).collect(),
+    })
+}
+
+/// Changes a node's rules; applications started before keep the rules they began under.
+#[server]
+pub async fn update_node_rules(
+    slug: String,
+    decision_months: String,
+    extension_months: String,
+    quorum: String,
+    majority: String,
+    chair_decides_ties: Option<String>,
+    chair: Option<String>,
+) -> Result<(), AppError> {
+    use super::clock::ClockRules;
+    use super::machine::NodeRules;
+    use super::votes::{Majority, VoteRule};
+    use crate::audit::{NewEvent, record_in};
+    use crate::policy::{Action, Thing};
+    use crate::request::{authorize_on, with_status};
+    let (state, person) = authorize_on(Action::EditNode, Thing::Node { slug: &slug }).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let number = |value: &str, field: &str, range: std::ops::RangeInclusive<u32>| {
+        value
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| with_status(AppError::invalid(field, "rules.out_of_range")))
+    };
+    let majority = match majority.as_str() {
+        "simple" => Majority::Simple,
+        "two_thirds" => Majority::TwoThirds,
+        _ => return Err(with_status(AppError::invalid("majority", "form.unknown_choice"))),
+    };
+    let mut tx = state.db.pool().begin().await?;
+    let node = crate::catalogue::store::node_id(&mut tx, &slug)
+        .await?
+        .ok_or_else(|| with_status(AppError::NotFound))?;
+    let chair = match chair.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(chair) => {
+            let committee = super::store::committee_people(&mut tx, node, &[]).await?;
+            let chosen = chair.parse::<i64>().ok().filter(|id| committee.iter().any(|(c, ..)| c == id));
+            Some(chosen.ok_or_else(|| with_status(AppError::invalid("chair", "rules.chair_not_member")))?)
+        }
+    };
+    let rules = NodeRules {
+        clock: ClockRules {
+            decision_months: number(&decision_months, "decision_months", 1..=12)?,
+            extension_months: number(&extension_months, "extension_months", 0..=12)?,
+        },
+        votes: VoteRule {
+            quorum: number(&quorum, "quorum", 1..=50)? as usize,
+            majority,
+            chair_decides_ties: chair_decides_ties.is_some_and(|v| !v.is_empty() && v != "false"),
+        },
+        chair,
+    };
+    super::store::set_node_rules(&mut tx, node, rules).await?;
+    let summary = format!(
+        "decision in {} months (+{} once), quorum {}, {:?} majority, chair {:?}",
+        rules.clock.decision_months,
+        rules.clock.extension_months,
+        rules.votes.quorum,
+        rules.votes.majority,
+        rules.chair
+    );
+    let event = NewEvent::transition(Some(person.id), "node", &slug, "node_rules_updated", None, None);
+    record_in(&mut tx, NewEvent { summary: Some(summary), ..event }).await?;
+    tx.commit().await?;
+    Ok(())
 }

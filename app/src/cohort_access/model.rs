@@ -318,3 +318,17 @@ pub struct ReviewRequest {
     pub advised: bool,
     pub invited_at: String,
 }
+
+/// A node's rules for deciding, as its edit page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRulesView {
+    pub decision_months: u32,
+    pub extension_months: u32,
+    pub quorum: usize,
+    /// `simple` or `two_thirds`.
+    pub majority: String,
+    pub chair_decides_ties: bool,
+    pub chair: Option<i64>,
+    /// Who may chair: the node's committee and coordinators.
+    pub committee: Vec<(i64, String)>,
+}

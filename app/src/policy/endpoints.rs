@@ -9,8 +9,8 @@ use crate::catalogue::api::{
 };
 use crate::cohort_access::api::{
     ActAsCommittee, ActAsReviewer, ActAsTeam, AddToBasket, CommitteeQueue, GetApplication, GetBasket,
-    GetInvitation, GetReviewRequest, JoinTeam, MyApplications, MyReviews, RemoveFromBasket, SaveApplication,
-    StartApplication,
+    GetInvitation, GetNodeRules, GetReviewRequest, JoinTeam, MyApplications, MyReviews, RemoveFromBasket,
+    SaveApplication, StartApplication, UpdateNodeRules,
 };
 use crate::content::api::{ContentMenu, ContentPage};
 use crate::identity::api::{
@@ -78,4 +78,6 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<JoinTeam>("join_team", &[Action::ApplyForAccess]),
     entry::<CommitteeQueue>("committee_queue", &[Action::ViewCommitteeQueue]),
     entry::<DemoOutbox>("demo_outbox", &[Action::ReadDemoOutbox]),
+    entry::<GetNodeRules>("get_node_rules", &[Action::EditNode]),
+    entry::<UpdateNodeRules>("update_node_rules", &[Action::EditNode]),
 ];

@@ -110,6 +110,10 @@ fn Parts(page: ApplicationPage) -> impl IntoView {
     let on_team = page.viewer.on_team;
     let reports_open =
         on_team && page.parts.iter().any(|p| matches!(p.state.as_str(), "access_active" | "expired"));
+    let can_withdraw = is_applicant && matches!(page.state.as_str(), "draft" | "submitted" | "returned");
+    let can_close = is_applicant
+        && page.state == "decided"
+        && page.parts.iter().all(|p| matches!(p.state.as_str(), "rejected" | "expired" | "revoked"));
     view! {
         <section id="parts" aria-labelledby="parts-heading">
             <h2 id="parts-heading">{i.t("application.parts")}</h2>
@@ -132,6 +136,20 @@ fn Parts(page: ApplicationPage) -> impl IntoView {
                         <button type="submit" class="button">{i.t("progress.send")}</button>
                     </TeamForm>
                 </details>
+            })}
+            {can_withdraw.then(|| view! {
+                <details class="disclosure">
+                    <summary>{i.t("application.withdraw")}</summary>
+                    <p>{i.t("application.withdraw_explain")}</p>
+                    <TeamForm id step="withdraw" key="withdraw".into()>
+                        <button type="submit" class="button button--danger">{i.t("application.withdraw_confirm")}</button>
+                    </TeamForm>
+                </details>
+            })}
+            {can_close.then(|| view! {
+                <TeamForm id step="close" key="close".into()>
+                    <button type="submit" class="button button--quiet">{i.t("application.close")}</button>
+                </TeamForm>
             })}
         </section>
     }

@@ -8,10 +8,12 @@ mod commands;
 mod form;
 mod handling;
 mod lists;
+mod rules;
 
 pub use application::ApplicationPageView;
 pub use basket::{BasketControl, BasketPage};
 pub use lists::{CommitteeQueuePage, InvitationPage, MyApplicationsPage, ReviewRequestPage, ReviewsPage};
+pub use rules::NodeRulesForm;
 
 use crate::i18n::I18n;
 
@@ -62,5 +64,7 @@ pub fn dynamic_translation_keys() -> Vec<String> {
             .map(|r| format!("application.refused.{r}")),
     );
     keys.extend(["not_pdf", "too_large", "empty", "failed"].iter().map(|e| format!("upload.{e}")));
+    keys.extend(["decision_months", "extension_months", "quorum"].iter().map(|f| format!("rules.{f}")));
+    keys.extend(["simple", "two_thirds"].iter().map(|m| format!("rules.majority.{m}")));
     keys
 }
