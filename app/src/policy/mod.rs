@@ -154,9 +154,13 @@ pub fn committee_cohorts(
 }
 
 impl ApplicationFacts {
-    /// The nodes (slug) of this application whose committee the person serves.
+    /// The nodes (slug) of this application whose committee the person serves. Someone on
+    /// the application's own team serves no committee for it: they would judge themselves.
     pub fn serving_nodes(&self, person: &SignedInPerson) -> Vec<String> {
         let mut nodes: Vec<String> = Vec::new();
+        if self.on_team(person.id) {
+            return nodes;
+        }
         for part in &self.parts {
             let cohorts: Vec<String> = self
                 .parts
@@ -583,6 +587,14 @@ mod tests {
         );
         assert_eq!(decide(Some(&applicant), ReadApplication, Thing::Nothing, DEMO), Err(Denied::Forbidden));
         assert_eq!(submitted.serving_nodes(&scapis_only), vec!["uppsala".to_owned()]);
+        // A committee member who applies serves no committee for their own application.
+        let applying_member =
+            person_granted(1, vec![grant(Role::AccessCommitteeMember, Some("uppsala"), None)]);
+        assert!(submitted.serving_nodes(&applying_member).is_empty());
+        assert_eq!(
+            decide(Some(&applying_member), HandleApplication, Thing::Application(&submitted), DEMO),
+            Err(Denied::Forbidden)
+        );
         assert_eq!(submitted.serving_nodes(&umea_coordinator), vec!["umea".to_owned()]);
     }
 
