@@ -2,6 +2,11 @@
 -- basket, team invitations, submitted versions, reviewers, attachments and the mail
 -- outbox. Keep postgres/0005 in step.
 
+-- A queue page is read in index order to its end: the last tie-breaker belongs in the index
+-- too, or every part of the node is sorted before the first 500 are taken.
+DROP INDEX application_parts_queue;
+CREATE INDEX application_parts_queue ON application_parts(node_id, paused, deadline, application_id);
+
 -- The node whose access committee decides on a cohort (NULL: the harvesting node, else
 -- the first node that holds it).
 ALTER TABLE cohorts ADD COLUMN deciding_node_id INTEGER REFERENCES nodes(id);

@@ -443,6 +443,29 @@ on_both_backends!(a_rotated_key_stays_published_while_its_visas_live, |t| {
     assert_eq!(published.iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), vec![kid(&second[0])]);
 });
 
+/// The server time of one application page for one viewer: the policy's facts and the page.
+async fn timed_page(
+    db: &app::db::Db,
+    id: i64,
+    viewer: &app::identity::model::SignedInPerson,
+    now: DateTime<Utc>,
+) -> (std::time::Duration, app::cohort_access::model::ApplicationPage) {
+    let started = std::time::Instant::now();
+    let facts = app::cohort_access::page_data::facts(db, id).await.unwrap().unwrap();
+    let page = app::cohort_access::page_data::application_page(
+        db,
+        id,
+        viewer,
+        &facts,
+        false,
+        app::i18n::Lang::En,
+        now,
+    )
+    .await
+    .unwrap();
+    (started.elapsed(), page)
+}
+
 /// A benchmark, not a test: `cargo test -p portal --test cohort_access -- --ignored --nocapture`.
 /// 100,000 applications with 1,000,000 events; prints the server time of a committee's
 /// queue and of loading one application (its events folded).
@@ -578,51 +601,24 @@ async fn benchmark_queue_and_application_over_100000_applications() {
             // The whole application page as its applicant sees it: the policy's facts, the
             // fold, names, cohorts, versions, the consent check and the timeline.
             let viewer = app::identity::store::load_person(&t.db, applicant).await.unwrap().unwrap();
-            let one = std::time::Instant::now();
-            let facts = app::cohort_access::page_data::facts(&t.db, id).await.unwrap().unwrap();
-            let page = app::cohort_access::page_data::application_page(
-                &t.db,
-                id,
-                &viewer,
-                &facts,
-                false,
-                app::i18n::Lang::En,
-                now,
-            )
-            .await
-            .unwrap();
+            let (took, page) = timed_page(&t.db, id, &viewer, now).await;
             if run >= 3 {
-                page_times.push(one.elapsed());
+                page_times.push(took);
             }
             // The applicant sees their own events, never the committee's handler assignments.
             assert_eq!(page.timeline.len(), 3);
             // The same page as the deciding node's committee sees it: the submitted version,
             // the handling section with votes, reviewers and the committee's people.
-            let node_slug = facts.parts[0].node_slug.clone();
-            let member = app::identity::model::SignedInPerson {
-                grants: vec![app::identity::model::RoleGrant {
-                    role: app::identity::model::Role::AccessCommitteeMember,
-                    node_slug: Some(node_slug),
-                    cohort_slug: None,
-                }],
-                ..viewer.clone()
+            let grant = app::identity::model::RoleGrant {
+                role: app::identity::model::Role::AccessCommitteeMember,
+                node_slug: Some(page.parts[0].node_slug.clone()),
+                cohort_slug: None,
             };
-            let member = app::identity::model::SignedInPerson { id: committee_person, ..member };
-            let one = std::time::Instant::now();
-            let facts = app::cohort_access::page_data::facts(&t.db, id).await.unwrap().unwrap();
-            let page = app::cohort_access::page_data::application_page(
-                &t.db,
-                id,
-                &member,
-                &facts,
-                false,
-                app::i18n::Lang::En,
-                now,
-            )
-            .await
-            .unwrap();
+            let member =
+                app::identity::model::SignedInPerson { id: committee_person, grants: vec![grant], ..viewer };
+            let (took, page) = timed_page(&t.db, id, &member, now).await;
             if run >= 3 {
-                committee_page_times.push(one.elapsed());
+                committee_page_times.push(took);
             }
             assert_eq!(page.handling.len(), 1);
         }

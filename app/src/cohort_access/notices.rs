@@ -194,16 +194,7 @@ pub async fn queue_for_event(
                 args.push(("node", node_name(conn, node, lang).await?));
             }
             args.extend(extra.iter().cloned());
-            let notice = Notice {
-                kind,
-                recipient_id,
-                email,
-                lang,
-                args,
-                application_id: Some(application_id),
-                dedupe_key: None,
-            };
-            queue(conn, &notice, now).await?;
+            queue(conn, &notice(kind, (recipient_id, email, lang), args, application_id, None), now).await?;
         }
     }
     Ok(())
@@ -243,8 +234,9 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
                 "deadline_near:{application_id}:{cohort}:{deadline}:{}",
                 recipient_id.unwrap_or_default()
             );
-            let notice = reminder("deadline_near", recipient_id, email, lang, args, application_id, key);
-            queued += usize::from(queue(&mut conn, &notice, now).await?);
+            let reminder =
+                notice("deadline_near", (recipient_id, email, lang), args, application_id, Some(key));
+            queued += usize::from(queue(&mut conn, &reminder, now).await?);
         }
     }
 
@@ -265,8 +257,9 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
                 ("link", link(application_id)),
             ];
             let key = format!("access_expiring:{entitlement}:{ends_on}");
-            let notice = reminder("access_expiring", recipient_id, email, lang, args, application_id, key);
-            queued += usize::from(queue(&mut conn, &notice, now).await?);
+            let reminder =
+                notice("access_expiring", (recipient_id, email, lang), args, application_id, Some(key));
+            queued += usize::from(queue(&mut conn, &reminder, now).await?);
         }
     }
 
@@ -283,32 +276,23 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
         for (recipient_id, email, lang) in people(&mut conn, &[applicant]).await? {
             let args = vec![("title", title.clone()), ("link", link(application_id))];
             let key = format!("progress_report_due:{application_id}:{year}");
-            let notice =
-                reminder("progress_report_due", recipient_id, email, lang, args, application_id, key);
-            queued += usize::from(queue(&mut conn, &notice, now).await?);
+            let reminder =
+                notice("progress_report_due", (recipient_id, email, lang), args, application_id, Some(key));
+            queued += usize::from(queue(&mut conn, &reminder, now).await?);
         }
     }
     Ok(queued)
 }
 
-fn reminder(
+/// A notice about an application; a reminder carries the key that keeps it to once.
+fn notice(
     kind: &'static str,
-    recipient_id: Option<PersonId>,
-    email: String,
-    lang: Lang,
+    (recipient_id, email, lang): Recipient,
     args: Vec<(&'static str, String)>,
     application_id: i64,
-    key: String,
+    dedupe_key: Option<String>,
 ) -> Notice {
-    Notice {
-        kind,
-        recipient_id,
-        email,
-        lang,
-        args,
-        application_id: Some(application_id),
-        dedupe_key: Some(key),
-    }
+    Notice { kind, recipient_id, email, lang, args, application_id: Some(application_id), dedupe_key }
 }
 
 /// Which yearly report is due (1 for the first year…), if one is: a year or more since

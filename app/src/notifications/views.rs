@@ -1,8 +1,9 @@
 //! The demo outbox page: the mail the portal would have sent, clearly labelled as a demo.
 
 use super::api::demo_outbox;
+use super::model::OutboxMessage;
 use crate::i18n::{display_utc, use_i18n};
-use crate::shell::ErrorNotice;
+use crate::shell::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,30 +16,27 @@ pub fn OutboxPage() -> impl IntoView {
         <section class="page">
             <h1>{i.t("outbox.title")}</h1>
             <p class="notice notice--demo" data-testid="outbox-demo-notice">{i.t("outbox.demo_notice")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match messages.await {
-                        Ok(messages) if messages.is_empty() => view! { <p>{i.t("outbox.empty")}</p> }.into_any(),
-                        Ok(messages) => view! {
-                            <ol class="outbox" data-testid="outbox">
-                                {messages.into_iter().map(|message| view! {
-                                    <li class="outbox__message">
-                                        <article aria-labelledby=format!("mail-{}", message.id)>
-                                            <h2 class="outbox__subject" id=format!("mail-{}", message.id)>{message.subject.clone()}</h2>
-                                            <p class="outbox__meta">
-                                                {i.t_with("outbox.meta", &[("to", &message.to), ("at", &display_utc(&message.created_at))])}
-                                                " · "{i.t(&format!("outbox.delivery.{}", message.delivery))}
-                                            </p>
-                                            <MailBody text=message.body.clone() />
-                                        </article>
-                                    </li>
-                                }).collect_view()}
-                            </ol>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=messages render={move |messages: Vec<OutboxMessage>| {
+                if messages.is_empty() {
+                    return view! { <p>{i.t("outbox.empty")}</p> }.into_any();
+                }
+                view! {
+                    <ol class="outbox" data-testid="outbox">
+                        {messages.into_iter().map(|message| view! {
+                            <li class="outbox__message">
+                                <article aria-labelledby=format!("mail-{}", message.id)>
+                                    <h2 class="outbox__subject" id=format!("mail-{}", message.id)>{message.subject.clone()}</h2>
+                                    <p class="outbox__meta">
+                                        {i.t_with("outbox.meta", &[("to", &message.to), ("at", &display_utc(&message.created_at))])}
+                                        " · "{i.t(&format!("outbox.delivery.{}", message.delivery))}
+                                    </p>
+                                    <MailBody text=message.body.clone() />
+                                </article>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }} />
         </section>
     }
 }

@@ -382,6 +382,30 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     .into_any()
 }
 
+/// What a resource loads, rendered by `render`, or the error it brought; one loading line
+/// meanwhile. The one way pages show data that arrives.
+#[component]
+pub fn Loaded<T, F>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let i = use_i18n();
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// Previous and next links for a paged list, with where we are in between.
 #[component]
 pub fn Pager(

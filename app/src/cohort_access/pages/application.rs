@@ -10,7 +10,7 @@ use crate::cohort_access::api::get_application;
 use crate::cohort_access::duo::{Compatibility, Reason};
 use crate::cohort_access::model::{ApplicationPage, DuoView, PartView};
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::ErrorNotice;
+use crate::shell::Loaded;
 use crate::shell::timeline::Timeline;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,7 +18,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn ApplicationPageView() -> impl IntoView {
-    let i = use_i18n();
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.get().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
@@ -31,14 +30,9 @@ pub fn ApplicationPageView() -> impl IntoView {
         |(id, check, _)| get_application(id, check),
     );
     view! {
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <ApplicationView page upload_error=upload_error.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page render={move |page: ApplicationPage| {
+            view! { <ApplicationView page upload_error=upload_error.get_untracked() /> }.into_any()
+        }} />
     }
     .into_any()
 }

@@ -7,10 +7,12 @@ use super::{application_state, part_state};
 use crate::cohort_access::api::{
     JoinTeam, committee_queue, get_invitation, get_review_request, my_applications, my_reviews,
 };
-use crate::cohort_access::model::{QUEUE_STATES, QueuePage, ReviewRequest};
+use crate::cohort_access::model::{
+    ApplicationSummary, InvitationView, QUEUE_STATES, QueuePage, ReviewRequest,
+};
 use crate::forms::{FieldError, error_at};
 use crate::i18n::use_i18n;
-use crate::shell::ErrorNotice;
+use crate::shell::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -25,48 +27,42 @@ pub fn MyApplicationsPage() -> impl IntoView {
             <h1>{i.t("applications.title")}</h1>
             <p class="lede">{i.t("applications.lede")}</p>
             <p><a class="button button--quiet" href=BASKET_PATH>{i.t("basket.title")}</a></p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    let rows = match applications.await {
-                        Ok(rows) => rows,
-                        Err(error) => return view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    if rows.is_empty() {
-                        return view! { <p class="notice">{i.t("applications.none")}" "<a href="/catalogue">{i.t("basket.to_catalogue")}</a></p> }.into_any();
-                    }
-                    view! {
-                        <div class="table-scroll" role="region" tabindex="0" aria-labelledby="my-applications-caption">
-                            <table class="table" data-testid="my-applications">
-                                <caption id="my-applications-caption">{i.t("applications.caption")}</caption>
-                                <thead><tr>
-                                    <th scope="col">{i.t("form.field.title")}</th>
-                                    <th scope="col">{i.t("applications.state")}</th>
-                                    <th scope="col">{i.t("applications.parts")}</th>
-                                    <th scope="col">{i.t("applications.role")}</th>
-                                    <th scope="col">{i.t("applications.updated")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|row| view! {
-                                        <tr>
-                                            <td><a href=format!("/applications/{}", row.id)>{if row.title.is_empty() { i.t("applications.untitled") } else { row.title.clone() }}</a></td>
-                                            <td>{application_state(i, &row.state)}</td>
-                                            <td>
-                                                <ul class="plain-list">
-                                                    {row.parts.iter().map(|(acronym, node, state)| view! {
-                                                        <li>{format!("{acronym} ({node}): ")}{part_state(i, state)}</li>
-                                                    }).collect_view()}
-                                                </ul>
-                                            </td>
-                                            <td>{if row.is_applicant { i.t("applications.role_applicant") } else { i.t("applications.role_member") }}</td>
-                                            <td>{row.updated_at.clone()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
-                })}
-            </Suspense>
+            <Loaded resource=applications render={move |rows: Vec<ApplicationSummary>| {
+                if rows.is_empty() {
+                    return view! { <p class="notice">{i.t("applications.none")}" "<a href="/catalogue">{i.t("basket.to_catalogue")}</a></p> }.into_any();
+                }
+                view! {
+                    <div class="table-scroll" role="region" tabindex="0" aria-labelledby="my-applications-caption">
+                        <table class="table" data-testid="my-applications">
+                            <caption id="my-applications-caption">{i.t("applications.caption")}</caption>
+                            <thead><tr>
+                                <th scope="col">{i.t("form.field.title")}</th>
+                                <th scope="col">{i.t("applications.state")}</th>
+                                <th scope="col">{i.t("applications.parts")}</th>
+                                <th scope="col">{i.t("applications.role")}</th>
+                                <th scope="col">{i.t("applications.updated")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| view! {
+                                    <tr>
+                                        <td><a href=format!("/applications/{}", row.id)>{if row.title.is_empty() { i.t("applications.untitled") } else { row.title.clone() }}</a></td>
+                                        <td>{application_state(i, &row.state)}</td>
+                                        <td>
+                                            <ul class="plain-list">
+                                                {row.parts.iter().map(|(acronym, node, state)| view! {
+                                                    <li>{format!("{acronym} ({node}): ")}{part_state(i, state)}</li>
+                                                }).collect_view()}
+                                            </ul>
+                                        </td>
+                                        <td>{if row.is_applicant { i.t("applications.role_applicant") } else { i.t("applications.role_member") }}</td>
+                                        <td>{row.updated_at.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }} />
         </section>
     }
     .into_any()
@@ -86,33 +82,27 @@ pub fn InvitationPage() -> impl IntoView {
         <Title text=i.t("invitation.title") />
         <section class="page page--narrow">
             <h1>{i.t("invitation.title")}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    let invitation = match invitation.await {
-                        Ok(invitation) => invitation,
-                        Err(error) => return view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    let link = format!("/applications/{}", invitation.application_id);
-                    view! {
-                        <p class="lede">{i.t_with("invitation.lede", &[("inviter", &invitation.inviter), ("title", &invitation.title)])}</p>
-                        <p>{i.t_with("invitation.sent_to", &[("email", &invitation.email)])}</p>
-                        {if invitation.already_member {
-                            view! { <p><a class="button" href=link>{i.t("invitation.open")}</a></p> }.into_any()
-                        } else if !invitation.live {
-                            view! { <p class="notice notice--error" role="status">{i.t("invitation.not_live")}</p> }.into_any()
-                        } else {
-                            view! {
-                                <p>{i.t("invitation.explain")}</p>
-                                <ActionForm action=join attr:class="inline-form">
-                                    <input type="hidden" name="token" value=token.get_untracked() />
-                                    <button type="submit" class="button" data-testid="join-team">{i.t("invitation.join")}</button>
-                                </ActionForm>
-                                <FieldError id="join-error".into() message=error />
-                            }.into_any()
-                        }}
-                    }.into_any()
-                })}
-            </Suspense>
+            <Loaded resource=invitation render={move |invitation: InvitationView| {
+                let link = format!("/applications/{}", invitation.application_id);
+                view! {
+                    <p class="lede">{i.t_with("invitation.lede", &[("inviter", &invitation.inviter), ("title", &invitation.title)])}</p>
+                    <p>{i.t_with("invitation.sent_to", &[("email", &invitation.email)])}</p>
+                    {if invitation.already_member {
+                        view! { <p><a class="button" href=link>{i.t("invitation.open")}</a></p> }.into_any()
+                    } else if !invitation.live {
+                        view! { <p class="notice notice--error" role="status">{i.t("invitation.not_live")}</p> }.into_any()
+                    } else {
+                        view! {
+                            <p>{i.t("invitation.explain")}</p>
+                            <ActionForm action=join attr:class="inline-form">
+                                <input type="hidden" name="token" value=token.get_untracked() />
+                                <button type="submit" class="button" data-testid="join-team">{i.t("invitation.join")}</button>
+                            </ActionForm>
+                            <FieldError id="join-error".into() message=error />
+                        }.into_any()
+                    }}
+                }.into_any()
+            }} />
         </section>
     }
     .into_any()
@@ -127,28 +117,25 @@ pub fn ReviewsPage() -> impl IntoView {
         <section class="page">
             <h1>{i.t("reviews.title")}</h1>
             <p class="lede">{i.t("reviews.lede")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match reviews.await {
-                        Ok(requests) if requests.is_empty() => view! { <p>{i.t("reviews.none")}</p> }.into_any(),
-                        Ok(requests) => view! {
-                            <ul class="card-grid" data-testid="review-requests">
-                                {requests.into_iter().map(|request| {
-                                    let status = review_status(i, &request);
-                                    view! {
-                                        <li class="card">
-                                            <h2 class="card__title"><a href=format!("/reviews/{}/{}", request.application_id, request.node_slug)>{request.title.clone()}</a></h2>
-                                            <p>{request.node_name.get(i.lang).to_owned()}" · "{request.invited_at.clone()}</p>
-                                            <p><strong>{status}</strong></p>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=reviews render={move |requests: Vec<ReviewRequest>| {
+                if requests.is_empty() {
+                    return view! { <p>{i.t("reviews.none")}</p> }.into_any();
+                }
+                view! {
+                    <ul class="card-grid" data-testid="review-requests">
+                        {requests.into_iter().map(|request| {
+                            let status = review_status(i, &request);
+                            view! {
+                                <li class="card">
+                                    <h2 class="card__title"><a href=format!("/reviews/{}/{}", request.application_id, request.node_slug)>{request.title.clone()}</a></h2>
+                                    <p>{request.node_name.get(i.lang).to_owned()}" · "{request.invited_at.clone()}</p>
+                                    <p><strong>{status}</strong></p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }} />
         </section>
     }
     .into_any()
@@ -182,52 +169,46 @@ pub fn ReviewRequestPage() -> impl IntoView {
         <section class="page page--narrow">
             <p class="breadcrumbs"><a href="/reviews">{i.t("reviews.title")}</a></p>
             <h1>{i.t("reviews.request_title")}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    let request = match request.await {
-                        Ok(request) => request,
-                        Err(error) => return view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    let id = request.application_id;
-                    view! {
-                        <dl class="facts">
-                            <dt>{i.t("form.field.title")}</dt>
-                            <dd>{request.title.clone()}</dd>
-                            <dt>{i.t("reviews.node")}</dt>
-                            <dd>{request.node_name.get(i.lang).to_owned()}</dd>
-                            <dt>{i.t("application.team")}</dt>
-                            <dd>
-                                <ul class="plain-list" data-testid="review-team">
-                                    {request.team.iter().map(|(name, org)| view! {
-                                        <li>{name.clone()}{org.clone().map(|o| format!(" ({o})"))}</li>
-                                    }).collect_view()}
-                                </ul>
-                            </dd>
-                        </dl>
-                        {match request.conflicted {
-                            None => view! {
-                                <p>{i.t("reviews.declare_explain")}</p>
-                                <ReviewerForm id node=request.node_slug.clone() step="declare" key="declare".into()>
-                                    <fieldset class="field">
-                                        <legend>{i.t("reviews.conflict_question")}</legend>
-                                        <label class="checkbox"><input type="radio" name="conflicted" value="no" />{i.t("reviews.no_conflict")}</label>
-                                        <label class="checkbox"><input type="radio" name="conflicted" value="yes" />{i.t("reviews.conflict")}</label>
-                                    </fieldset>
-                                    <div class="field">
-                                        <label for="conflict-reason">{i.t("reviews.conflict_reason")}</label>
-                                        <textarea id="conflict-reason" name="text" rows="3"></textarea>
-                                    </div>
-                                    <button type="submit" class="button" data-testid="declare">{i.t("reviews.declare")}</button>
-                                </ReviewerForm>
-                            }.into_any(),
-                            Some(true) => view! { <p class="notice" role="status" data-testid="declared-conflict">{i.t("reviews.declared_conflict")}</p> }.into_any(),
-                            Some(false) => view! {
-                                <p><a class="button" href=format!("/applications/{id}#advice")>{i.t("reviews.open_application")}</a></p>
-                            }.into_any(),
-                        }}
-                    }.into_any()
-                })}
-            </Suspense>
+            <Loaded resource=request render={move |request: ReviewRequest| {
+                let id = request.application_id;
+                view! {
+                    <dl class="facts">
+                        <dt>{i.t("form.field.title")}</dt>
+                        <dd>{request.title.clone()}</dd>
+                        <dt>{i.t("reviews.node")}</dt>
+                        <dd>{request.node_name.get(i.lang).to_owned()}</dd>
+                        <dt>{i.t("application.team")}</dt>
+                        <dd>
+                            <ul class="plain-list" data-testid="review-team">
+                                {request.team.iter().map(|(name, org)| view! {
+                                    <li>{name.clone()}{org.clone().map(|o| format!(" ({o})"))}</li>
+                                }).collect_view()}
+                            </ul>
+                        </dd>
+                    </dl>
+                    {match request.conflicted {
+                        None => view! {
+                            <p>{i.t("reviews.declare_explain")}</p>
+                            <ReviewerForm id node=request.node_slug.clone() step="declare" key="declare".into()>
+                                <fieldset class="field">
+                                    <legend>{i.t("reviews.conflict_question")}</legend>
+                                    <label class="checkbox"><input type="radio" name="conflicted" value="no" />{i.t("reviews.no_conflict")}</label>
+                                    <label class="checkbox"><input type="radio" name="conflicted" value="yes" />{i.t("reviews.conflict")}</label>
+                                </fieldset>
+                                <div class="field">
+                                    <label for="conflict-reason">{i.t("reviews.conflict_reason")}</label>
+                                    <textarea id="conflict-reason" name="text" rows="3"></textarea>
+                                </div>
+                                <button type="submit" class="button" data-testid="declare">{i.t("reviews.declare")}</button>
+                            </ReviewerForm>
+                        }.into_any(),
+                        Some(true) => view! { <p class="notice" role="status" data-testid="declared-conflict">{i.t("reviews.declared_conflict")}</p> }.into_any(),
+                        Some(false) => view! {
+                            <p><a class="button" href=format!("/applications/{id}#advice")>{i.t("reviews.open_application")}</a></p>
+                        }.into_any(),
+                    }}
+                }.into_any()
+            }} />
         </section>
     }
     .into_any()
@@ -252,14 +233,9 @@ pub fn CommitteeQueuePage() -> impl IntoView {
         <section class="page">
             <h1>{i.t("committee.title")}</h1>
             <p class="lede">{i.t("committee.lede")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match queue.await {
-                        Ok(page) => view! { <QueueView page filters=filters.get_untracked() /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=queue render={move |page: QueuePage| {
+                view! { <QueueView page filters=filters.get_untracked() /> }.into_any()
+            }} />
         </section>
     }
     .into_any()
