@@ -113,10 +113,19 @@ async fn download(
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => return internal(error),
     };
-    if let Err(error) =
-        authorize_parts_on(&state, &parts, Action::ReadApplication, Thing::Application(&facts)).await
-    {
-        return (status_of(&error), "not allowed").into_response();
+    let person =
+        match authorize_parts_on(&state, &parts, Action::ReadApplication, Thing::Application(&facts)).await {
+            Ok(Some(person)) => person,
+            Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+            Err(error) => return (status_of(&error), "not allowed").into_response(),
+        };
+    // Outside the team, only what a submitted version carries: a draft's files are the team's.
+    if !facts.team_ids.contains(&person.id) {
+        match app::cohort_access::store::submitted_attachments(&state.db, id).await {
+            Ok(submitted) if submitted.contains(&attachment) => {}
+            Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+            Err(error) => return internal(error),
+        }
     }
     let row = match app::cohort_access::store::attachment(&state.db, id, attachment).await {
         Ok(row) => row,
@@ -127,10 +136,7 @@ async fn download(
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", clean_filename(&filename)),
-                ),
+                (header::CONTENT_DISPOSITION, content_disposition(&filename)),
                 (header::CACHE_CONTROL, "private, no-store".to_owned()),
             ],
             bytes,
@@ -139,6 +145,23 @@ async fn download(
         Err(app::storage::StorageError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => internal(error),
     }
+}
+
+/// `attachment` with an ASCII name for old clients and the UTF-8 name (RFC 6266) for the rest.
+fn content_disposition(filename: &str) -> String {
+    let name = clean_filename(filename);
+    let ascii: String = name.chars().map(|c| if c.is_ascii() && c != '%' { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 fn internal(error: impl std::fmt::Display) -> Response {

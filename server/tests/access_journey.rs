@@ -212,6 +212,36 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     assert_eq!(part(&returned, "scapis").state, "submitted", "Uppsala's part is not touched");
     assert!(returned.remarks.iter().any(|r| r.kind == "questions" && r.text == questions));
 
+    // What the team changes in the returned draft is theirs until it is submitted again.
+    let mut draft = form(id, "save", "");
+    draft.retain(|(field, _)| *field != "title");
+    draft.push(("title", "A working title".into()));
+    assert_eq!(call(&app, SaveApplication::PATH, &draft, &sara).await.0, 200);
+    let (status, location) = upload(&app, id, "beslut-2.pdf", PDF, &sara).await;
+    assert_eq!((status, location.contains("upload_error")), (303, false), "{location}");
+    let (_, umea_view) = page(&app, id, &karin).await;
+    let umea_view = umea_view.unwrap();
+    assert_eq!(umea_view.title, "Plaque, proteins and cancer", "the submitted title, not the draft's");
+    assert_eq!(umea_view.attachments.len(), 1, "the new PDF is not submitted yet");
+    let (_, draft_view) = page(&app, id, &sara).await;
+    let new_pdf = draft_view.unwrap().attachments.iter().map(|a| a.id).max().unwrap();
+    let refused = app.get(&format!("/applications/{id}/attachments/{new_pdf}"), &karin).await;
+    assert_eq!(refused.status().as_u16(), 404);
+
+    // A committee chooses its handler among its own people, and reviewers among reviewers.
+    let (david_id, sara_id) =
+        (common::person_id(&t.db, "David Okafor").await, common::person_id(&t.db, "Sara Lindqvist").await);
+    for (step, person) in [
+        ("assign_handler", david_id),
+        ("assign_handler", common::person_id(&t.db, "Mikael Holm").await),
+        ("invite_reviewer", sara_id),
+        ("invite_reviewer", common::person_id(&t.db, "Karin Sjöberg").await),
+    ] {
+        let (status, body) =
+            committee(&app, id, "uppsala", step, &[("person_id", person.to_string())], &anna).await;
+        assert_eq!(status, 400, "{step} {person}: {body}");
+    }
+
     // A reviewer for Uppsala declares a conflict: the application is closed to him.
     let mikael_id = common::person_id(&t.db, "Mikael Holm").await;
     let ask = [("person_id", mikael_id.to_string())];
@@ -243,7 +273,11 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     let resubmitted = resubmitted.unwrap();
     assert_eq!(resubmitted.version, 2);
     assert_eq!(resubmitted.compared_versions, Some((1, 2)));
-    assert_eq!(resubmitted.changed_fields, vec!["linkage".to_owned()]);
+    assert_eq!(
+        resubmitted.changed_fields,
+        vec!["linkage".to_owned(), "ethics_decision_attachment".to_owned()]
+    );
+    assert_eq!(resubmitted.attachments.len(), 2, "both PDFs were submitted in some version");
     assert_eq!(resubmitted.form.linkage, "The Swedish Cancer Register");
     let resumed = part(&resubmitted, "u-can").deadline.clone().unwrap();
     assert!(resumed >= first_deadline, "{resumed} vs {first_deadline}");

@@ -715,3 +715,100 @@ on_both_backends!(team_changes_while_returned_grant_and_remove_access_correctly,
         store::live_entitlements(&t.db, david).await.unwrap().iter().map(|e| e.cohort_id).collect();
     assert_eq!(davids, vec![ucan], "David was on the team when U-CAN was decided, not SCAPIS");
 });
+
+on_both_backends!(conflicted_or_applying_committee_members_see_no_queue_entry_and_get_no_mail, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let (sara, anna, lars) = (
+        common::person_id(&t.db, "Sara Lindqvist").await,
+        common::person_id(&t.db, "Anna Ekström").await,
+        common::person_id(&t.db, "Lars Nyberg").await,
+    );
+    let scapis = id_of(&t.db, "cohorts", "scapis").await;
+    let uppsala = id_of(&t.db, "nodes", "uppsala").await;
+    let applicant = Actor::person(sara);
+    let id = store::create(&t.db, &applicant, sara, "Conflicts", &[scapis], context("2026-03-01T10:00:00Z"))
+        .await
+        .unwrap();
+    store::execute(
+        &t.db,
+        id,
+        &applicant,
+        Command::AcceptTerms { cohort: scapis },
+        context("2026-03-01T10:01:00Z"),
+    )
+    .await
+    .unwrap();
+    store::execute(&t.db, id, &applicant, Command::Submit, context("2026-03-02T09:00:00Z")).await.unwrap();
+    // Anna is asked for advice too, and declares a conflict.
+    let lars_actor = Actor::cohort_committee(lars, &[scapis]);
+    store::execute(
+        &t.db,
+        id,
+        &lars_actor,
+        Command::InviteReviewer { node: uppsala, reviewer: anna },
+        context("2026-03-03T09:00:00Z"),
+    )
+    .await
+    .unwrap_err();
+    let committee = Actor::committee(anna, &[uppsala]);
+    store::execute(
+        &t.db,
+        id,
+        &committee,
+        Command::InviteReviewer { node: uppsala, reviewer: anna },
+        context("2026-03-03T09:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let declare = Command::DeclareConflict { node: uppsala, conflicted: true, reason: "My group".into() };
+    store::execute(&t.db, id, &Actor::person(anna), declare, context("2026-03-03T10:00:00Z")).await.unwrap();
+    let now = context("2026-03-04T09:00:00Z").now;
+    let queue_of = |viewer: i64| {
+        let filter = store::QueueFilter { viewer: Some(viewer), ..Default::default() };
+        let db = t.db.clone();
+        async move { store::committee_queue(&db, uppsala, &filter, now).await.unwrap().len() }
+    };
+    assert_eq!(queue_of(anna).await, 0, "a declared conflict keeps it out of her queue");
+    assert_eq!(queue_of(lars).await, 1);
+    assert_eq!(queue_of(sara).await, 0, "nobody handles their own application");
+    // Her submission mail went out before; after the conflict no committee mail reaches her.
+    let returned = Command::ReturnForChanges { node: uppsala, questions: "Which data?".into() };
+    store::execute(
+        &t.db,
+        id,
+        &Actor::cohort_committee(lars, &[scapis]),
+        returned,
+        context("2026-03-04T09:00:00Z"),
+    )
+    .await
+    .unwrap_err();
+    store::execute(
+        &t.db,
+        id,
+        &Actor::committee(lars, &[uppsala]),
+        Command::ReturnForChanges { node: uppsala, questions: "Which data?".into() },
+        context("2026-03-04T09:00:00Z"),
+    )
+    .await
+    .unwrap();
+    store::execute(&t.db, id, &applicant, Command::Submit, context("2026-03-05T09:00:00Z")).await.unwrap();
+    let to_anna: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM notifications WHERE application_id = $1 AND recipient_id = $2 ORDER BY id",
+    )
+    .bind(id)
+    .bind(anna)
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    // (She asked herself for advice, so no mail told her of it.)
+    assert_eq!(to_anna, vec!["submitted_committee".to_owned()], "nothing after the conflict");
+    let to_lars: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE application_id = $1 AND recipient_id = $2 AND kind = 'submitted_committee'",
+    )
+    .bind(id)
+    .bind(lars)
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(to_lars, 2, "the committee hears of both submissions");
+});

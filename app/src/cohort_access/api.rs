@@ -19,9 +19,13 @@ mod ssr {
     use crate::policy::ApplicationFacts;
     use crate::request::{AppState, with_status};
 
-    /// The facts of an application for the policy; a missing one is a 404.
+    /// The facts of an application for the policy; a missing one is a 404. Nobody learns
+    /// which applications exist without signing in.
     pub async fn facts(id: i64) -> Result<ApplicationFacts, AppError> {
         let state = crate::request::app_state()?;
+        if crate::request::signed_in_person(&state).await?.is_none() {
+            return Err(with_status(AppError::NotSignedIn));
+        }
         super::super::page_data::facts(&state.db, id).await?.ok_or_else(|| with_status(AppError::NotFound))
     }
 
@@ -71,10 +75,47 @@ mod ssr {
         value.ok_or_else(|| with_status(AppError::invalid(field, "form.required")))
     }
 
+    /// A date written `YYYY-MM-DD` (four digits of year, no sign).
     pub fn date(value: Option<String>, field: &str) -> Result<chrono::NaiveDate, AppError> {
         value
-            .and_then(|v| chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| v.len() == 10 && v.as_bytes()[..4].iter().all(u8::is_ascii_digit))
+            .and_then(|v| chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok())
             .ok_or_else(|| with_status(AppError::invalid(field, "form.invalid_date")))
+    }
+
+    /// Only someone on the node's committee (not on the team) handles its part.
+    pub async fn eligible_handler(
+        state: &AppState,
+        facts: &ApplicationFacts,
+        node: NodeId,
+        person: i64,
+    ) -> Result<(), AppError> {
+        let cohorts: Vec<i64> =
+            facts.parts.iter().filter(|p| p.node_id == node).map(|p| p.cohort_id).collect();
+        let mut conn = state.db.pool().acquire().await?;
+        let committee = store::committee_people(&mut conn, node, &cohorts).await?;
+        if committee.iter().any(|(id, ..)| *id == person) && !facts.team_ids.contains(&person) {
+            Ok(())
+        } else {
+            Err(with_status(AppError::invalid("handler", "application.refused.invalid.handler")))
+        }
+    }
+
+    /// Only someone who holds the reviewer role (and is not on the team) is asked for advice.
+    pub async fn eligible_reviewer(
+        state: &AppState,
+        facts: &ApplicationFacts,
+        person: i64,
+    ) -> Result<(), AppError> {
+        let reviewer = crate::identity::store::load_person(&state.db, person)
+            .await?
+            .is_some_and(|p| p.has_role(crate::identity::model::Role::Reviewer));
+        if reviewer && !facts.team_ids.contains(&person) {
+            Ok(())
+        } else {
+            Err(with_status(AppError::invalid("reviewer", "application.refused.invalid.reviewer")))
+        }
     }
 }
 
@@ -267,8 +308,7 @@ pub async fn save_application(
         ethics_reference,
         ethics_decision_date,
     };
-    let previous = super::store::draft_form(&state.db, id).await?.unwrap_or_default();
-    let form = ApplicationForm::from_fields(&fields, previous.ethics_decision_attachment);
+    let form = ApplicationForm::from_fields(&fields);
     if serde_json::to_string(&form).map(|f| f.len()).unwrap_or(usize::MAX) > MAX_DRAFT_BYTES {
         return Err(with_status(AppError::invalid("", "form.draft_too_large")));
     }
@@ -378,9 +418,15 @@ pub async fn act_as_committee(
     let node = ssr::node(&facts, &node)?;
     let text = text.unwrap_or_default();
     let command = match step.as_str() {
-        "assign_handler" => Command::AssignHandler { node, handler: ssr::required(person_id, "handler")? },
+        "assign_handler" => {
+            let handler = ssr::required(person_id, "handler")?;
+            ssr::eligible_handler(&state, &facts, node, handler).await?;
+            Command::AssignHandler { node, handler }
+        }
         "invite_reviewer" => {
-            Command::InviteReviewer { node, reviewer: ssr::required(person_id, "reviewer")? }
+            let reviewer = ssr::required(person_id, "reviewer")?;
+            ssr::eligible_reviewer(&state, &facts, reviewer).await?;
+            Command::InviteReviewer { node, reviewer }
         }
         "remark" => Command::AddRemark { node, public: public.as_deref() == Some("true"), text },
         "return" => Command::ReturnForChanges { node, questions: text },
@@ -580,6 +626,7 @@ pub async fn committee_queue(
         return Err(with_status(AppError::invalid("state", "form.unknown_choice")));
     }
     let filter = super::store::QueueFilter {
+        viewer: Some(person.id),
         state: state_filter,
         cohort_slug: cohort.filter(|c| !c.is_empty()),
         overdue_only: overdue.is_some_and(|v| !v.is_empty()),

@@ -45,9 +45,8 @@ pub struct ApplicationForm {
 
 impl ApplicationForm {
     /// The form from its fields as a browser posts them (every value a string; a checkbox
-    /// is present when ticked). The ethics decision's PDF is kept from `attachment`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_fields(fields: &FormFields, attachment: Option<i64>) -> ApplicationForm {
+    /// is present when ticked). The ethics decision's PDF is not a field: it is uploaded.
+    pub fn from_fields(fields: &FormFields) -> ApplicationForm {
         use super::duo::ResearchPurpose::*;
         let purpose = match fields.purpose.as_str() {
             "general" => Some(General),
@@ -81,7 +80,7 @@ impl ApplicationForm {
             safeguards: fields.safeguards.clone(),
             ethics_reference: fields.ethics_reference.clone(),
             ethics_decision_date: fields.ethics_decision_date.clone(),
-            ethics_decision_attachment: attachment,
+            ethics_decision_attachment: None,
         }
     }
 

@@ -19,24 +19,39 @@ pub type NodeId = i64;
 /// Longest free text a command may carry (questions, reasons, remarks, advice).
 pub const MAX_TEXT: usize = 5_000;
 
-/// Who gives a command. Committee membership is per node (from the person's roles).
+/// Who gives a command. Committee membership is per node, or for some cohorts only (from
+/// the person's roles).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// The portal itself (expiry, reminders).
     System,
     Person {
         id: PersonId,
+        /// Nodes whose whole committee business the person may do here.
         committee_of: BTreeSet<NodeId>,
+        /// Cohorts the person decides on without serving their whole node.
+        cohorts: BTreeSet<CohortId>,
     },
 }
 
 impl Actor {
     pub fn person(id: PersonId) -> Actor {
-        Actor::Person { id, committee_of: BTreeSet::new() }
+        Actor::Person { id, committee_of: BTreeSet::new(), cohorts: BTreeSet::new() }
     }
 
     pub fn committee(id: PersonId, nodes: &[NodeId]) -> Actor {
-        Actor::Person { id, committee_of: nodes.iter().copied().collect() }
+        Actor::Person { id, committee_of: nodes.iter().copied().collect(), cohorts: BTreeSet::new() }
+    }
+
+    /// A committee member for these cohorts only.
+    pub fn cohort_committee(id: PersonId, cohorts: &[CohortId]) -> Actor {
+        Actor::Person { id, committee_of: BTreeSet::new(), cohorts: cohorts.iter().copied().collect() }
+    }
+
+    /// May decide on this part: serves its node, or its cohort.
+    pub fn serves_part(&self, part: &Part) -> bool {
+        self.serves(part.node)
+            || matches!(self, Actor::Person { cohorts, .. } if cohorts.contains(&part.cohort))
     }
 
     pub fn id(&self) -> Option<PersonId> {
@@ -653,6 +668,10 @@ impl Application {
             }
             Event::Submitted { version, nodes } => {
                 self.version = *version;
+                // A new version is before every committee: votes on the old one no longer stand.
+                for part in self.parts.values_mut().filter(|p| p.state.in_handling()) {
+                    part.votes.clear();
+                }
                 let waiting = |p: &&mut Part| matches!(p.state, PartState::Draft | PartState::Returned);
                 for part in self.parts.values_mut().filter(|p| nodes.contains(&p.node)).filter(waiting) {
                     match part.state {
@@ -783,6 +802,9 @@ pub fn decide(
         known_node(node)?;
         if actor.serves(*node) { Ok(()) } else { Err(Refusal::NotAllowed) }
     };
+    let serving_part = |part: &Part| if actor.serves_part(part) { Ok(()) } else { Err(Refusal::NotAllowed) };
+    // Ten years is the longest period of need a form may ask for.
+    let latest_end = context.today() + chrono::Months::new(120);
     let require = |ok: bool, refusal: Refusal| if ok { Ok(()) } else { Err(refusal) };
     // After the end, only what ends access can still happen: a withdrawn application keeps
     // the access already granted, so it can still expire or be revoked.
@@ -822,7 +844,10 @@ pub fn decide(
             let email = email.ok_or(Refusal::NotAllowed)?;
             require(editable, Refusal::WrongState)?;
             require(!on_team, Refusal::Invalid("person"))?;
-            require(!application.reviewers.iter().any(|r| r.person == person), Refusal::Invalid("person"))?;
+            // Nobody joins a team whose application they reviewed or voted on.
+            let judged = application.reviewers.iter().any(|r| r.person == person)
+                || application.parts.values().any(|p| p.votes.iter().any(|(voter, _)| *voter == person));
+            require(!judged, Refusal::Invalid("person"))?;
             Ok(vec![Event::MemberJoined { person, email }])
         }
         Command::RemoveMember { person } => {
@@ -892,7 +917,7 @@ pub fn decide(
         Command::Vote { cohort, vote, comment } => {
             let part = part(cohort)?;
             let voter = actor.id().ok_or(Refusal::NotAllowed)?;
-            serving(&part.node)?;
+            serving_part(part)?;
             require(matches!(part.state, PartState::UnderReview { .. }), Refusal::WrongState)?;
             require(text_ok(comment, false), Refusal::Invalid("comment"))?;
             Ok(vec![Event::VoteCast {
@@ -904,7 +929,7 @@ pub fn decide(
         }
         Command::AddRemark { node, public, text } => {
             known_node(node)?;
-            let committee = actor.serves(*node);
+            let committee = application.parts.values().any(|p| p.node == *node && actor.serves_part(p));
             // The team answers in the open; only the committee talks internally.
             require(committee || (on_team && *public), Refusal::NotAllowed)?;
             require(state != ApplicationState::Draft, Refusal::WrongState)?;
@@ -927,12 +952,12 @@ pub fn decide(
         }
         Command::Decide { cohort, decision } => {
             let part = part(cohort)?;
-            serving(&part.node)?;
+            serving_part(part)?;
             require(matches!(part.state, PartState::UnderReview { .. }), Refusal::WrongState)?;
             match decision {
                 Decision::Approve { ends_on, conditions } => {
                     let today = context.today();
-                    require(*ends_on > today, Refusal::Invalid("ends_on"))?;
+                    require(*ends_on > today && *ends_on <= latest_end, Refusal::Invalid("ends_on"))?;
                     require(text_ok(conditions, false), Refusal::Invalid("conditions"))?;
                     require(matches!(part.tally(), Tally::Approve { .. }), Refusal::VotesDoNotCarry)?;
                     Ok(vec![
@@ -953,7 +978,7 @@ pub fn decide(
         }
         Command::Revoke { cohort, reason } => {
             let part = part(cohort)?;
-            serving(&part.node)?;
+            serving_part(part)?;
             require(matches!(part.state, PartState::AccessActive { .. }), Refusal::WrongState)?;
             require(text_ok(reason, true), Refusal::Invalid("reason"))?;
             Ok(vec![Event::Revoked { cohort: *cohort, reason: reason.trim().to_owned() }])
@@ -965,7 +990,7 @@ pub fn decide(
                 return Err(Refusal::WrongState);
             };
             require(part.extension_request.is_none(), Refusal::WrongState)?;
-            require(*ends_on > current, Refusal::Invalid("ends_on"))?;
+            require(*ends_on > current && *ends_on <= latest_end, Refusal::Invalid("ends_on"))?;
             require(text_ok(reason, true), Refusal::Invalid("reason"))?;
             Ok(vec![Event::ExtensionRequested {
                 cohort: *cohort,
@@ -975,7 +1000,7 @@ pub fn decide(
         }
         Command::DecideExtension { cohort, approve, comment } => {
             let part = part(cohort)?;
-            serving(&part.node)?;
+            serving_part(part)?;
             let request = part.extension_request.as_ref().ok_or(Refusal::WrongState)?;
             require(matches!(part.state, PartState::AccessActive { .. }), Refusal::WrongState)?;
             // A refusal says why; a grant may simply grant.
@@ -1040,6 +1065,8 @@ mod tests {
     const UPPSALA_COMMITTEE: PersonId = 4;
     const UMEA_COMMITTEE: PersonId = 5;
     const REVIEWER: PersonId = 6;
+    const SCAPIS_COMMITTEE: PersonId = 7;
+    const EPIHEALTH: CohortId = 300;
     const UPPSALA: NodeId = 10;
     const UMEA: NodeId = 20;
     const SCAPIS: CohortId = 100;
@@ -1438,6 +1465,114 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_member_for_one_cohort_decides_that_cohort_only() {
+        // SCAPIS and EpiHealth are both decided at Uppsala; this member serves SCAPIS only.
+        let scapis_member = Actor::cohort_committee(SCAPIS_COMMITTEE, &[SCAPIS]);
+        let uppsala = Actor::committee(UPPSALA_COMMITTEE, &[UPPSALA]);
+        let mut story = Story::new();
+        let create = Command::Create {
+            cohorts: vec![(SCAPIS, UPPSALA), (EPIHEALTH, UPPSALA)],
+            rules: vec![(UPPSALA, one_vote())],
+        };
+        story.run(&applicant(), create, "2026-03-01T10:00:00Z").unwrap();
+        for cohort in [SCAPIS, EPIHEALTH] {
+            story.run(&applicant(), Command::AcceptTerms { cohort }, "2026-03-01T10:00:00Z").unwrap();
+        }
+        story.run(&applicant(), Command::Submit, "2026-03-02T09:00:00Z").unwrap();
+        let node_wide = [
+            Command::AssignHandler { node: UPPSALA, handler: SCAPIS_COMMITTEE },
+            Command::ReturnForChanges { node: UPPSALA, questions: "Why?".into() },
+            Command::ExtendDeadline { node: UPPSALA, reason: "Time".into() },
+        ];
+        for command in node_wide {
+            assert_eq!(story.run(&scapis_member, command, "2026-03-03T09:00:00Z"), Err(Refusal::NotAllowed));
+        }
+        story
+            .run(
+                &uppsala,
+                Command::AssignHandler { node: UPPSALA, handler: UPPSALA_COMMITTEE },
+                "2026-03-03T09:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(
+            story.run(&scapis_member, vote(EPIHEALTH, Vote::Approve), "2026-03-04T09:00:00Z"),
+            Err(Refusal::NotAllowed),
+            "not the other cohort of the same node"
+        );
+        story.run(&scapis_member, vote(SCAPIS, Vote::Approve), "2026-03-04T09:00:00Z").unwrap();
+        let ends_on = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap();
+        story.run(&scapis_member, approve(SCAPIS, ends_on), "2026-03-04T10:00:00Z").unwrap();
+        let far = NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
+        story.run(&uppsala, vote(EPIHEALTH, Vote::Approve), "2026-03-05T09:00:00Z").unwrap();
+        assert_eq!(
+            story.run(&uppsala, approve(EPIHEALTH, far), "2026-03-05T10:00:00Z"),
+            Err(Refusal::Invalid("ends_on")),
+            "at most ten years"
+        );
+    }
+
+    #[test]
+    fn a_new_version_clears_the_votes_of_every_committee_still_deciding() {
+        let uppsala = Actor::committee(UPPSALA_COMMITTEE, &[UPPSALA]);
+        let umea = Actor::committee(UMEA_COMMITTEE, &[UMEA]);
+        let mut story = Story::new();
+        story.run(&applicant(), create_both(), "2026-03-01T10:00:00Z").unwrap();
+        for cohort in [SCAPIS, UCAN] {
+            story.run(&applicant(), Command::AcceptTerms { cohort }, "2026-03-01T10:00:00Z").unwrap();
+        }
+        story.run(&applicant(), Command::Submit, "2026-03-02T09:00:00Z").unwrap();
+        story
+            .run(
+                &uppsala,
+                Command::AssignHandler { node: UPPSALA, handler: UPPSALA_COMMITTEE },
+                "2026-03-03T09:00:00Z",
+            )
+            .unwrap();
+        story.run(&uppsala, vote(SCAPIS, Vote::Approve), "2026-03-03T10:00:00Z").unwrap();
+        story
+            .run(
+                &umea,
+                Command::ReturnForChanges { node: UMEA, questions: "Registers?".into() },
+                "2026-03-04T09:00:00Z",
+            )
+            .unwrap();
+        story.run(&applicant(), Command::Submit, "2026-03-05T09:00:00Z").unwrap();
+        assert!(story.application.parts[&SCAPIS].votes.is_empty(), "Uppsala voted on version 1");
+        assert_eq!(
+            story.run(
+                &uppsala,
+                approve(SCAPIS, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
+                "2026-03-06T09:00:00Z"
+            ),
+            Err(Refusal::VotesDoNotCarry)
+        );
+        // A committee member who voted is not let into the team.
+        story.run(&uppsala, vote(SCAPIS, Vote::Approve), "2026-03-06T10:00:00Z").unwrap();
+        story
+            .run(
+                &umea,
+                Command::ReturnForChanges { node: UMEA, questions: "More?".into() },
+                "2026-03-07T09:00:00Z",
+            )
+            .unwrap();
+        story
+            .run(
+                &applicant(),
+                Command::InviteMember { email: "anna@example.org".into() },
+                "2026-03-07T10:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(
+            story.run(
+                &uppsala,
+                Command::JoinTeam { email: "anna@example.org".into() },
+                "2026-03-07T11:00:00Z"
+            ),
+            Err(Refusal::Invalid("person"))
+        );
+    }
+
     /// The small world random sequences play in.
     fn actors() -> Vec<Actor> {
         vec![
@@ -1448,6 +1583,7 @@ mod tests {
             Actor::committee(UPPSALA_COMMITTEE, &[UPPSALA]),
             Actor::committee(UMEA_COMMITTEE, &[UMEA]),
             Actor::person(REVIEWER),
+            Actor::cohort_committee(SCAPIS_COMMITTEE, &[SCAPIS]),
         ]
     }
 
@@ -1600,7 +1736,7 @@ mod tests {
         let applicant = actor.id().is_some() && actor.id() == before.applicant;
         let on_team = actor.id().is_some_and(|id| before.team().contains(&id));
         let serves_node_of =
-            |cohort: &CohortId| before.parts.get(cohort).is_some_and(|p| actor.serves(p.node));
+            |cohort: &CohortId| before.parts.get(cohort).is_some_and(|p| actor.serves_part(p));
         let invited_reviewer =
             |node: &NodeId| actor.id().is_some_and(|id| before.reviewer(*node, id).is_some());
         match event {
@@ -1622,7 +1758,9 @@ mod tests {
             | Event::ReviewerInvited { node, .. }
             | Event::Returned { node, .. }
             | Event::DeadlineExtended { node, .. } => actor.serves(*node),
-            Event::RemarkAdded { node, public, .. } => actor.serves(*node) || (on_team && *public),
+            Event::RemarkAdded { node, public, .. } => {
+                before.parts.values().any(|p| p.node == *node && actor.serves_part(p)) || (on_team && *public)
+            }
             Event::ConflictDeclared { node, reviewer, .. } | Event::AdviceGiven { node, reviewer, .. } => {
                 invited_reviewer(node) && actor.id() == Some(*reviewer)
             }
@@ -1698,7 +1836,7 @@ mod tests {
         #[test]
         fn no_command_sequence_reaches_an_illegal_state(
             checkpoint in 0usize..=CHECKPOINTS.len(),
-            steps in proptest::collection::vec((0usize..7, command_strategy(), 0i64..40), 1..40)
+            steps in proptest::collection::vec((0usize..8, command_strategy(), 0i64..40), 1..40)
         ) {
             let actors = actors();
             let (mut application, mut log) = reach(checkpoint);

@@ -199,6 +199,9 @@ pub struct NodeHandling {
     pub reviewer_candidates: Vec<(i64, String)>,
     pub can_extend_deadline: bool,
     pub in_handling: bool,
+    /// The viewer does the node's business (handler, questions, deadline, reviewers), not
+    /// only decides a cohort.
+    pub node_wide: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

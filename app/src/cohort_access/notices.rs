@@ -33,14 +33,25 @@ async fn people(conn: &mut AnyConnection, ids: &[PersonId]) -> Result<Vec<Recipi
     Ok(recipients)
 }
 
+/// Who handles this node's part of the application: its committee, less anyone on the team
+/// or anyone who declared a conflict with it (the application is not theirs to see).
 async fn committee(
     conn: &mut AnyConnection,
+    application_id: i64,
     node: NodeId,
     cohorts: &[CohortId],
 ) -> Result<Vec<Recipient>, sqlx::Error> {
+    let excluded: Vec<i64> = sqlx::query_scalar(
+        "SELECT person_id FROM application_team WHERE application_id = $1 \
+         UNION SELECT person_id FROM application_reviewers WHERE application_id = $1 AND conflicted = 1",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(committee_people(conn, node, cohorts)
         .await?
         .into_iter()
+        .filter(|(id, ..)| !excluded.contains(id))
         .filter_map(|(id, _, email, lang)| {
             Some((Some(id), email?, lang.as_deref().and_then(Lang::parse).unwrap_or_default()))
         })
@@ -99,11 +110,19 @@ pub async fn queue_for_event(
             ));
         }
         Event::Submitted { nodes, .. } => {
-            for node in nodes {
-                let recipients = committee(conn, *node, &cohorts_at(*node)).await?;
-                let node_slug = name_of(conn, "nodes", *node, "slug").await?;
+            // The nodes it went to, and those still deciding: a new version is before them too.
+            let mut told: Vec<(NodeId, &'static str)> =
+                nodes.iter().map(|n| (*n, "submitted_committee")).collect();
+            for part in application.parts.values().filter(|p| p.state.in_handling()) {
+                if !told.iter().any(|(n, _)| *n == part.node) {
+                    told.push((part.node, "resubmitted_committee"));
+                }
+            }
+            for (node, kind) in told {
+                let recipients = committee(conn, application_id, node, &cohorts_at(node)).await?;
+                let node_slug = name_of(conn, "nodes", node, "slug").await?;
                 sends.push((
-                    "submitted_committee",
+                    kind,
                     recipients,
                     vec![],
                     format!("{PORTAL}/applications/{application_id}#handling-{node_slug}"),
@@ -124,7 +143,7 @@ pub async fn queue_for_event(
             // The committee's remarks go to the team; the team's answers to the committee.
             let from_team = actor_id.is_some_and(|a| team.contains(&a));
             let recipients = if from_team {
-                committee(conn, *node, &cohorts_at(*node)).await?
+                committee(conn, application_id, *node, &cohorts_at(*node)).await?
             } else {
                 people(conn, &team).await?
             };
@@ -159,7 +178,7 @@ pub async fn queue_for_event(
             ];
             sends.push((
                 "extension_requested",
-                committee(conn, node, &[*cohort]).await?,
+                committee(conn, application_id, node, &[*cohort]).await?,
                 args,
                 link(application_id),
             ));
@@ -222,7 +241,7 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
     .await?;
     for (application_id, cohort, node, deadline, title) in near {
         let date = super::clock::stockholm_date(&deadline);
-        for (recipient_id, email, lang) in committee(&mut conn, node, &[cohort]).await? {
+        for (recipient_id, email, lang) in committee(&mut conn, application_id, node, &[cohort]).await? {
             let args = vec![
                 ("title", title.clone()),
                 ("cohort", acronym(&mut conn, cohort).await?),
@@ -267,7 +286,8 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
     let holders: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
         "SELECT a.id, a.applicant_id, a.title, MIN(e.starts_on), \
                 (SELECT MAX(ev.occurred_at) FROM application_events ev WHERE ev.application_id = a.id AND ev.kind = 'progress_reported') \
-         FROM applications a JOIN entitlements e ON e.application_id = a.id GROUP BY a.id, a.applicant_id, a.title",
+         FROM applications a JOIN entitlements e ON e.application_id = a.id \
+         WHERE e.ended_at IS NULL AND a.state NOT IN ('closed', 'withdrawn') GROUP BY a.id, a.applicant_id, a.title",
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -5,7 +5,7 @@
 use super::clock::{ClockStatus, stockholm_time};
 use super::duo;
 use super::form::{ApplicationForm, Demands, changed_fields};
-use super::machine::{Actor, Application, Event, NodeId, PartState, PersonId};
+use super::machine::{Actor, Application, CohortId, Event, NodeId, PartState, PersonId};
 use super::model::*;
 use super::store::{self, ExecuteError, LoggedEvent};
 use crate::catalogue::model::{ConsentCode, DuoTerm, Localized};
@@ -65,12 +65,20 @@ pub async fn facts(db: &Db, id: i64) -> Result<Option<ApplicationFacts>, sqlx::E
     }))
 }
 
-/// The person as the application's rules see them: with the nodes they serve here.
+/// The person as the application's rules see them: with the nodes whose business they do
+/// here and the cohorts they decide.
 pub fn actor(person: &SignedInPerson, facts: &ApplicationFacts) -> Actor {
-    let serving = facts.serving_nodes(person);
-    let nodes: Vec<NodeId> =
-        facts.parts.iter().filter(|p| serving.contains(&p.node_slug)).map(|p| p.node_id).collect();
-    Actor::committee(person.id, &nodes)
+    let node_wide = facts.node_wide(person);
+    Actor::Person {
+        id: person.id,
+        committee_of: facts
+            .parts
+            .iter()
+            .filter(|p| node_wide.contains(&p.node_slug))
+            .map(|p| p.node_id)
+            .collect(),
+        cohorts: facts.serving_parts(person).iter().map(|p| p.cohort_id).collect(),
+    }
 }
 
 /// People by id: (name, e-mail, home organisation).
@@ -156,8 +164,12 @@ fn node_slug(info: &BTreeMap<i64, CohortInfo>, node: NodeId) -> String {
 struct Lens {
     person: PersonId,
     on_team: bool,
-    /// Nodes whose committee the viewer serves.
+    /// Nodes whose committee the viewer serves (for some cohort or all).
     serving: BTreeSet<NodeId>,
+    /// The cohorts whose part the viewer decides.
+    deciding: BTreeSet<CohortId>,
+    /// Nodes whose whole business the viewer may do (handler, questions, reviewers).
+    node_wide: BTreeSet<NodeId>,
     /// Nodes the viewer was asked to advise, cleared of conflicts.
     advising: BTreeSet<NodeId>,
 }
@@ -165,6 +177,15 @@ struct Lens {
 impl Lens {
     fn sees_node(&self, node: NodeId) -> bool {
         self.on_team || self.serving.contains(&node) || self.advising.contains(&node)
+    }
+
+    fn sees_part(&self, part: &super::machine::Part) -> bool {
+        self.on_team || self.deciding.contains(&part.cohort) || self.advising.contains(&part.node)
+    }
+
+    /// E-mail addresses are for the team and the committees, not for reviewers.
+    fn sees_addresses(&self) -> bool {
+        self.on_team || !self.serving.is_empty()
     }
 
     /// The timeline line of an event, if this viewer may see it.
@@ -207,12 +228,13 @@ pub async fn application_page(
             .await?
             .ok_or(ExecuteError::NotFound)?;
     let info = cohort_info(db, id).await?;
-    let serving_slugs = facts.serving_nodes(person);
     let node_id = |slug: &str| facts.parts.iter().find(|p| p.node_slug == slug).map(|p| p.node_id);
     let lens = Lens {
         person: person.id,
         on_team: application.team().contains(&person.id),
-        serving: serving_slugs.iter().filter_map(|s| node_id(s)).collect(),
+        serving: facts.serving_nodes(person).iter().filter_map(|s| node_id(s)).collect(),
+        deciding: facts.serving_parts(person).iter().map(|p| p.cohort_id).collect(),
+        node_wide: facts.node_wide(person).iter().filter_map(|s| node_id(s)).collect(),
         advising: application
             .reviewers
             .iter()
@@ -254,10 +276,11 @@ pub async fn application_page(
     let parts: Vec<PartView> = application
         .parts
         .values()
-        .filter(|p| lens.sees_node(p.node))
+        .filter(|p| lens.sees_part(p))
         .filter_map(|part| {
             let cohort = info.get(&part.cohort)?;
-            Some(part_view(part, cohort, &people, now))
+            // Who handles a part is the committee's business.
+            Some(part_view(part, cohort, &people, now, lens.serving.contains(&part.node)))
         })
         .collect();
 
@@ -269,8 +292,7 @@ pub async fn application_page(
             MemberView {
                 person_id: member,
                 name,
-                // Addresses are for the team and the committees, not for reviewers.
-                email: email.filter(|_| lens.on_team || !lens.serving.is_empty()),
+                email: email.filter(|_| lens.sees_addresses()),
                 organisation,
                 is_applicant: Some(member) == application.applicant,
                 accepted: application
@@ -286,7 +308,7 @@ pub async fn application_page(
     let duo = application
         .parts
         .values()
-        .filter(|p| lens.sees_node(p.node))
+        .filter(|p| lens.sees_part(p))
         .filter_map(|part| {
             let cohort = info.get(&part.cohort)?;
             let verdict =
@@ -333,17 +355,22 @@ pub async fn application_page(
         })
         .collect();
 
-    let attachments: Vec<(i64, String, i64, String)> = sqlx::query_as(
+    let mut attachments: Vec<(i64, String, i64, String)> = sqlx::query_as(
         "SELECT id, filename, size_bytes, uploaded_at FROM attachments WHERE application_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(db.pool())
     .await?;
+    // Files uploaded to a draft are the team's until a version carries them.
+    if !lens.on_team {
+        let submitted = store::submitted_attachments(db, id).await?;
+        attachments.retain(|(attachment, ..)| submitted.contains(attachment));
+    }
 
     let timeline = log
         .iter()
         .filter(|e| lens.sees_event(&e.event, &application))
-        .map(|e| timeline_entry(e, &info, &people, lang))
+        .map(|e| timeline_entry(e, &info, &people, lang, lens.sees_addresses()))
         .collect();
 
     Ok(ApplicationPage {
@@ -407,6 +434,7 @@ fn part_view(
     cohort: &CohortInfo,
     people: &People,
     now: DateTime<Utc>,
+    show_handler: bool,
 ) -> PartView {
     let clock = match part.clock.status(now) {
         ClockStatus::NotStarted => None,
@@ -446,7 +474,7 @@ fn part_view(
         reasons,
         extension_request: part.extension_request.as_ref().map(|r| (r.ends_on.to_string(), r.reason.clone())),
         handler: match part.state {
-            PartState::UnderReview { handler } => Some(name(people, &handler)),
+            PartState::UnderReview { handler } if show_handler => Some(name(people, &handler)),
             _ => None,
         },
     }
@@ -464,6 +492,7 @@ async fn node_handling(
     let parts: Vec<&super::machine::Part> = application.parts.values().filter(|p| p.node == node).collect();
     let cohorts = parts
         .iter()
+        .filter(|part| lens.deciding.contains(&part.cohort))
         .map(|part| {
             // This round's votes: each voter's last, with its comment and time.
             let mut votes: Vec<VoteView> = Vec::new();
@@ -537,6 +566,7 @@ async fn node_handling(
         can_extend_deadline: in_handling
             && !parts.iter().filter(|p| p.state.in_handling()).any(|p| p.clock.extended),
         in_handling,
+        node_wide: lens.node_wide.contains(&node),
     })
 }
 
@@ -545,6 +575,7 @@ fn timeline_entry(
     info: &BTreeMap<i64, CohortInfo>,
     people: &People,
     lang: Lang,
+    show_addresses: bool,
 ) -> TimelineEntry {
     let acronym = |cohort: &i64| info.get(cohort).map(|c| c.acronym.clone()).unwrap_or_default();
     let node = |node: &NodeId| node_name(info, *node).get(lang).to_owned();
@@ -556,7 +587,7 @@ fn timeline_entry(
             None
         }
         Event::MemberInvited { email } | Event::InvitationCancelled { email } => {
-            arg("email", email.clone());
+            arg("email", if show_addresses { email.clone() } else { "…".to_owned() });
             None
         }
         Event::MemberJoined { person, .. } | Event::MemberRemoved { person } => {

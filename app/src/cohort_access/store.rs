@@ -14,6 +14,7 @@ use crate::audit::{NewEvent, record_in};
 use crate::db::{self, Bind, Db, Sql};
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
+use std::collections::BTreeSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
@@ -339,6 +340,19 @@ async fn project(
             .bind(id)
             .execute(&mut *conn)
             .await?;
+            // The title lists and mail show is the submitted one.
+            let form: String = sqlx::query_scalar("SELECT form FROM applications WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let title: String = serde_json::from_str::<ApplicationForm>(&form)
+                .map(|f| f.title.trim().chars().take(TITLE_CHARS).collect())
+                .unwrap_or_default();
+            sqlx::query("UPDATE applications SET title = $1 WHERE id = $2")
+                .bind(title)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
         }
         Event::ReviewerInvited { node, reviewer } => {
             sqlx::query(
@@ -419,33 +433,61 @@ async fn project(
     Ok(())
 }
 
-/// Saves the draft form as it is (a draft may be incomplete or wrong). Only while the
-/// application can be edited; answers whether it was saved.
+/// The longest title lists and mail show (the form asks for at most 200 characters).
+const TITLE_CHARS: usize = 200;
+
+/// Saves the draft form as it is (a draft may be incomplete or wrong), keeping the ethics
+/// decision already uploaded. Only while the application can be edited; answers whether it
+/// was saved. The title committees see changes with a submission, not with a draft.
 pub async fn save_form(
     db: &Db,
     id: i64,
     form: &ApplicationForm,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let saved = sqlx::query(
-        "UPDATE applications SET form = $1, title = $2, updated_at = $3 WHERE id = $4 AND state IN ('draft', 'returned')",
+    let mut tx = db.pool().begin().await?;
+    // Writing first takes the lock, so an upload cannot slip between the read and the write.
+    let touched = sqlx::query(
+        "UPDATE applications SET updated_at = $1 WHERE id = $2 AND state IN ('draft', 'returned')",
     )
-    .bind(serde_json::to_string(form).unwrap_or_default())
-    .bind(form.title.trim())
     .bind(db::timestamp(now))
     .bind(id)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(saved.rows_affected() == 1)
+    if touched.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let stored: String = sqlx::query_scalar("SELECT form FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let stored: ApplicationForm = serde_json::from_str(&stored).unwrap_or_default();
+    let form =
+        ApplicationForm { ethics_decision_attachment: stored.ethics_decision_attachment, ..form.clone() };
+    sqlx::query(
+        "UPDATE applications SET form = $1, \
+             title = CASE WHEN state = 'draft' THEN $2 ELSE title END WHERE id = $3",
+    )
+    .bind(serde_json::to_string(&form).unwrap_or_default())
+    .bind(form.title.trim().chars().take(TITLE_CHARS).collect::<String>())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
-/// The draft form as last saved.
-pub async fn draft_form(db: &Db, id: i64) -> Result<Option<ApplicationForm>, sqlx::Error> {
-    let form: Option<String> = sqlx::query_scalar("SELECT form FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(form.map(|f| serde_json::from_str(&f).unwrap_or_default()))
+/// The attachments a submitted version refers to (what committees and reviewers may read).
+pub async fn submitted_attachments(db: &Db, id: i64) -> Result<BTreeSet<i64>, sqlx::Error> {
+    let forms: Vec<String> =
+        sqlx::query_scalar("SELECT form FROM application_versions WHERE application_id = $1")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(forms
+        .iter()
+        .filter_map(|f| serde_json::from_str::<ApplicationForm>(f).ok()?.ethics_decision_attachment)
+        .collect())
 }
 
 /// The forms of the last two submitted versions, newest first.
@@ -810,6 +852,9 @@ pub struct QueueFilter {
     pub assigned_to: Option<i64>,
     /// A committee member for some cohorts only sees those (`None`: every cohort).
     pub only_cohorts: Option<Vec<String>>,
+    /// Who is looking: applications they are on the team of, or declared a conflict with,
+    /// are not theirs to handle and are left out.
+    pub viewer: Option<i64>,
 }
 
 /// A node's open parts, overdue and nearest deadlines first, those back with the applicant last.
@@ -849,6 +894,19 @@ pub async fn committee_queue(
     }
     if let Some(handler) = filter.assigned_to {
         sql.push(" AND handler_id = ").bind(Bind::Int(handler));
+    }
+    if let Some(viewer) = filter.viewer {
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM application_team t \
+             WHERE t.application_id = application_parts.application_id AND t.person_id = ",
+        )
+        .bind(Bind::Int(viewer))
+        .push(
+            ") AND NOT EXISTS (SELECT 1 FROM application_reviewers r \
+             WHERE r.application_id = application_parts.application_id AND r.conflicted = 1 AND r.person_id = ",
+        )
+        .bind(Bind::Int(viewer))
+        .push(")");
     }
     sql.push(
         " ORDER BY paused, deadline, application_id LIMIT 500) ap \
@@ -922,7 +980,9 @@ pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<usize, ExecuteErr
             Ok(_) => expired += 1,
             // Revoked or expired by someone else meanwhile: nothing left to do.
             Err(ExecuteError::Refused(Refusal::WrongState)) => {}
-            Err(error) => return Err(error),
+            Err(ExecuteError::Sql(error)) => return Err(ExecuteError::Sql(error)),
+            // One application that cannot be read must not keep every other's access alive.
+            Err(error) => tracing::error!(application_id, cohort, %error, "access could not be ended"),
         }
     }
     Ok(expired)

@@ -10,8 +10,9 @@ use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-/// Messages tried per run.
-const BATCH: i64 = 100;
+/// Messages tried per run: few enough that a run ends well inside the job's lease (each
+/// attempt may take up to the 20-second timeout), so no other replica sends them again.
+const BATCH: i64 = 10;
 
 /// What one run did: (sent, kept in the outbox, failed attempts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

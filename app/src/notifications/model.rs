@@ -42,6 +42,7 @@ pub const KINDS: &[&str] = &[
     "member_invited",
     "submitted",
     "submitted_committee",
+    "resubmitted_committee",
     "returned",
     "approved",
     "rejected",
@@ -67,6 +68,23 @@ pub struct OutboxMessage {
     pub body: String,
     pub created_at: String,
     pub delivery: String,
+}
+
+/// Hides the secret part of invitation links: for mail that went out, and for mail shown to
+/// someone it was not sent to.
+pub fn redact_invitation_links(text: &str) -> String {
+    let marker = "/invitations/";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let (before, after) = rest.split_at(at + marker.len());
+        out.push_str(before);
+        let token_end = after.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(after.len());
+        out.push('…');
+        rest = &after[token_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces the portal placeholder with the public URL.
@@ -106,6 +124,15 @@ mod tests {
         );
         let swedish = Notice { lang: Lang::Sv, ..notice };
         assert_ne!(swedish.render().0, subject);
+    }
+
+    #[test]
+    fn invitation_links_lose_their_token_when_redacted() {
+        let text = "Join: {portal}/invitations/0a1b2c3d4e5f then see {portal}/applications/7";
+        assert_eq!(
+            redact_invitation_links(text),
+            "Join: {portal}/invitations/… then see {portal}/applications/7"
+        );
     }
 
     #[test]

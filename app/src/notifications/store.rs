@@ -77,10 +77,16 @@ pub async fn record_attempt(
 ) -> Result<(), sqlx::Error> {
     let stamp = db::timestamp(now);
     let query = match outcome {
-        Outcome::Sent | Outcome::KeptInOutbox => sqlx::query(
-            "UPDATE notifications SET delivery = $1, sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $3",
+        // What went out keeps no secret link: the recipient has it now.
+        Outcome::Sent => sqlx::query(
+            "UPDATE notifications SET delivery = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL, body = $2 WHERE id = $3",
         )
-        .bind(if *outcome == Outcome::Sent { "sent" } else { "outbox" })
+        .bind(stamp)
+        .bind(super::model::redact_invitation_links(&message.body))
+        .bind(message.id),
+        Outcome::KeptInOutbox => sqlx::query(
+            "UPDATE notifications SET delivery = 'outbox', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
+        )
         .bind(stamp)
         .bind(message.id),
         Outcome::Failed(error) => {

@@ -154,25 +154,34 @@ pub fn committee_cohorts(
 }
 
 impl ApplicationFacts {
-    /// The nodes (slug) of this application whose committee the person serves. Someone on
-    /// the application's own team serves no committee for it: they would judge themselves.
-    pub fn serving_nodes(&self, person: &SignedInPerson) -> Vec<String> {
-        let mut nodes: Vec<String> = Vec::new();
+    /// The parts of this application whose committee the person serves: all of a node's
+    /// parts for its committee members and coordinators, one cohort's for a member for that
+    /// cohort. Someone on the application's own team serves none: they would judge themselves.
+    pub fn serving_parts(&self, person: &SignedInPerson) -> Vec<&PartFacts> {
         if self.on_team(person.id) {
-            return nodes;
+            return Vec::new();
         }
-        for part in &self.parts {
-            let cohorts: Vec<String> = self
-                .parts
-                .iter()
-                .filter(|p| p.node_slug == part.node_slug)
-                .map(|p| p.cohort_slug.clone())
-                .collect();
-            if !nodes.contains(&part.node_slug) && serves_committee(person, &part.node_slug, &cohorts) {
-                nodes.push(part.node_slug.clone());
-            }
-        }
+        self.parts
+            .iter()
+            .filter(|p| serves_committee(person, &p.node_slug, std::slice::from_ref(&p.cohort_slug)))
+            .collect()
+    }
+
+    /// The nodes (slug) of this application where the person serves for some part.
+    pub fn serving_nodes(&self, person: &SignedInPerson) -> Vec<String> {
+        let mut nodes: Vec<String> = self.serving_parts(person).iter().map(|p| p.node_slug.clone()).collect();
+        nodes.dedup();
         nodes
+    }
+
+    /// The nodes (slug) where the person serves for every part here: they may do the node's
+    /// business (handler, questions, the deadline, reviewers), not just decide a cohort.
+    pub fn node_wide(&self, person: &SignedInPerson) -> Vec<String> {
+        let serving = self.serving_parts(person);
+        self.serving_nodes(person)
+            .into_iter()
+            .filter(|node| self.parts.iter().filter(|p| &p.node_slug == node).all(|p| serving.contains(&p)))
+            .collect()
     }
 
     /// The nodes whose request for advice the person has, and whether they declared a conflict.
@@ -587,6 +596,21 @@ mod tests {
         );
         assert_eq!(decide(Some(&applicant), ReadApplication, Thing::Nothing, DEMO), Err(Denied::Forbidden));
         assert_eq!(submitted.serving_nodes(&scapis_only), vec!["uppsala".to_owned()]);
+        assert_eq!(
+            submitted.node_wide(&scapis_only),
+            vec!["uppsala".to_owned()],
+            "SCAPIS is all Uppsala decides here"
+        );
+        let mut three = submitted.clone();
+        three.parts.push(PartFacts {
+            cohort_id: 300,
+            cohort_slug: "epihealth".into(),
+            node_id: 10,
+            node_slug: "uppsala".into(),
+        });
+        assert_eq!(three.serving_parts(&scapis_only).len(), 1);
+        assert!(three.node_wide(&scapis_only).is_empty(), "EpiHealth is not theirs");
+        assert_eq!(three.node_wide(&uppsala), vec!["uppsala".to_owned()]);
         // A committee member who applies serves no committee for their own application.
         let applying_member =
             person_granted(1, vec![grant(Role::AccessCommitteeMember, Some("uppsala"), None)]);

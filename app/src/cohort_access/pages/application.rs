@@ -369,13 +369,12 @@ fn Remarks(page: ApplicationPage) -> impl IntoView {
     let i = use_i18n();
     let id = page.id;
     // The team answers each node that sent the application back.
-    let mut asking: Vec<(String, String)> = page
+    let asking: std::collections::BTreeMap<String, String> = page
         .parts
         .iter()
         .filter(|p| page.viewer.on_team && p.state == "returned")
         .map(|p| (p.node_slug.clone(), p.node_name.get(i.lang).to_owned()))
         .collect();
-    asking.dedup();
     view! {
         <section id="remarks" aria-labelledby="remarks-heading">
             <h2 id="remarks-heading">{i.t("application.remarks")}</h2>

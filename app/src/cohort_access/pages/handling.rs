@@ -53,7 +53,7 @@ pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
         <section id=format!("handling-{node}") class="handling" aria-labelledby=format!("handling-{node}-heading") data-testid=format!("handling-{node}")>
             <h2 id=format!("handling-{node}-heading")>{i.t_with("handling.heading", &[("node", &name)])}</h2>
             {handling.cohorts.iter().map(|cohort| view! { <CohortDecision id node=node.clone() cohort=cohort.clone() /> }).collect_view()}
-            {handling.in_handling.then(|| view! {
+            {(handling.in_handling && handling.node_wide).then(|| view! {
                 <div class="handling__row">
                     <CommitteeForm id node=node.clone() step="assign_handler" key=key("handler") class="form-grid">
                         <div class="field">
@@ -91,7 +91,7 @@ pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
-            {handling.in_handling.then(|| view! {
+            {(handling.in_handling && handling.node_wide).then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("handling.return")}</summary>
                     <CommitteeForm id node=node.clone() step="return" key=key("return")>
@@ -103,7 +103,7 @@ pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
                     </CommitteeForm>
                 </details>
             })}
-            {handling.can_extend_deadline.then(|| view! {
+            {(handling.can_extend_deadline && handling.node_wide).then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("handling.extend")}</summary>
                     <CommitteeForm id node=node.clone() step="extend_deadline" key=key("extend")>
