@@ -103,6 +103,15 @@ test.describe("catalogue", () => {
     await page.locator("#node-contact_email").fill("umea.node@example.org");
     await page.locator("form.form button[type=submit]").click();
     if (javaScriptEnabled) await expect(page.locator("[role=status]")).toBeVisible();
+
+    // The node's access committee rules sit on the same page; the chair is one of its people.
+    await page.goto("/nodes/umea/edit");
+    await page.locator("#rules-chair").selectOption({ label: "Karin Sjöberg" });
+    await page.getByTestId("save-rules").click();
+    if (javaScriptEnabled) await expect(page.locator(".node-rules [role=status]")).toBeVisible();
+    await page.goto("/nodes/umea/edit");
+    await expect(page.locator("#rules-chair option:checked")).toHaveText("Karin Sjöberg");
+    await expectNoSeriousAxeViolations(page);
     await page.goto("/nodes/umea");
     await expect(page.locator(".node-page")).toContainText("Karin Sjöberg (demo)");
     await expectNoSeriousAxeViolations(page);
