@@ -2,8 +2,13 @@
 //! keep what was typed when a submission fails (they reset only after a success).
 
 use crate::error::AppError;
-use crate::i18n::I18n;
+use crate::i18n::{I18n, use_i18n};
 use leptos::prelude::*;
+use leptos::server_fn::client::Client;
+use leptos::server_fn::codec::PostUrl;
+use leptos::server_fn::request::ClientReq;
+use leptos::server_fn::{Http, ServerFn};
+use serde::de::DeserializeOwned;
 
 /// The message for `field` if the last submission failed there; general failures go to "".
 pub fn error_at<T: Clone + Send + Sync + 'static>(
@@ -57,7 +62,7 @@ pub enum FieldKind {
 pub fn Field(
     /// Unique on the page: the control's id and the prefix of its hint's and message's ids.
     id: String,
-    name: &'static str,
+    #[prop(into)] name: String,
     label: String,
     kind: FieldKind,
     value: String,
@@ -97,4 +102,174 @@ pub fn Field(
             <FieldError id=error_id.clone() message />
         </div>
     }
+}
+
+/// Bumped after every successful command: the application page reloads its data on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Refresh(pub RwSignal<u64>);
+
+/// A form for one command: the hidden values that name it, the fields given as children,
+/// and the message of a refusal below them.
+pub fn command_form<S, P>(
+    action: ServerAction<S>,
+    hidden: Vec<(&'static str, String)>,
+    key: String,
+    children: Children,
+    class: Option<String>,
+) -> impl IntoView
+where
+    S: DeserializeOwned
+        + ServerFn<Protocol = Http<PostUrl, P>, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <<S::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData:
+        From<leptos::web_sys::FormData>,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Client: Client<AppError>,
+    P: Send + Sync + 'static,
+{
+    let i = use_i18n();
+    if let Some(Refresh(refresh)) = use_context::<Refresh>() {
+        Effect::new(move |_| {
+            if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+                refresh.update(|n| *n += 1);
+            }
+        });
+    }
+    let message = Signal::derive(move || match action.value().get() {
+        Some(Err(error)) => Some(i.t(error.message_key())),
+        _ => None,
+    });
+    let error_id = format!("{key}-error");
+    let described = error_id.clone();
+    view! {
+        <ActionForm action attr:class=class.unwrap_or_else(|| "command-form".into()) attr:aria-describedby=described>
+            {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value /> }).collect_view()}
+            {children()}
+            <FieldError id=error_id message />
+        </ActionForm>
+    }
+}
+
+/// Saves the form a moment after typing stops, or at once when a field is left (unless
+/// for one of the form's own buttons, which save anyway). In the browser only; without
+/// JavaScript the buttons save.
+pub struct Autosave<S: ServerFn + 'static> {
+    #[cfg(feature = "hydrate")]
+    pending: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    form: NodeRef<leptos::html::Form>,
+    #[cfg(feature = "hydrate")]
+    action: ServerAction<S>,
+    #[cfg(not(feature = "hydrate"))]
+    kind: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S: ServerFn + 'static> Clone for Autosave<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ServerFn + 'static> Copy for Autosave<S> {}
+
+impl<S> Autosave<S>
+where
+    S: ServerFn<Error = AppError> + DeserializeOwned + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn new(form: NodeRef<leptos::html::Form>, action: ServerAction<S>) -> Autosave<S> {
+        #[cfg(feature = "hydrate")]
+        {
+            let autosave = Autosave { pending: StoredValue::new_local(None), form, action };
+            on_cleanup(move || autosave.cancel());
+            autosave
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Autosave { kind: std::marker::PhantomData }
+    }
+
+    /// Forgets a save that has not started (the form is being submitted, or is gone).
+    pub fn cancel(self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(handle) = self.pending.try_get_value().flatten() {
+            handle.clear();
+        }
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn schedule(self, delay_ms: u64) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::form::FromFormData;
+            self.cancel();
+            let (form, action) = (self.form, self.action);
+            let handle = set_timeout_with_handle(
+                move || {
+                    // The form may have been replaced meanwhile (after a submission).
+                    let Some(element) = form.try_get_untracked().flatten().filter(|f| f.is_connected())
+                    else {
+                        return;
+                    };
+                    let Ok(data) = web_sys::FormData::new_with_form(&element) else { return };
+                    if let Ok(args) = S::from_form_data(&data) {
+                        action.dispatch(args);
+                    }
+                },
+                std::time::Duration::from_millis(delay_ms),
+            );
+            self.pending.try_set_value(handle.ok());
+        }
+    }
+
+    /// A field was left: save now, unless focus went to a button of the form (which saves
+    /// itself) or what lost focus was not a field (a button removed after a submission).
+    pub fn left_field(self, event: leptos::ev::FocusEvent) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let tag = |target: Option<web_sys::EventTarget>| {
+                target
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .map(|e| e.tag_name().to_ascii_lowercase())
+            };
+            let from_field = matches!(tag(event.target()).as_deref(), Some("input" | "textarea" | "select"));
+            let to_button = tag(event.related_target()).as_deref() == Some("button");
+            if from_field && !to_button {
+                self.schedule(0);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    }
+}
+
+/// How far the form is: one step per section, done or not.
+#[component]
+pub fn Progress(
+    sections: Vec<(String, bool)>,
+    /// Translation key prefix of the section names (`form.section`).
+    prefix: &'static str,
+) -> impl IntoView {
+    let i = use_i18n();
+    let done = sections.iter().filter(|(_, d)| *d).count();
+    let total = sections.len();
+    view! {
+        <nav class="progress" aria-label=i.t("form.progress")>
+            <p class="progress__summary" data-testid="form-progress">{i.t_with("form.progress_summary", &[("done", &done.to_string()), ("total", &total.to_string())])}</p>
+            <ol class="progress__steps">
+                {sections.into_iter().map(|(section, complete)| view! {
+                    <li class="progress__step" class:progress__step--done=complete>
+                        <a href=format!("#section-{section}")>{i.t(&format!("{prefix}.{section}"))}</a>
+                        <span class="visually-hidden">{if complete { i.t("form.section_done") } else { i.t("form.section_todo") }}</span>
+                        <span aria-hidden="true">{if complete { " ✓" } else { "" }}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+    .into_any()
 }

@@ -207,6 +207,7 @@ mod tests {
     fn every_built_key_is_translated() {
         let mut keys = crate::catalogue::pages::dynamic_translation_keys();
         keys.extend(crate::cohort_access::pages::dynamic_translation_keys());
+        keys.extend(crate::co_creation::pages::dynamic_translation_keys());
         keys.extend(crate::notifications::views::dynamic_translation_keys());
         keys.extend(
             ["catalogue.bad_query", "catalogue.no_catalogue_url", "catalogue.harvest_running"]

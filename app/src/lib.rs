@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod co_creation;
 pub mod cohort_access;
 pub mod content;
 pub mod error;

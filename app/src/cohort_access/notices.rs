@@ -16,9 +16,12 @@ pub const DEADLINE_REMINDER_DAYS: i64 = 14;
 pub const EXPIRY_REMINDER_DAYS: i64 = 30;
 
 /// (id, e-mail, language) of someone to tell.
-type Recipient = (Option<PersonId>, String, Lang);
+pub(crate) type Recipient = (Option<PersonId>, String, Lang);
 
-async fn people(conn: &mut AnyConnection, ids: &[PersonId]) -> Result<Vec<Recipient>, sqlx::Error> {
+pub(crate) async fn people(
+    conn: &mut AnyConnection,
+    ids: &[PersonId],
+) -> Result<Vec<Recipient>, sqlx::Error> {
     let mut recipients = Vec::new();
     for id in ids {
         let row: Option<(Option<String>, Option<String>)> =

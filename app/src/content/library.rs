@@ -83,12 +83,28 @@ pub fn anchor_id(text: &str) -> String {
 }
 
 /// Markdown to HTML with tables, strikethrough and an id on every heading (unique per page).
+/// For the portal's own pages, whose raw HTML is kept.
 pub fn render_markdown(markdown: &str) -> String {
+    render(markdown, true)
+}
+
+/// [`render_markdown`] for text people type into the portal (a call's description): raw
+/// HTML is shown as text, never run.
+pub fn render_typed_markdown(markdown: &str) -> String {
+    render(markdown, false)
+}
+
+fn render(markdown: &str, keep_html: bool) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_SMART_PUNCTUATION;
-    let events: Vec<Event> = Parser::new_ext(markdown, options).collect();
+    let events: Vec<Event> = Parser::new_ext(markdown, options)
+        .map(|event| match event {
+            Event::Html(text) | Event::InlineHtml(text) if !keep_html => Event::Text(text),
+            other => other,
+        })
+        .collect();
     let mut used = HashSet::new();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -208,6 +224,14 @@ mod tests {
     use super::*;
 
     const PAGE: &str = "---\ntitle: Om klustret\nslug: about\norder: 1\n---\n# Om oss\n\nText med [länk](/pages/nodes).\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n## Noder och sjukhus\n\n## Noder och sjukhus\n";
+
+    #[test]
+    fn typed_markdown_shows_html_as_text() {
+        let html = render_typed_markdown("**Open** <script>alert(1)</script> <b onclick=x>b</b>");
+        assert!(html.contains("<strong>Open</strong>"), "{html}");
+        assert!(!html.contains("<script") && !html.contains("<b "), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
 
     #[test]
     fn front_matter_and_body_are_read() {

@@ -46,6 +46,9 @@ pub struct DemoOrganisation {
     pub city: Option<String>,
     #[serde(default)]
     pub illustrative: bool,
+    /// Companies: a made-up organisation number (with a valid check digit) and size.
+    pub org_number: Option<String>,
+    pub size: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,6 +273,19 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
         .bind(org.node.as_deref().map(|n| node_ids[n])).bind(&org.city)
         .bind(i64::from(org.illustrative)).bind(&now)).await?;
         org_ids.insert(&org.slug, id);
+        if let (Some(number), Some(size)) = (&org.org_number, &org.size) {
+            sqlx::query(
+                "INSERT INTO company_profiles (organisation_id, org_number, size, contact_name, contact_email, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'Demo contact (fictional)', $4, $5, $5)",
+            )
+            .bind(id)
+            .bind(number)
+            .bind(size)
+            .bind(format!("contact@{}.example.com", org.slug))
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     let mut cohort_ids: HashMap<&str, i64> = HashMap::new();
     for cohort in &data.cohorts {
@@ -359,6 +375,7 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
     )
     .await?;
     tx.commit().await?;
+    seed_demo_call(db).await?;
     Ok(SeedOutcome::Loaded {
         nodes: data.nodes.len(),
         organisations: data.organisations.len(),
@@ -366,6 +383,51 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
         people: data.people.len(),
     })
 }
+
+/// One open co-creation call, from two weeks ago to two months ahead, with the default criteria.
+async fn seed_demo_call(db: &Db) -> Result<(), SeedError> {
+    use crate::co_creation::scoring::HalfPoints;
+    let admin: Option<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM people p JOIN role_assignments r ON r.person_id = p.id WHERE r.role = 'administrator' ORDER BY p.id",
+    )
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(admin) = admin else { return Ok(()) };
+    let now = chrono::Utc::now();
+    let three = HalfPoints::new(6).unwrap_or(HalfPoints::MAX);
+    let criteria =
+        crate::co_creation::store::default_criteria().into_iter().map(|row| (row, three, 1)).collect();
+    let input = crate::co_creation::store::CallInput {
+        title_sv: "Precisionsdiagnostik för tidigare upptäckt 2027 (demo)".into(),
+        title_en: "Precision diagnostics for earlier detection 2027 (demo)".into(),
+        body_sv: DEMO_CALL_SV.into(),
+        body_en: DEMO_CALL_EN.into(),
+        opens_at: now - chrono::Duration::days(14),
+        closes_at: now + chrono::Duration::days(60),
+        trl_min: 5,
+        trl_max: 9,
+        disease_areas: "Cancer, Cardiovascular disease, Sepsis".into(),
+        expression_of_interest: false,
+        overall_threshold: three,
+        reviewers_per_proposal: 3,
+        published: true,
+        criteria: Some(criteria),
+    };
+    crate::co_creation::store::save_call(db, admin, None, &input).await.map_err(|error| match error {
+        crate::co_creation::store::StoreError::Sql(error) => SeedError::from(error),
+        other => SeedError::BadData(other.to_string()),
+    })?;
+    Ok(())
+}
+
+const DEMO_CALL_EN: &str = "This is a **demo call**: its text, dates and budget are illustrative.\n\n\
+The cluster invites companies to co-create diagnostics that find disease earlier, with the nodes' \
+technology platforms, national cohorts and clinical expertise. Projects run for up to two years \
+with co-funding from the company.";
+const DEMO_CALL_SV: &str = "Det här är en **demoutlysning**: text, datum och budget är påhittade.\n\n\
+Klustret bjuder in företag att tillsammans med noderna ta fram diagnostik som upptäcker sjukdom \
+tidigare, med nodernas teknikplattformar, nationella kohorter och kliniska expertis. Projekten \
+pågår i upp till två år med medfinansiering från företaget.";
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,11 @@ pub const KINDS: &[&str] = &[
     "deadline_near",
     "access_expiring",
     "progress_report_due",
+    "proposal_submitted",
+    "proposal_ineligible",
+    "proposal_invited",
+    "proposal_decision",
+    "proposal_review_assigned",
 ];
 
 /// A message as the outbox page shows it.

@@ -7,6 +7,11 @@ use crate::audit::api::{AuditChainStatus, AuditTrail};
 use crate::catalogue::api::{
     GetCatalogueOverview, GetDataset, GetNode, HarvestNodeNow, ListNodes, SearchDatasets, UpdateNode,
 };
+use crate::co_creation::api::{
+    ActAsCompany, AddRepresentative, DecideProposal, DeclareConflict, GetCall, GetCallEditor, GetCompany,
+    GetPanel, GetProposal, ListCalls, ManageCall, ManageProposal, MyProposals, RegisterCompany, ReviewerDesk,
+    SaveCall, SaveProposal, SaveReview, StartProposal, UpdateCompany,
+};
 use crate::cohort_access::api::{
     ActAsCommittee, ActAsReviewer, ActAsTeam, AddToBasket, CommitteeQueue, GetApplication, GetBasket,
     GetInvitation, GetNodeRules, GetReviewRequest, JoinTeam, MyApplications, MyReviews, RemoveFromBasket,
@@ -80,4 +85,24 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<DemoOutbox>("demo_outbox", &[Action::ReadDemoOutbox]),
     entry::<GetNodeRules>("get_node_rules", &[Action::EditNode]),
     entry::<UpdateNodeRules>("update_node_rules", &[Action::EditNode]),
+    entry::<ListCalls>("list_calls", &[Action::ReadPublicCatalogue]),
+    entry::<GetCall>("get_call", &[Action::ReadPublicCatalogue]),
+    entry::<GetCallEditor>("get_call_editor", &[Action::ManageCalls]),
+    entry::<SaveCall>("save_call", &[Action::ManageCalls]),
+    entry::<ManageCall>("manage_call", &[Action::ManageCalls]),
+    entry::<GetPanel>("get_panel", &[Action::ViewPanel]),
+    entry::<RegisterCompany>("register_company", &[Action::RegisterCompany]),
+    entry::<GetCompany>("get_company", &[Action::RepresentCompany]),
+    entry::<UpdateCompany>("update_company", &[Action::RepresentCompany]),
+    entry::<AddRepresentative>("add_representative", &[Action::RepresentCompany]),
+    entry::<MyProposals>("my_proposals", &[Action::RegisterCompany]),
+    entry::<StartProposal>("start_proposal", &[Action::RepresentCompany]),
+    entry::<GetProposal>("get_proposal", &[Action::ReadProposal]),
+    entry::<SaveProposal>("save_proposal", &[Action::ChangeProposal]),
+    entry::<ActAsCompany>("act_as_company", &[Action::ChangeProposal]),
+    entry::<ManageProposal>("manage_proposal", &[Action::ManageProposal]),
+    entry::<DecideProposal>("decide_proposal", &[Action::DecideProposal]),
+    entry::<SaveReview>("save_review", &[Action::ReviewProposal]),
+    entry::<ReviewerDesk>("reviewer_desk", &[Action::DeclareConflicts]),
+    entry::<DeclareConflict>("declare_conflict", &[Action::DeclareConflicts]),
 ];

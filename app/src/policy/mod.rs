@@ -62,6 +62,27 @@ pub enum Action {
     ViewCommitteeQueue,
     /// Read the demo mail outbox (only where no mail server is configured).
     ReadDemoOutbox,
+    /// Create and edit co-creation calls, screen proposals, assign reviewers, release
+    /// decisions (administrators).
+    ManageCalls,
+    /// Register a company profile and list one's own proposals.
+    RegisterCompany,
+    /// Edit a company's profile and propose for it. Needs [`Thing::Company`].
+    RepresentCompany,
+    /// Read a proposal. Needs [`Thing::Proposal`].
+    ReadProposal,
+    /// Write and submit a proposal as its company. Needs [`Thing::Proposal`].
+    ChangeProposal,
+    /// Screen, assign and release as the call's administrator. Needs [`Thing::Proposal`].
+    ManageProposal,
+    /// Score a proposal one is assigned to. Needs [`Thing::Proposal`].
+    ReviewProposal,
+    /// Record the board's decision on a proposal. Needs [`Thing::Proposal`].
+    DecideProposal,
+    /// See a call's ranked panel view (the board and administrators).
+    ViewPanel,
+    /// Declare conflicts of interest with companies and see one's review work.
+    DeclareConflicts,
 }
 
 /// Facts about the thing an action is about. Actions that are about nothing in particular
@@ -90,6 +111,23 @@ pub enum Thing<'a> {
         node_slug: &'a str,
         cohort_slugs: &'a [String],
     },
+    /// A company, with its representatives.
+    Company {
+        representative_ids: &'a [i64],
+    },
+    /// A co-creation proposal.
+    Proposal(&'a ProposalFacts),
+}
+
+/// What the policy needs to know about a co-creation proposal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalFacts {
+    pub representative_ids: Vec<i64>,
+    pub assigned_reviewer_ids: Vec<i64>,
+    /// People who declared a conflict of interest with the proposing company.
+    pub conflicted_ids: Vec<i64>,
+    /// Sent in at least once: nobody but the company sees a draft.
+    pub submitted: bool,
 }
 
 /// What the policy needs to know about an access application.
@@ -296,6 +334,59 @@ pub fn decide(
                 Action::ChangeApplication => team,
                 Action::HandleApplication => committee && !team,
                 _ => advising && !team,
+            };
+            if allowed { Ok(()) } else { Err(Denied::Forbidden) }
+        }
+        Action::ManageCalls => with_role(Role::Administrator),
+        Action::RegisterCompany => signed_in().map(|_| ()),
+        Action::ViewPanel => {
+            let person = signed_in()?;
+            if person.has_role(Role::SteeringBoardMember) || person.has_role(Role::Administrator) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden)
+            }
+        }
+        Action::DeclareConflicts => {
+            let person = signed_in()?;
+            let roles = [Role::Reviewer, Role::SteeringBoardMember, Role::Administrator];
+            if roles.iter().any(|r| person.has_role(*r)) { Ok(()) } else { Err(Denied::Forbidden) }
+        }
+        Action::RepresentCompany => match thing {
+            Thing::Company { representative_ids } => {
+                if representative_ids.contains(&signed_in()?.id) {
+                    Ok(())
+                } else {
+                    Err(Denied::Forbidden)
+                }
+            }
+            _ => Err(Denied::Forbidden),
+        },
+        Action::ReadProposal
+        | Action::ChangeProposal
+        | Action::ManageProposal
+        | Action::ReviewProposal
+        | Action::DecideProposal => {
+            let Thing::Proposal(facts) = thing else { return Err(Denied::Forbidden) };
+            let person = signed_in()?;
+            let company = facts.representative_ids.contains(&person.id);
+            // A declared conflict hides the proposal from everyone but its own company,
+            // whatever role they hold.
+            if !company && facts.conflicted_ids.contains(&person.id) {
+                return Err(Denied::Forbidden);
+            }
+            let outside = facts.submitted && !company;
+            let admin = outside && person.has_role(Role::Administrator);
+            let board = outside && person.has_role(Role::SteeringBoardMember);
+            let reviewer = outside
+                && person.has_role(Role::Reviewer)
+                && facts.assigned_reviewer_ids.contains(&person.id);
+            let allowed = match action {
+                Action::ReadProposal => company || admin || board || reviewer,
+                Action::ChangeProposal => company,
+                Action::ManageProposal => admin,
+                Action::ReviewProposal => reviewer,
+                _ => board,
             };
             if allowed { Ok(()) } else { Err(Denied::Forbidden) }
         }
@@ -682,6 +773,63 @@ mod tests {
             decide(Some(&node_member), Action::ViewCommitteeQueue, Thing::Nothing, DEMO),
             Err(Denied::Forbidden)
         );
+    }
+
+    #[test]
+    fn a_proposal_is_the_companys_until_submitted_and_a_conflict_hides_it_from_everyone_else() {
+        use Action::*;
+        let facts = |submitted, conflicted: Vec<i64>| ProposalFacts {
+            representative_ids: vec![1],
+            assigned_reviewer_ids: vec![2, 3],
+            conflicted_ids: conflicted,
+            submitted,
+        };
+        let company = person_numbered(1, &[Role::CompanyRepresentative]);
+        let reviewer = person_numbered(2, &[Role::Reviewer]);
+        let unassigned = person_numbered(4, &[Role::Reviewer]);
+        let board = person_numbered(5, &[Role::SteeringBoardMember]);
+        let admin = person_numbered(6, &[Role::Administrator]);
+        let draft = facts(false, vec![]);
+        for action in [ReadProposal, ChangeProposal] {
+            assert_eq!(decide(Some(&company), action, Thing::Proposal(&draft), DEMO), Ok(()));
+        }
+        for other in [&reviewer, &board, &admin] {
+            assert_eq!(
+                decide(Some(other), ReadProposal, Thing::Proposal(&draft), DEMO),
+                Err(Denied::Forbidden)
+            );
+        }
+        let submitted = facts(true, vec![]);
+        let allowed = |who: &SignedInPerson, action| {
+            decide(Some(who), action, Thing::Proposal(&submitted), DEMO).is_ok()
+        };
+        assert!(allowed(&reviewer, ReadProposal) && allowed(&reviewer, ReviewProposal));
+        assert!(!allowed(&unassigned, ReadProposal) && !allowed(&unassigned, ReviewProposal));
+        assert!(allowed(&board, DecideProposal) && !allowed(&board, ManageProposal));
+        assert!(
+            allowed(&admin, ManageProposal)
+                && !allowed(&admin, DecideProposal)
+                && !allowed(&admin, ChangeProposal)
+        );
+        assert!(!allowed(&company, ReviewProposal) && !allowed(&company, ManageProposal));
+        // A conflict wins over every role, administrator and board included.
+        let everything = person_numbered(2, &Role::ALL);
+        let conflicted = facts(true, vec![2]);
+        for action in [ReadProposal, ReviewProposal, ManageProposal, DecideProposal, ChangeProposal] {
+            assert_eq!(
+                decide(Some(&everything), action, Thing::Proposal(&conflicted), DEMO),
+                Err(Denied::Forbidden),
+                "{action:?}"
+            );
+        }
+        assert_eq!(decide(None, ReadProposal, Thing::Proposal(&submitted), DEMO), Err(Denied::NotSignedIn));
+        assert_eq!(decide(Some(&admin), ReadProposal, Thing::Nothing, DEMO), Err(Denied::Forbidden));
+        let company_thing = Thing::Company { representative_ids: &[1] };
+        assert_eq!(decide(Some(&company), RepresentCompany, company_thing, DEMO), Ok(()));
+        assert_eq!(decide(Some(&admin), RepresentCompany, company_thing, DEMO), Err(Denied::Forbidden));
+        assert_eq!(decide(Some(&company), ViewPanel, Thing::Nothing, DEMO), Err(Denied::Forbidden));
+        assert_eq!(decide(Some(&board), ViewPanel, Thing::Nothing, DEMO), Ok(()));
+        assert_eq!(decide(Some(&company), DeclareConflicts, Thing::Nothing, DEMO), Err(Denied::Forbidden));
     }
 
     #[test]

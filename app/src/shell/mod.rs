@@ -6,6 +6,10 @@ pub mod timeline;
 use crate::audit::views::AuditTrailPage;
 use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
 use crate::catalogue::views::HomePage;
+use crate::co_creation::pages::{
+    CallEditPage, CallPageView, CallsPage, CompanyNewPage, CompanyPageView, MyProposalsPage, PanelPageView,
+    ProposalPageView, ReviewingPage,
+};
 use crate::cohort_access::pages::{
     ApplicationPageView, BasketPage, CommitteeQueuePage, InvitationPage, MyApplicationsPage,
     ReviewRequestPage, ReviewsPage,
@@ -117,6 +121,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=ReviewsPage ssr=SsrMode::Async />
                     <Route path=path!("/reviews/:id/:node") view=ReviewRequestPage ssr=SsrMode::Async />
                     <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/calls") view=CallsPage ssr=SsrMode::Async />
+                    <Route path=path!("/calls/new") view=CallEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/calls/:slug") view=CallPageView ssr=SsrMode::Async />
+                    <Route path=path!("/calls/:slug/edit") view=CallEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/calls/:slug/panel") view=PanelPageView ssr=SsrMode::Async />
+                    <Route path=path!("/companies/new") view=CompanyNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies/:slug") view=CompanyPageView ssr=SsrMode::Async />
+                    <Route path=path!("/proposals") view=MyProposalsPage ssr=SsrMode::Async />
+                    <Route path=path!("/proposals/:id") view=ProposalPageView ssr=SsrMode::Async />
+                    <Route path=path!("/reviewing") view=ReviewingPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -145,7 +159,7 @@ const NAV: &[NavItem] = &[
     NavItem { href: "/catalogue", tr_key: "nav.cohorts", visible_to: Visibility::Everyone },
     NavItem { href: "/nodes", tr_key: "nav.nodes", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/cohort-access", tr_key: "nav.cohort_access", visible_to: Visibility::Everyone },
-    NavItem { href: "/pages/co-creation", tr_key: "nav.co_creation", visible_to: Visibility::Everyone },
+    NavItem { href: "/calls", tr_key: "nav.co_creation", visible_to: Visibility::Everyone },
     NavItem { href: "/pages/about", tr_key: "nav.about", visible_to: Visibility::Everyone },
     NavItem { href: "/applications", tr_key: "nav.applications", visible_to: Visibility::SignedIn },
     NavItem {
@@ -154,6 +168,12 @@ const NAV: &[NavItem] = &[
         visible_to: Visibility::AnyRole(&[Role::AccessCommitteeMember, Role::NodeCoordinator]),
     },
     NavItem { href: "/reviews", tr_key: "nav.reviews", visible_to: Visibility::Role(Role::Reviewer) },
+    NavItem { href: "/proposals", tr_key: "nav.proposals", visible_to: Visibility::SignedIn },
+    NavItem {
+        href: "/reviewing",
+        tr_key: "nav.reviewing",
+        visible_to: Visibility::AnyRole(&[Role::Reviewer, Role::SteeringBoardMember, Role::Administrator]),
+    },
     NavItem { href: "/outbox", tr_key: "nav.outbox", visible_to: Visibility::DemoOutbox },
     NavItem { href: "/me", tr_key: "nav.profile", visible_to: Visibility::SignedIn },
     NavItem {

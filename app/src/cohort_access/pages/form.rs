@@ -6,7 +6,7 @@
 use crate::cohort_access::api::SaveApplication;
 use crate::cohort_access::form::{ApplicationForm, DataForm, PURPOSES, SECTIONS};
 use crate::cohort_access::model::ApplicationPage;
-use crate::forms::{Field, FieldError, FieldKind};
+use crate::forms::{Autosave, Field, FieldError, FieldKind, Progress};
 use crate::i18n::{I18n, use_i18n};
 use leptos::prelude::*;
 
@@ -85,7 +85,7 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
                 </ul>
             </div>
         })}
-        <Progress sections=page.sections.clone() />
+        <Progress sections=page.sections.clone() prefix="form.section" />
         // The upload is a form of its own (files go as multipart to a plain route); its
         // controls sit in the ethics section below through their `form` attribute.
         <form id="ethics-upload" method="post" enctype="multipart/form-data" action=format!("/applications/{id}/attachments")></form>
@@ -168,110 +168,6 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
                 })}
             </div>
         </ActionForm>
-    }
-    .into_any()
-}
-
-/// Saves the form a moment after typing stops, or at once when a field is left (unless
-/// for one of the form's own buttons, which save anyway). In the browser only; without
-/// JavaScript the buttons save.
-#[derive(Clone, Copy)]
-struct Autosave {
-    #[cfg(feature = "hydrate")]
-    pending: StoredValue<Option<TimeoutHandle>, LocalStorage>,
-    #[cfg(feature = "hydrate")]
-    form: NodeRef<leptos::html::Form>,
-    #[cfg(feature = "hydrate")]
-    action: ServerAction<SaveApplication>,
-}
-
-impl Autosave {
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-    fn new(form: NodeRef<leptos::html::Form>, action: ServerAction<SaveApplication>) -> Autosave {
-        #[cfg(feature = "hydrate")]
-        {
-            let autosave = Autosave { pending: StoredValue::new_local(None), form, action };
-            on_cleanup(move || autosave.cancel());
-            autosave
-        }
-        #[cfg(not(feature = "hydrate"))]
-        Autosave {}
-    }
-
-    /// Forgets a save that has not started (the form is being submitted, or is gone).
-    fn cancel(self) {
-        #[cfg(feature = "hydrate")]
-        if let Some(handle) = self.pending.try_get_value().flatten() {
-            handle.clear();
-        }
-    }
-
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-    fn schedule(self, delay_ms: u64) {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::form::FromFormData;
-            self.cancel();
-            let (form, action) = (self.form, self.action);
-            let handle = set_timeout_with_handle(
-                move || {
-                    // The form may have been replaced meanwhile (after a submission).
-                    let Some(element) = form.try_get_untracked().flatten().filter(|f| f.is_connected())
-                    else {
-                        return;
-                    };
-                    let Ok(data) = web_sys::FormData::new_with_form(&element) else { return };
-                    if let Ok(args) = SaveApplication::from_form_data(&data) {
-                        action.dispatch(args);
-                    }
-                },
-                std::time::Duration::from_millis(delay_ms),
-            );
-            self.pending.try_set_value(handle.ok());
-        }
-    }
-
-    /// A field was left: save now, unless focus went to a button of the form (which saves
-    /// itself) or what lost focus was not a field (a button removed after a submission).
-    fn left_field(self, event: leptos::ev::FocusEvent) {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let tag = |target: Option<web_sys::EventTarget>| {
-                target
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .map(|e| e.tag_name().to_ascii_lowercase())
-            };
-            let from_field = matches!(tag(event.target()).as_deref(), Some("input" | "textarea" | "select"));
-            let to_button = tag(event.related_target()).as_deref() == Some("button");
-            if from_field && !to_button {
-                self.schedule(0);
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = event;
-    }
-}
-
-/// How far the form is: one step per section, done or not.
-#[component]
-fn Progress(sections: Vec<(String, bool)>) -> impl IntoView {
-    let i = use_i18n();
-    let done = sections.iter().filter(|(_, d)| *d).count();
-    let total = sections.len();
-    view! {
-        <nav class="progress" aria-label=i.t("form.progress")>
-            <p class="progress__summary" data-testid="form-progress">{i.t_with("form.progress_summary", &[("done", &done.to_string()), ("total", &total.to_string())])}</p>
-            <ol class="progress__steps">
-                {sections.into_iter().map(|(section, complete)| view! {
-                    <li class="progress__step" class:progress__step--done=complete>
-                        <a href=format!("#section-{section}")>{i.t(&format!("form.section.{section}"))}</a>
-                        <span class="visually-hidden">{if complete { i.t("form.section_done") } else { i.t("form.section_todo") }}</span>
-                        <span aria-hidden="true">{if complete { " ✓" } else { "" }}</span>
-                    </li>
-                }).collect_view()}
-            </ol>
-        </nav>
     }
     .into_any()
 }
