@@ -86,7 +86,7 @@ test("a company's TRL 6 proposal is screened, reviewed by three, selected and re
   await open(maria, "/calls/new", js);
   await maria.getByLabel("Title (Swedish)").fill(`Sepsis 2027 (${run})`);
   await maria.getByLabel("Title (English)").fill(`Sepsis diagnostics 2027 (${run})`);
-  await maria.getByLabel("Description (English)").fill("Find **sepsis** earlier.");
+  await maria.locator("#call-body_en").fill("Find **sepsis** earlier.");
   await maria.getByLabel("Opens").fill(stockholm(-60));
   await maria.getByLabel("Closes").fill(stockholm(24 * 60));
   await maria.getByLabel(/^Published/).check();

@@ -499,3 +499,52 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
         );
     }
 }
+
+on_both_backends!(an_administrator_opens_a_call_with_its_criteria, |t| {
+    use app::co_creation::api::{GetCallEditor, SaveCall};
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let app = TestApp::spawn(t, |_| {}).await;
+    let maria = app.sign_in_as("Maria Lund").await;
+    let emma = app.sign_in_as("Emma Novak").await;
+    let (status, _) = call(&app, GetCallEditor::PATH, &args(&[("slug", "")]), &emma).await;
+    assert_eq!(status, 403);
+    let mut form = args(&[
+        ("slug", ""),
+        ("call[title_sv]", "Sepsis 2027"),
+        ("call[title_en]", "Sepsis diagnostics 2027"),
+        ("call[body_sv]", ""),
+        ("call[body_en]", "Find <script>x</script> **sepsis** earlier."),
+        ("call[opens]", "2026-01-10T09:00"),
+        ("call[closes]", "2026-01-09T09:00"),
+        ("call[trl_min]", "5"),
+        ("call[trl_max]", "9"),
+        ("call[disease_areas]", "Sepsis"),
+        ("call[overall_threshold]", "3"),
+        ("call[reviewers_per_proposal]", "3"),
+        ("call[published]", "true"),
+        ("criteria[code-0]", ""),
+        ("criteria[name_sv-0]", "Kliniskt behov"),
+        ("criteria[name_en-0]", "Clinical need"),
+        ("criteria[description_sv-0]", ""),
+        ("criteria[description_en-0]", ""),
+        ("criteria[threshold-0]", "3.5"),
+        ("criteria[weight-0]", "2"),
+        ("criteria[name_en-1]", ""),
+        ("criteria[threshold-1]", ""),
+    ]);
+    let (status, body) = call(&app, SaveCall::PATH, &form, &maria).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("closes_before_opens"), "{body}");
+    form.iter_mut().find(|(k, _)| k == "call[closes]").unwrap().1 = "2099-03-01T17:00".into();
+    let (status, body) = call(&app, SaveCall::PATH, &form, &maria).await;
+    assert_eq!(status, 200, "{body}");
+    let slug: String = serde_json::from_str(&body).unwrap();
+    let (_, body) = call(&app, GetCall::PATH, &args(&[("slug", &slug)]), "").await;
+    let page: CallPage = serde_json::from_str(&body).unwrap();
+    assert_eq!(page.criteria.len(), 1);
+    assert_eq!((page.criteria[0].threshold.as_str(), page.criteria[0].weight), ("3.5", 2));
+    assert!(page.body.en.contains("&lt;script&gt;") && page.body.en.contains("<strong>sepsis</strong>"));
+    // 17:00 in Stockholm in March is 16:00 UTC.
+    assert_eq!(page.call.closes, "2099-03-01 17:00");
+    assert_eq!(page.call.closes_iso, "2099-03-01T16:00:00.000000Z");
+});

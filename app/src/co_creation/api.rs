@@ -4,7 +4,7 @@
 
 use super::form::ProposalFields;
 use super::model::{
-    CallEditor, CallPage, CallSummary, CompanyView, CriterionRow, MyProposalsView, PanelPage, ProposalPage,
+    CallEditor, CallPage, CallSummary, CompanyView, MyProposalsView, PanelPage, ProposalPage,
     ReviewerDeskView,
 };
 use crate::error::AppError;
@@ -172,7 +172,7 @@ pub async fn get_call_editor(slug: String) -> Result<CallEditor, AppError> {
         published: call.published == 1,
         criteria: criteria
             .iter()
-            .map(|c| CriterionRow {
+            .map(|c| super::model::CriterionRow {
                 code: c.code.clone(),
                 name_sv: c.name_sv.clone(),
                 name_en: c.name_en.clone(),
@@ -205,12 +205,14 @@ pub struct CallFields {
     pub published: Option<String>,
 }
 
-/// The criteria rows as posted: `criteria[2-name_en]=…` (the form encoding nests one level).
+/// The criteria rows as posted: `criteria[name_en-2]=…` (the form encoding nests one level,
+/// and a key that starts with a digit would be read as a list index).
 #[cfg(feature = "ssr")]
-fn criteria_rows(posted: &std::collections::BTreeMap<String, String>) -> Vec<CriterionRow> {
-    let mut rows: std::collections::BTreeMap<usize, CriterionRow> = std::collections::BTreeMap::new();
+fn criteria_rows(posted: &std::collections::BTreeMap<String, String>) -> Vec<super::model::CriterionRow> {
+    let mut rows: std::collections::BTreeMap<usize, super::model::CriterionRow> =
+        std::collections::BTreeMap::new();
     for (key, value) in posted {
-        let Some((n, part)) = key.split_once('-') else { continue };
+        let Some((part, n)) = key.rsplit_once('-') else { continue };
         let Ok(n) = n.parse::<usize>() else { continue };
         if n >= 20 {
             continue;
@@ -307,10 +309,12 @@ pub async fn save_call(
             .ok()
             .filter(|w| *w <= 100)
             .ok_or_else(|| invalid(&format!("criteria-{i}-weight"), "call.refused.weight"))?;
-        if code.is_empty() || criteria.iter().any(|(r, ..): &(CriterionRow, _, _)| r.code == code) {
+        if code.is_empty()
+            || criteria.iter().any(|(r, ..): &(super::model::CriterionRow, _, _)| r.code == code)
+        {
             return Err(invalid(&format!("criteria-{i}-name_en"), "call.refused.criterion_name"));
         }
-        criteria.push((CriterionRow { code, ..row.clone() }, threshold, weight));
+        criteria.push((super::model::CriterionRow { code, ..row.clone() }, threshold, weight));
     }
     if criteria.is_empty() || criteria.iter().all(|(_, _, w)| *w == 0) {
         return Err(invalid("criteria", "call.refused.no_criteria"));

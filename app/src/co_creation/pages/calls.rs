@@ -250,7 +250,7 @@ fn CallEditorView(editor: CallEditor) -> impl IntoView {
                     <p class="field__hint">{if locked { i.t("call.criteria_locked") } else { i.t("call.criteria_hint") }}</p>
                     <FieldError id="call-criteria-error".into() message=message("criteria") />
                     {rows.into_iter().enumerate().map(|(n, row)| {
-                        let name = move |part: &str| format!("criteria[{n}-{part}]");
+                        let name = move |part: &str| format!("criteria[{part}-{n}]");
                         let id = move |part: &str| format!("criteria-{n}-{part}");
                         view! {
                             <fieldset class="criterion-row">
