@@ -273,3 +273,40 @@ pub fn Progress(
     }
     .into_any()
 }
+
+/// What a save answers: when it saved (Stockholm time).
+pub trait Saved {
+    fn saved_at(&self) -> &str;
+}
+
+/// The status line under an autosaved form: saving, the time of the last save, or why the
+/// last one failed. `last_saved` is the time the page was loaded with.
+pub fn save_status<S>(
+    i: I18n,
+    save: ServerAction<S>,
+    autosave: ServerAction<S>,
+    last_saved: String,
+) -> impl Fn() -> String + Clone + Send + Sync + 'static
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Saved + Clone + Send + Sync + 'static,
+{
+    move || {
+        if autosave.pending().get() || save.pending().get() {
+            return i.t("form.saving");
+        }
+        let latest = [save.value().get(), autosave.value().get()];
+        match latest.iter().flatten().find(|r| r.is_err()) {
+            Some(Err(error)) => i.t_with("form.not_saved", &[("reason", &i.t(error.message_key()))]),
+            _ => {
+                let saved = latest
+                    .iter()
+                    .flatten()
+                    .filter_map(|r| r.as_ref().ok())
+                    .map(|o| o.saved_at().to_owned())
+                    .max();
+                i.t_with("form.saved_at", &[("time", &saved.unwrap_or_else(|| last_saved.clone()))])
+            }
+        }
+    }
+}

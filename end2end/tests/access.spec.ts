@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { expectNoSeriousAxeViolations, waitForHydration, watchForErrors } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { as, expectNoSeriousAxeViolations, waitForHydration, watchForErrors } from "./helpers";
 
 // The cohort access journey with everyone who takes part, each in their own browser:
 // Sara applies for SCAPIS (decided at Uppsala) and U-CAN (decided at Umeå) with David,
@@ -10,20 +10,6 @@ const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 
 function isoDate(daysFromNow: number): string {
   return new Date(Date.now() + daysFromNow * 24 * 3600 * 1000).toISOString().slice(0, 10);
-}
-
-/** A person signed in (demo sign-in) in a browser of their own, reading English. */
-async function as(browser: Browser, baseURL: string, javaScriptEnabled: boolean, name: string): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled, locale: "en-GB" });
-  await context.addCookies([{ name: "portal_lang", value: "en", url: baseURL }]);
-  const page = await context.newPage();
-  await page.goto("/demo-sign-in");
-  await page.getByRole("button", { name: new RegExp(name) }).click();
-  await expect(page.locator(".account__name")).toHaveText(name);
-  // Signing in brings the person's own language; these journeys read English.
-  await context.addCookies([{ name: "portal_lang", value: "en", url: baseURL }]);
-  await page.goto("/");
-  return page;
 }
 
 /** Waits for the page to be interactive where JavaScript runs. */

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -46,3 +46,16 @@ export async function expectNoSeriousAxeViolations(page: Page) {
   expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
 }
 
+/** A person signed in (demo sign-in) in a browser of their own, reading English. */
+export async function as(browser: Browser, baseURL: string, javaScriptEnabled: boolean, name: string): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled, locale: "en-GB" });
+  await context.addCookies([{ name: "portal_lang", value: "en", url: baseURL }]);
+  const page = await context.newPage();
+  await page.goto("/demo-sign-in");
+  await page.getByRole("button", { name: new RegExp(name) }).click();
+  await expect(page.locator(".account__name")).toHaveText(name);
+  // Signing in brings the person's own language; these journeys read English.
+  await context.addCookies([{ name: "portal_lang", value: "en", url: baseURL }]);
+  await page.goto("/");
+  return page;
+}

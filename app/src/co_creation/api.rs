@@ -289,7 +289,23 @@ pub async fn save_call(
         .ok()
         .filter(|n| (1..=9).contains(n))
         .ok_or_else(|| invalid("reviewers_per_proposal", "call.refused.reviewers"))?;
-    let posted = criteria_rows(&criteria.unwrap_or_default());
+    let existing = if slug.is_empty() { None } else { Some(slug.as_str()) };
+    let locked = match existing {
+        Some(slug) => {
+            let editor_call = ssr::call(&state, slug, true).await?;
+            let submitted: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND submitted_at IS NOT NULL",
+            )
+            .bind(editor_call.id)
+            .fetch_one(state.db.pool())
+            .await?;
+            submitted > 0
+        }
+        None => false,
+    };
+    // Once a proposal is in, the rules it was written under stay (the locked rows are not
+    // even sent: disabled fields are not part of a form).
+    let posted = if locked { Vec::new() } else { criteria_rows(&criteria.unwrap_or_default()) };
     let mut criteria = Vec::new();
     for (i, row) in posted.iter().enumerate() {
         if row.name_en.trim().is_empty() && row.name_sv.trim().is_empty() {
@@ -316,23 +332,9 @@ pub async fn save_call(
         }
         criteria.push((super::model::CriterionRow { code, ..row.clone() }, threshold, weight));
     }
-    if criteria.is_empty() || criteria.iter().all(|(_, _, w)| *w == 0) {
+    if !locked && (criteria.is_empty() || criteria.iter().all(|(_, _, w)| *w == 0)) {
         return Err(invalid("criteria", "call.refused.no_criteria"));
     }
-    let existing = if slug.is_empty() { None } else { Some(slug.as_str()) };
-    let locked = match existing {
-        Some(slug) => {
-            let editor_call = ssr::call(&state, slug, true).await?;
-            let submitted: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND submitted_at IS NOT NULL",
-            )
-            .bind(editor_call.id)
-            .fetch_one(state.db.pool())
-            .await?;
-            submitted > 0
-        }
-        None => false,
-    };
     let input = super::store::CallInput {
         title_sv: call.title_sv.trim().to_owned(),
         title_en: call.title_en.trim().to_owned(),
@@ -347,7 +349,6 @@ pub async fn save_call(
         overall_threshold,
         reviewers_per_proposal,
         published: call.published.is_some(),
-        // Once a proposal is in, the rules it was written under stay.
         criteria: (!locked).then_some(criteria),
     };
     let slug = super::store::save_call(&state.db, person.id, existing, &input).await.map_err(ssr::refused)?;
@@ -543,6 +544,12 @@ pub async fn get_proposal(id: i64, check: bool) -> Result<ProposalPage, AppError
     let (state, person) = authorize_on(Action::ReadProposal, Thing::Proposal(&facts)).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
     super::views::proposal_page(&state, &person, id, &facts, check, chrono::Utc::now()).await
+}
+
+impl crate::forms::Saved for ProposalSaved {
+    fn saved_at(&self) -> &str {
+        &self.saved_at
+    }
 }
 
 /// What a save did.

@@ -340,6 +340,12 @@ pub async fn save_application(
     Ok(SaveOutcome { saved_at, submitted: true, problems: Vec::new() })
 }
 
+impl crate::forms::Saved for SaveOutcome {
+    fn saved_at(&self) -> &str {
+        &self.saved_at
+    }
+}
+
 /// What saving the form did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SaveOutcome {

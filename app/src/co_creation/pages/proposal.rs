@@ -135,21 +135,7 @@ fn ProposalForm(page: ProposalPage, upload_error: Option<String>) -> impl IntoVi
     }
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let autosaver = Autosave::new(form_ref, autosave);
-    let last_saved = page.last_saved.clone();
-    let status = move || {
-        if autosave.pending().get() || save.pending().get() {
-            return i.t("form.saving");
-        }
-        let latest = [save.value().get(), autosave.value().get()];
-        match latest.iter().flatten().find(|r| r.is_err()) {
-            Some(Err(error)) => i.t_with("form.not_saved", &[("reason", &i.t(error.message_key()))]),
-            _ => {
-                let saved =
-                    latest.iter().flatten().filter_map(|r| r.as_ref().ok()).map(|o| o.saved_at.clone()).max();
-                i.t_with("form.saved_at", &[("time", &saved.unwrap_or_else(|| last_saved.clone()))])
-            }
-        }
-    };
+    let status = crate::forms::save_status(i, save, autosave, page.last_saved.clone());
     let problems = StoredValue::new(page.problems.clone());
     let message = move |field: &'static str| {
         let problem = problems.with_value(|p| p.iter().find(|(f, _)| f == field).map(|(_, key)| i.t(key)));
