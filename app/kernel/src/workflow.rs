@@ -1,0 +1,123 @@
+//! The shape every workflow has (REMS' design): an aggregate is the fold of its events;
+//! a command is first checked against the permission table — which actor may give which
+//! kind of command in the aggregate's present state — and then against its values, and
+//! answers events or a typed refusal. The same table draws the buttons, so the pages and
+//! the command handler can never disagree; `visibility` says what of it a person may see.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+
+/// The time a command is decided at, and the facts from outside the aggregate's own log
+/// that its rules need (read in the same transaction as the log).
+#[derive(Debug, Clone)]
+pub struct Context<F = ()> {
+    pub now: DateTime<Utc>,
+    pub facts: F,
+}
+
+impl Context<()> {
+    pub fn at(now: DateTime<Utc>) -> Context<()> {
+        Context { now, facts: () }
+    }
+}
+
+impl<F> Context<F> {
+    pub fn with(now: DateTime<Utc>, facts: F) -> Context<F> {
+        Context { now, facts }
+    }
+
+    /// The Stockholm calendar day of the decision.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::stockholm::date(self.now)
+    }
+}
+
+/// An event's name in the log and the audit trail.
+pub trait EventKind {
+    fn kind(&self) -> &'static str;
+}
+
+/// A command names the permission it needs.
+pub trait Permissioned {
+    type Permission: Copy + Ord + Debug;
+    fn permission(&self) -> Self::Permission;
+}
+
+/// A workflow's rules. Implementors write the table ([`Aggregate::may`]) and the value
+/// checks ([`Aggregate::check`]); [`Aggregate::decide`] and [`Aggregate::permitted`] are
+/// derived from them and never restated.
+pub trait Aggregate: Default + Clone {
+    type Command: Permissioned + Clone + Debug;
+    type Event: EventKind + Clone + Debug + Serialize + DeserializeOwned;
+    type Actor;
+    type Facts;
+    type Refusal: Debug;
+    type Visibility;
+
+    /// Folds one event in; events were decided already, so this cannot fail.
+    fn apply(&mut self, event: &Self::Event, at: DateTime<Utc>);
+
+    /// Every permission that could apply to this aggregate now, for anyone.
+    fn candidates(&self) -> Vec<<Self::Command as Permissioned>::Permission>;
+
+    /// The permission table: may this actor give commands of this kind in this state? The
+    /// refusal says why not (not theirs, or not now).
+    fn may(
+        &self,
+        actor: &Self::Actor,
+        permission: <Self::Command as Permissioned>::Permission,
+        context: &Context<Self::Facts>,
+    ) -> Result<(), Self::Refusal>;
+
+    /// The rules about the command's values, for a command the table allows.
+    fn check(
+        &self,
+        actor: &Self::Actor,
+        command: &Self::Command,
+        context: &Context<Self::Facts>,
+    ) -> Result<Vec<Self::Event>, Self::Refusal>;
+
+    /// What of this aggregate the actor may see.
+    fn visibility(&self, actor: &Self::Actor, facts: &Self::Facts) -> Self::Visibility;
+
+    /// The kinds of command this actor may give now: what the pages draw as buttons.
+    fn permitted(
+        &self,
+        actor: &Self::Actor,
+        context: &Context<Self::Facts>,
+    ) -> BTreeSet<<Self::Command as Permissioned>::Permission> {
+        self.candidates().into_iter().filter(|p| self.may(actor, *p, context).is_ok()).collect()
+    }
+
+    /// The one entry for a command: the table first, then the values.
+    fn decide(
+        &self,
+        actor: &Self::Actor,
+        command: &Self::Command,
+        context: &Context<Self::Facts>,
+    ) -> Result<Vec<Self::Event>, Self::Refusal> {
+        self.may(actor, command.permission(), context)?;
+        self.check(actor, command, context)
+    }
+
+    fn fold<'a>(events: impl IntoIterator<Item = (&'a Self::Event, DateTime<Utc>)>) -> Self
+    where
+        Self::Event: 'a,
+    {
+        let mut aggregate = Self::default();
+        for (event, at) in events {
+            aggregate.apply(event, at);
+        }
+        aggregate
+    }
+}
+
+/// Free text a command carries: at most `max` characters once trimmed, and not empty
+/// where required. The one length rule, so every text field has a bound.
+pub fn text_fits(text: &str, max: usize, required: bool) -> bool {
+    let length = text.trim().chars().count();
+    length <= max && (!required || length > 0)
+}
