@@ -1,12 +1,26 @@
 //! The data-access layer: one sqlx pool over SQLite or PostgreSQL, chosen by the URL.
 //! Queries are written once in the SQL both engines share (`$1` parameters, `RETURNING`,
 //! `ON CONFLICT`); times are stored as RFC 3339 UTC text so they sort and compare alike.
+//!
+//! A request holds at most one connection at a time: [`Db::read`] hands out a connection,
+//! [`Db::write`] a transaction that holds the write lock from its first statement, and
+//! store functions take the connection they are given (`&mut AnyConnection`), so nothing
+//! can wait for a second connection while holding a first (the stall under load).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
+
+/// A pooled connection of either backend.
+pub type Conn = PoolConnection<Any>;
+/// A transaction of either backend, holding its connection.
+pub type Tx = Transaction<'static, Any>;
+
+/// How long a request waits for a connection before it is told to come back (503).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -87,16 +101,17 @@ impl Db {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work while one writer writes; foreign keys are
                         // off by default in SQLite; the busy timeout queues writers instead
-                        // of failing them at once.
+                        // of failing them at once; FULL syncs every commit, so what was
+                        // acknowledged survives a power cut, not only a crash of the process.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                             PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
                         )
                         .await?;
                     }
@@ -113,8 +128,31 @@ impl Db {
         Ok(())
     }
 
+    /// The pool itself: for migrations, start-up work and tests. Request code uses
+    /// [`Db::read`] and [`Db::write`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// One connection to read with; pass it on as `&mut *conn`.
+    pub async fn read(&self) -> Result<Conn, sqlx::Error> {
+        self.pool.acquire().await
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a transaction that reads first and writes later could not upgrade its
+    /// lock while another writer waits, and would fail with "database is locked" instead of
+    /// waiting its turn.
+    pub async fn write(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// How many connections are open and how many of them are idle (for metrics).
+    pub fn pool_use(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
     }
 
     pub fn backend(&self) -> Backend {
@@ -194,12 +232,44 @@ impl Sql {
         self
     }
 
+    /// A list of integer parameters, `NULL` when empty (so `IN (NULL)` matches nothing).
+    pub fn bind_ints(&mut self, values: &[i64]) -> &mut Self {
+        if values.is_empty() {
+            return self.push("NULL");
+        }
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(Bind::Int(*value));
+        }
+        self
+    }
+
     /// The statement, answering rows as `T`.
     pub fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
         let mut query = sqlx::query_as(&self.text);
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Int(n) => query.bind(*n),
+                Bind::MaybeText(text) => query.bind(text.clone()),
+                Bind::MaybeInt(n) => query.bind(*n),
+            };
+        }
+        query
+    }
+
+    /// The statement, answering one value per row.
+    pub fn query_scalar<T>(&self) -> sqlx::query::QueryScalar<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        T: sqlx::Type<sqlx::Any> + for<'r> sqlx::Decode<'r, sqlx::Any> + Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut query = sqlx::query_scalar(&self.text);
         for bind in &self.binds {
             query = match bind {
                 Bind::Text(text) => query.bind(text.clone()),

@@ -42,6 +42,20 @@ impl FileStore {
         Ok(key)
     }
 
+    /// Removes a file at once (a failed upload's, from a drop guard: no await there).
+    pub fn remove_now(&self, key: &str) {
+        match self {
+            FileStore::LocalDirectory(root) => {
+                if let Ok(path) = local_path(root, key)
+                    && let Err(error) = std::fs::remove_file(&path)
+                    && error.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!(%error, "an upload that failed could not be removed");
+                }
+            }
+        }
+    }
+
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
         match self {
             FileStore::LocalDirectory(root) => match tokio::fs::read(local_path(root, key)?).await {

@@ -77,7 +77,7 @@ on_both_backends!(sessions_live_until_they_expire_or_end, |t| {
     let hash = hash_token(key, &token);
     store::create_session(&t.db, person, &hash, &policy, None, None).await.unwrap();
     let found = store::person_for_session(&t.db, &hash, &policy).await.unwrap();
-    assert_eq!(found.map(|p| p.id), Some(person));
+    assert_eq!(found.map(|p| p.id.get()), Some(person));
     assert!(store::person_for_session(&t.db, &hash_token(key, "forged"), &policy).await.unwrap().is_none());
 
     // A session past its absolute limit is not honoured and the cleanup job removes it.

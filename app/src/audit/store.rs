@@ -19,6 +19,8 @@ pub struct NewEvent<'a> {
     pub reason: Option<String>,
     /// A human-readable line for the audit view ("granted reviewer to Sara Lindqvist").
     pub summary: Option<String>,
+    /// The nodes whose business this is: a node system's token reads these events only.
+    pub nodes: Vec<kernel::NodeId>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -40,6 +42,7 @@ impl<'a> NewEvent<'a> {
             to_state: to_state.map(str::to_owned),
             reason: None,
             summary: None,
+            nodes: Vec::new(),
         }
     }
 
@@ -59,6 +62,7 @@ impl<'a> NewEvent<'a> {
             to_state,
             reason: None,
             summary: None,
+            nodes: Vec::new(),
         }
     }
 }
@@ -68,7 +72,7 @@ const CHAIN_LOCK: &str = "SELECT pg_advisory_xact_lock(7402)";
 
 /// Records an event in its own transaction.
 pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<i64, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     let id = record_in(&mut tx, event).await?;
     tx.commit().await?;
     Ok(id)
@@ -110,6 +114,13 @@ pub async fn record_in(conn: &mut AnyConnection, event: NewEvent<'_>) -> Result<
     .fetch_one(&mut *conn)
     .await?;
     seal(conn, id, &fields).await?;
+    for node in event.nodes {
+        sqlx::query("INSERT INTO event_nodes (event_id, node_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(node.get())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(id)
 }
 
