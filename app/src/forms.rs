@@ -10,6 +10,38 @@ use leptos::server_fn::request::ClientReq;
 use leptos::server_fn::{Http, ServerFn};
 use serde::de::DeserializeOwned;
 
+/// The longest text each kind of field takes, in characters: the one table every field's
+/// limit comes from (the server checks them; the pages set `maxlength` from them too).
+pub mod limits {
+    /// A title, a name of a thing (a call, a company, a proposal).
+    pub const TITLE: usize = 200;
+    /// A person's name, a contact name, a city.
+    pub const NAME: usize = 120;
+    pub const PHONE: usize = 40;
+    pub const EMAIL: usize = 254;
+    /// A short line: a reference number, a place, a choice written out.
+    pub const SHORT: usize = 500;
+    /// A reason, a rationale, a comment, a justification, a question.
+    pub const REASON: usize = 5_000;
+    /// A longer text: a description, a call's text, a clause.
+    pub const BODY: usize = 20_000;
+}
+
+/// The text trimmed, when it fits its limit (and is there, if required); else the refusal
+/// at its field. Every text a server function keeps passes through this.
+#[cfg(feature = "ssr")]
+pub fn bounded(text: &str, field: &str, max: usize, required: bool) -> Result<String, AppError> {
+    let trimmed = text.trim();
+    let refuse = |key: &str| Err(crate::request::with_status(AppError::invalid(field, key)));
+    if required && trimmed.is_empty() {
+        return refuse("form.required");
+    }
+    if trimmed.chars().count() > max {
+        return refuse("form.too_long");
+    }
+    Ok(trimmed.to_owned())
+}
+
 /// The message for `field` if the last submission failed there; general failures go to "".
 pub fn error_at<T: Clone + Send + Sync + 'static>(
     i: I18n,
@@ -112,7 +144,7 @@ pub struct Refresh(pub RwSignal<u64>);
 /// and the message of a refusal below them.
 pub fn command_form<S, P>(
     action: ServerAction<S>,
-    hidden: Vec<(&'static str, String)>,
+    hidden: Vec<(String, String)>,
     key: String,
     children: Children,
     class: Option<String>,

@@ -14,7 +14,10 @@ pub mod identity;
 pub mod notifications;
 pub mod policy;
 pub mod shell;
+pub mod time;
 
+#[cfg(feature = "ssr")]
+pub mod attachments;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
@@ -29,6 +32,8 @@ pub mod request;
 pub mod storage;
 #[cfg(feature = "ssr")]
 pub mod telemetry;
+#[cfg(feature = "ssr")]
+pub mod workflow;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

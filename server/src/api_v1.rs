@@ -212,8 +212,12 @@ async fn entitlements(
     let Ok(Query(query)) = query else {
         return problem(StatusCode::BAD_REQUEST, "dataset and user must be text");
     };
+    let mut conn = match state.db.read().await {
+        Ok(conn) => conn,
+        Err(error) => return internal(error, "entitlements"),
+    };
     let found = app::cohort_access::store::entitlements_for(
-        &state.db,
+        &mut conn,
         query.dataset.as_deref(),
         query.user.as_deref(),
         chrono::Utc::now(),

@@ -1,16 +1,20 @@
 //! Plain routes for files: an application's ethics decision and a proposal's clinical
 //! partner letter, uploaded as a multipart form (with or without JavaScript) and downloaded
-//! again. Each asks the policy like every server function does.
+//! again. Each asks the policy's gate, then the record's own rules, like the server
+//! functions do. Someone not signed in is told so before anything is looked up, so the
+//! answer says nothing about which records exist.
 
+use app::attachments::{self, AttachError, Owner};
 use app::error::AppError;
 use app::policy::{Action, Thing};
-use app::request::{AppState, authorize_parts_on};
-use app::storage::{FileStore, clean_filename, is_pdf};
+use app::request::{AppState, authorize_parts, authorize_parts_on};
+use app::storage::{FileStore, clean_filename};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use kernel::workflow::{Aggregate, Context};
 
 pub fn router(state: &AppState) -> Router<AppState> {
     // Room for the multipart framing around the largest file allowed.
@@ -23,68 +27,104 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/proposals/{id}/attachments/{attachment}", get(download_letter))
 }
 
-fn status_of(error: &AppError) -> StatusCode {
-    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+fn refusal(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, "not allowed").into_response()
 }
 
-fn back(id: i64, problem: Option<&str>) -> Response {
+/// Back to the form, with the reason for a refusal shown at the upload field.
+fn back(path: &str, problem: Option<&str>) -> Response {
     match problem {
-        None => Redirect::to(&format!("/applications/{id}#form")).into_response(),
-        Some(problem) => {
-            Redirect::to(&format!("/applications/{id}?upload_error={problem}#form")).into_response()
-        }
+        None => Redirect::to(&format!("{path}#form")).into_response(),
+        Some(problem) => Redirect::to(&format!("{path}?upload_error={problem}#form")).into_response(),
+    }
+}
+
+/// The person behind the request, or the answer for one who is not signed in.
+async fn signed_in(
+    state: &AppState,
+    parts: &Parts,
+    action: Action,
+) -> Result<app::identity::model::SignedInPerson, Response> {
+    match authorize_parts(state, parts, action).await {
+        Ok(Some(person)) => Ok(person),
+        Ok(None) => Err(StatusCode::UNAUTHORIZED.into_response()),
+        Err(error) => Err(refusal(error)),
     }
 }
 
 /// POST /applications/{id}/attachments: the ethics decision, as a PDF.
 async fn upload(State(state): State<AppState>, Path(id): Path<i64>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let facts = match app::cohort_access::page_data::facts(&state.db, id).await {
-        Ok(Some(facts)) => facts,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+    let person = match signed_in(&state, &parts, Action::ChangeApplication).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    let path = format!("/applications/{id}");
+    // The application's rules: this person may edit its form now.
+    let allowed = async {
+        let mut conn = state.db.read().await?;
+        let (application, _) =
+            app::cohort_access::store::load(&mut conn, id).await.map_err(|_| sqlx::Error::RowNotFound)?;
+        let facts = app::cohort_access::store::access_facts(&mut conn, &application).await?;
+        let context = Context::with(chrono::Utc::now(), facts);
+        Ok::<bool, sqlx::Error>(
+            application.may(&person.access_actor(), kernel::access::Permission::EditForm, &context).is_ok(),
+        )
+    };
+    match allowed.await {
+        Ok(true) => {}
+        Ok(false) => return StatusCode::FORBIDDEN.into_response(),
+        Err(sqlx::Error::RowNotFound) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => return internal(error),
+    }
+    let pdf = match read_pdf(&state, parts, body).await {
+        Ok(pdf) => pdf,
+        Err(Upload::Problem(problem)) => return back(&path, Some(problem)),
+        Err(Upload::Malformed) => return StatusCode::BAD_REQUEST.into_response(),
     };
-    let person =
-        match authorize_parts_on(&state, &parts, Action::ChangeApplication, Thing::Application(&facts)).await
-        {
-            Ok(Some(person)) => person,
-            Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-            Err(error) => return (status_of(&error), "not allowed").into_response(),
-        };
-    let (filename, bytes) = match read_pdf(&state, parts, body).await {
-        Upload::File(filename, bytes) => (filename, bytes),
-        Upload::Problem(problem) => return back(id, Some(problem)),
-        Upload::Malformed => return StatusCode::BAD_REQUEST.into_response(),
-    };
-    let store = FileStore::local(&state.config.attachment_dir);
-    match app::cohort_access::store::attach_ethics_decision(
-        &state.db, &store, id, person.id, &filename, &bytes,
-    )
-    .await
-    {
-        Ok(true) => back(id, None),
-        Ok(false) => back(id, Some("failed")),
+    store(&state, Owner::Application(id), person.id, pdf, &path).await
+}
+
+/// Keeps a checked PDF and goes back to the form.
+async fn store(
+    state: &AppState,
+    owner: Owner,
+    person: kernel::PersonId,
+    pdf: attachments::CheckedPdf,
+    path: &str,
+) -> Response {
+    let files = FileStore::local(&state.config.attachment_dir);
+    match attachments::attach(&state.db, &files, owner, person, pdf).await {
+        Ok(_) => back(path, None),
+        Err(AttachError::Refused(key)) => back(path, Some(key.trim_start_matches("upload."))),
+        Err(AttachError::Closed) => back(path, Some("failed")),
         Err(error) => {
             tracing::error!(%error, "storing an attachment failed");
-            back(id, Some("failed"))
+            back(path, Some("failed"))
         }
     }
 }
 
-/// What a multipart upload brought: a PDF, a problem to show at the field, or nothing readable.
+/// What went wrong with an upload.
 enum Upload {
-    File(String, Vec<u8>),
+    /// A problem to show at the field (the key after `upload.`).
     Problem(&'static str),
+    /// Not a readable multipart form at all.
     Malformed,
 }
 
-/// Reads the `file` field of a multipart form, up to the size limit, and checks it is a PDF
-/// by its content.
-async fn read_pdf(state: &AppState, parts: axum::http::request::Parts, body: axum::body::Body) -> Upload {
+/// Reads the `file` field of a multipart form, up to the size limit, and checks that it is
+/// a PDF. Nothing is written anywhere yet.
+async fn read_pdf(
+    state: &AppState,
+    parts: Parts,
+    body: axum::body::Body,
+) -> Result<attachments::CheckedPdf, Upload> {
     let Ok(mut multipart) = Multipart::from_request(Request::from_parts(parts, body), state).await else {
-        return Upload::Malformed;
+        return Err(Upload::Malformed);
     };
-    let max = state.config.attachment_max_bytes as usize;
+    let max = state.config.attachment_max_bytes;
     let (mut filename, mut bytes) = (String::new(), Vec::new());
     loop {
         match multipart.next_field().await {
@@ -93,13 +133,13 @@ async fn read_pdf(state: &AppState, parts: axum::http::request::Parts, body: axu
                 loop {
                     match field.chunk().await {
                         Ok(Some(chunk)) => {
-                            if bytes.len() + chunk.len() > max {
-                                return Upload::Problem("too_large");
+                            if (bytes.len() + chunk.len()) as u64 > max {
+                                return Err(Upload::Problem("too_large"));
                             }
                             bytes.extend_from_slice(&chunk);
                         }
                         Ok(None) => break,
-                        Err(_) => return Upload::Problem("too_large"),
+                        Err(_) => return Err(Upload::Problem("too_large")),
                     }
                 }
             }
@@ -107,17 +147,19 @@ async fn read_pdf(state: &AppState, parts: axum::http::request::Parts, body: axu
             Ok(None) => break,
             // The body was cut off by the size limit, or is not a multipart form.
             Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Upload::Problem("too_large");
+                return Err(Upload::Problem("too_large"));
             }
-            Err(_) => return Upload::Malformed,
+            Err(_) => return Err(Upload::Malformed),
         }
     }
-    if bytes.is_empty() {
-        Upload::Problem("empty")
-    } else if !is_pdf(&bytes) {
-        Upload::Problem("not_pdf")
-    } else {
-        Upload::File(filename, bytes)
+    match attachments::check_pdf(&filename, bytes, max) {
+        Ok(pdf) => Ok(pdf),
+        Err(AttachError::Refused(key)) => Err(Upload::Problem(match key {
+            "upload.empty" => "empty",
+            "upload.too_large" => "too_large",
+            _ => "not_pdf",
+        })),
+        Err(_) => Err(Upload::Problem("failed")),
     }
 }
 
@@ -138,38 +180,46 @@ async fn send_pdf(state: &AppState, filename: &str, key: &str) -> Response {
     }
 }
 
-/// GET /applications/{id}/attachments/{attachment}: for those who may read the application.
+/// GET /applications/{id}/attachments/{attachment}: for those who may read the application;
+/// outside the team, only what a submitted version carries (a draft's files are the team's).
 async fn download(
     State(state): State<AppState>,
     Path((id, attachment)): Path<(i64, i64)>,
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let facts = match app::cohort_access::page_data::facts(&state.db, id).await {
-        Ok(Some(facts)) => facts,
+    let person = match signed_in(&state, &parts, Action::ReadApplication).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    let found = async {
+        let mut conn = state.db.read().await?;
+        let Ok((application, _)) = app::cohort_access::store::load(&mut conn, id).await else {
+            return Ok(None);
+        };
+        let facts = app::cohort_access::store::access_facts(&mut conn, &application).await?;
+        let lens = application.visibility(&person.access_actor(), &facts);
+        let submitted = app::cohort_access::store::submitted_attachments(&mut conn, id).await?;
+        let file = attachments::find(&mut conn, Owner::Application(id), attachment).await?;
+        Ok::<_, sqlx::Error>(Some((lens, submitted, file)))
+    };
+    let (lens, submitted, file) = match found.await {
+        Ok(Some(found)) => found,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => return internal(error),
     };
-    let person =
-        match authorize_parts_on(&state, &parts, Action::ReadApplication, Thing::Application(&facts)).await {
-            Ok(Some(person)) => person,
-            Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-            Err(error) => return (status_of(&error), "not allowed").into_response(),
-        };
-    // Outside the team, only what a submitted version carries: a draft's files are the team's.
-    if !facts.team_ids.contains(&person.id) {
-        match app::cohort_access::store::submitted_attachments(&state.db, id).await {
-            Ok(submitted) if submitted.contains(&attachment) => {}
-            Ok(_) => return StatusCode::NOT_FOUND.into_response(),
-            Err(error) => return internal(error),
-        }
+    if let Err(error) =
+        authorize_parts_on(&state, &parts, Action::ReadApplication, Thing::Application(&lens)).await
+    {
+        return refusal(error);
     }
-    let row = match app::cohort_access::store::attachment(&state.db, id, attachment).await {
-        Ok(row) => row,
-        Err(error) => return internal(error),
-    };
-    let Some((filename, key)) = row else { return StatusCode::NOT_FOUND.into_response() };
-    send_pdf(&state, &filename, &key).await
+    if !lens.sees_draft() && !submitted.contains(&attachment) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match file {
+        Some((filename, key, _)) => send_pdf(&state, &filename, &key).await,
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// `attachment` with an ASCII name for old clients and the UTF-8 name (RFC 6266) for the rest.
@@ -194,82 +244,74 @@ fn internal(error: impl std::fmt::Display) -> Response {
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
-/// The policy's facts about a proposal, or the response for a missing one.
-async fn proposal_facts(state: &AppState, id: i64) -> Result<app::policy::ProposalFacts, Response> {
-    match app::co_creation::store::facts(&state.db, id).await {
-        Ok(Some(facts)) => Ok(facts),
-        Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
-        Err(error) => Err(internal(error)),
-    }
-}
-
 /// POST /proposals/{id}/attachments: the clinical partner's letter, as a PDF.
 async fn upload_letter(State(state): State<AppState>, Path(id): Path<i64>, request: Request) -> Response {
-    let back = |problem: Option<&str>| match problem {
-        None => Redirect::to(&format!("/proposals/{id}#form")).into_response(),
-        Some(problem) => {
-            Redirect::to(&format!("/proposals/{id}?upload_error={problem}#form")).into_response()
-        }
-    };
     let (parts, body) = request.into_parts();
-    let facts = match proposal_facts(&state, id).await {
-        Ok(facts) => facts,
+    let person = match signed_in(&state, &parts, Action::ChangeProposal).await {
+        Ok(person) => person,
         Err(response) => return response,
     };
-    let person =
-        match authorize_parts_on(&state, &parts, Action::ChangeProposal, Thing::Proposal(&facts)).await {
-            Ok(Some(person)) => person,
-            Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-            Err(error) => return (status_of(&error), "not allowed").into_response(),
-        };
-    let (filename, bytes) = match read_pdf(&state, parts, body).await {
-        Upload::File(filename, bytes) => (filename, bytes),
-        Upload::Problem(problem) => return back(Some(problem)),
-        Upload::Malformed => return StatusCode::BAD_REQUEST.into_response(),
+    let path = format!("/proposals/{id}");
+    let allowed = async {
+        let mut conn = state.db.read().await?;
+        let Ok((proposal, _)) = app::co_creation::store::load(&mut conn, id).await else { return Ok(None) };
+        let facts = app::co_creation::store::proposal_facts(&mut conn, id).await?;
+        let context = Context::with(chrono::Utc::now(), facts);
+        Ok::<_, sqlx::Error>(Some(
+            proposal.may(&person.proposal_actor(), kernel::proposal::Permission::EditDraft, &context).is_ok(),
+        ))
     };
-    let store = FileStore::local(&state.config.attachment_dir);
-    match app::co_creation::store::attach_letter(&state.db, &store, id, person.id, &filename, &bytes).await {
-        Ok(true) => back(None),
-        Ok(false) => back(Some("failed")),
-        Err(error) => {
-            tracing::error!(%error, "storing an attachment failed");
-            back(Some("failed"))
-        }
+    match allowed.await {
+        Ok(Some(true)) => {}
+        Ok(Some(false)) => return StatusCode::FORBIDDEN.into_response(),
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return internal(error),
     }
+    let pdf = match read_pdf(&state, parts, body).await {
+        Ok(pdf) => pdf,
+        Err(Upload::Problem(problem)) => return back(&path, Some(problem)),
+        Err(Upload::Malformed) => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    store(&state, Owner::Proposal(id), person.id, pdf, &path).await
 }
 
-/// GET /proposals/{id}/attachments/{attachment}: for those who may read the proposal.
+/// GET /proposals/{id}/attachments/{attachment}: for those who may read the proposal;
+/// outside the company, only the letter the submitted version names.
 async fn download_letter(
     State(state): State<AppState>,
     Path((id, attachment)): Path<(i64, i64)>,
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let facts = match proposal_facts(&state, id).await {
-        Ok(facts) => facts,
+    let person = match signed_in(&state, &parts, Action::ReadProposal).await {
+        Ok(person) => person,
         Err(response) => return response,
     };
-    let person = match authorize_parts_on(&state, &parts, Action::ReadProposal, Thing::Proposal(&facts)).await
-    {
-        Ok(Some(person)) => person,
-        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-        Err(error) => return (status_of(&error), "not allowed").into_response(),
+    let found = async {
+        let mut conn = state.db.read().await?;
+        let Ok((proposal, _)) = app::co_creation::store::load(&mut conn, id).await else { return Ok(None) };
+        let facts = app::co_creation::store::proposal_facts(&mut conn, id).await?;
+        let lens = proposal.visibility(&person.proposal_actor(), &facts);
+        let submitted = app::co_creation::store::submitted_form(&mut conn, id).await?;
+        let draft = app::co_creation::store::proposal(&mut conn, id).await?.map(|row| row.form());
+        let file = attachments::find(&mut conn, Owner::Proposal(id), attachment).await?;
+        Ok::<_, sqlx::Error>(Some((lens, submitted, draft, file)))
     };
-    // Outside the company, only the letter the proposal names: replaced drafts stay theirs.
-    if !facts.representative_ids.contains(&person.id) {
-        let named = match state.db.pool().acquire().await {
-            Ok(mut conn) => app::co_creation::store::proposal(&mut conn, id).await,
-            Err(error) => Err(error),
-        };
-        match named {
-            Ok(Some(row)) if row.form().clinical_letter == Some(attachment) => {}
-            Ok(_) => return StatusCode::NOT_FOUND.into_response(),
-            Err(error) => return internal(error),
-        }
+    let (lens, submitted, draft, file) = match found.await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return internal(error),
+    };
+    if let Err(error) = authorize_parts_on(&state, &parts, Action::ReadProposal, Thing::Proposal(&lens)).await
+    {
+        return refusal(error);
     }
-    match app::co_creation::store::attachment(&state.db, id, attachment).await {
-        Ok(Some((filename, key, _))) => send_pdf(&state, &filename, &key).await,
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => internal(error),
+    let named = if lens.sees_draft() { draft } else { submitted };
+    if named.and_then(|form| form.clinical_letter) != Some(attachment) && !lens.sees_draft() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match file {
+        Some((filename, key, _)) => send_pdf(&state, &filename, &key).await,
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -124,7 +124,7 @@ pub async fn my_data(State(state): State<AppState>, parts: Parts) -> Response {
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(error) => return (status_of(&error), "sign in first").into_response(),
     };
-    match app::identity::export::my_data(&state.db, person.id).await {
+    match app::identity::export::my_data(&state.db, person.id.get()).await {
         Ok(document) => (
             [
                 (header::CONTENT_TYPE, "application/json; charset=utf-8"),

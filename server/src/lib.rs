@@ -48,6 +48,13 @@ pub async fn prepare_state(
     if sealed > 0 {
         tracing::info!(sealed, "audit rows written before the hash chain existed are now sealed into it");
     }
+    let migrated = app::co_creation::store::migrate_untyped_logs(&db).await.map_err(app::db::DbError::Sql)?;
+    if migrated > 0 {
+        tracing::info!(
+            migrated,
+            "proposals kept before typed events were given their state as a typed event"
+        );
+    }
     let indexed =
         app::catalogue::store::fill_missing_search_text(&db).await.map_err(app::db::DbError::Sql)?;
     if indexed > 0 {

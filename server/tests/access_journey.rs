@@ -6,10 +6,9 @@
 mod common;
 
 use app::cohort_access::api::{
-    ActAsCommittee, ActAsReviewer, ActAsTeam, AddToBasket, GetApplication, GetInvitation, JoinTeam,
-    SaveApplication, StartApplication,
+    ActOnApplication, AddToBasket, GetApplication, GetInvitation, JoinTeam, SaveApplication, StartApplication,
 };
-use app::cohort_access::model::ApplicationPage;
+use app::cohort_access::model::{ApplicationPage, ApplicationState, PartStatus};
 use common::TestApp;
 use leptos::server_fn::ServerFn;
 
@@ -45,6 +44,23 @@ fn form(id: i64, intent: &str, linkage: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The form's fields as the page names them: `form[title]`, beside `id` and `intent`.
+fn as_posted(fields: &[(&'static str, String)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| match *k {
+            "id" | "intent" => ((*k).to_owned(), v.clone()),
+            field => (format!("form[{field}]"), v.clone()),
+        })
+        .collect()
+}
+
+async fn save(app: &TestApp, fields: &[(&'static str, String)], cookies: &str) -> (u16, String) {
+    let posted = as_posted(fields);
+    let fields: Vec<(&str, &str)> = posted.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call(SaveApplication::PATH, &fields, cookies).await
+}
+
 async fn call(app: &TestApp, path: &str, fields: &[(&str, String)], cookies: &str) -> (u16, String) {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     app.call(path, &fields, cookies).await
@@ -56,6 +72,33 @@ async fn page(app: &TestApp, id: i64, cookies: &str) -> (u16, Option<Application
     (status, serde_json::from_str(&body).ok())
 }
 
+/// A command as the application page's forms post it: `command[<name>][<field>]`.
+async fn command(
+    app: &TestApp,
+    id: i64,
+    name: &str,
+    fields: &[(&str, String)],
+    cookies: &str,
+) -> (u16, String) {
+    let mut posted = vec![("id".to_owned(), id.to_string())];
+    if fields.is_empty() {
+        posted.push(("command".to_owned(), name.to_owned()));
+    }
+    posted.extend(fields.iter().map(|(k, v)| (format!("command[{name}][{k}]"), v.clone())));
+    let fields: Vec<(&str, &str)> = posted.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call(ActOnApplication::PATH, &fields, cookies).await
+}
+
+async fn node_id(app: &TestApp, slug: &str) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM nodes WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+/// What a committee does at a node, by the name its form's button has.
 async fn committee(
     app: &TestApp,
     id: i64,
@@ -64,15 +107,49 @@ async fn committee(
     extra: &[(&str, String)],
     cookies: &str,
 ) -> (u16, String) {
-    let mut fields = vec![("id", id.to_string()), ("node", node.to_owned()), ("step", step.to_owned())];
-    fields.extend(extra.iter().cloned());
-    call(app, ActAsCommittee::PATH, &fields, cookies).await
+    let node = node_id(app, node).await;
+    let get = |key: &str| extra.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (name, fields): (&str, Vec<(&str, String)>) = match step {
+        "return" => ("return_for_changes", vec![("node", node), ("questions", get("text"))]),
+        "extend_deadline" => ("extend_deadline", vec![("node", node), ("reason", get("text"))]),
+        "assign_handler" => ("assign_handler", vec![("node", node), ("handler", get("person_id"))]),
+        "invite_reviewer" => ("invite_reviewer", vec![("node", node), ("reviewer", get("person_id"))]),
+        "vote" => {
+            ("vote", vec![("cohort", get("cohort_id")), ("vote", get("vote")), ("comment", get("text"))])
+        }
+        "approve" => (
+            "decide",
+            vec![
+                ("cohort", get("cohort_id")),
+                ("decision][approve][ends_on", get("date")),
+                ("decision][approve][conditions", get("text")),
+            ],
+        ),
+        "reject" => {
+            ("decide", vec![("cohort", get("cohort_id")), ("decision][reject][reasons", get("text"))])
+        }
+        other => panic!("no committee step {other}"),
+    };
+    command(app, id, name, &fields, cookies).await
 }
 
+/// What the team does, by the name its form's button has.
 async fn team(app: &TestApp, id: i64, step: &str, extra: &[(&str, String)], cookies: &str) -> (u16, String) {
-    let mut fields = vec![("id", id.to_string()), ("step", step.to_owned())];
-    fields.extend(extra.iter().cloned());
-    call(app, ActAsTeam::PATH, &fields, cookies).await
+    let get = |key: &str| extra.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (name, fields): (&str, Vec<(&str, String)>) = match step {
+        "invite" => ("invite_member", vec![("email", get("email"))]),
+        "accept_terms" => ("accept_terms", vec![("cohort", get("cohort_id"))]),
+        "remark" => (
+            "add_remark",
+            vec![
+                ("node", node_id(app, &get("node")).await),
+                ("public", "true".into()),
+                ("text", get("text")),
+            ],
+        ),
+        other => panic!("no team step {other}"),
+    };
+    command(app, id, name, &fields, cookies).await
 }
 
 async fn upload(app: &TestApp, id: i64, name: &str, bytes: &'static [u8], cookies: &str) -> (u16, String) {
@@ -124,14 +201,14 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     let mut incomplete = form(id, "submit", "");
     incomplete.retain(|(field, _)| !["lay_summary", "purpose", "data_form"].contains(field));
     incomplete.push(("lay_summary", String::new()));
-    let (status, body) = call(&app, SaveApplication::PATH, &incomplete, &sara).await;
+    let (status, body) = save(&app, &incomplete, &sara).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"submitted\":false") && body.contains("lay_summary"), "{body}");
     assert!(body.contains("\"purpose\"") && body.contains("\"data_form\""), "{body}");
-    assert_eq!(call(&app, SaveApplication::PATH, &form(id, "save", ""), &sara).await.0, 200);
+    assert_eq!(save(&app, &form(id, "save", ""), &sara).await.0, 200);
     let (_, draft) = page(&app, id, &sara).await;
     let draft = draft.unwrap();
-    assert_eq!(draft.state, "draft");
+    assert_eq!(draft.state, ApplicationState::Draft);
     assert_eq!(draft.form.linkage, "");
     assert_eq!(part(&draft, "scapis").node_slug, "uppsala");
     assert_eq!(part(&draft, "u-can").node_slug, "umea");
@@ -175,7 +252,7 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
 
     // Everyone accepts every cohort's terms; then it can go.
     let (scapis, ucan) = (part(&draft, "scapis").cohort_id, part(&draft, "u-can").cohort_id);
-    let (status, body) = call(&app, SaveApplication::PATH, &form(id, "submit", ""), &sara).await;
+    let (status, body) = save(&app, &form(id, "submit", ""), &sara).await;
     assert!(status == 400 && body.contains("application.refused.terms"), "{status} {body}");
     for who in [&sara, &david] {
         for cohort in [scapis, ucan] {
@@ -185,11 +262,11 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
             );
         }
     }
-    let (status, body) = call(&app, SaveApplication::PATH, &form(id, "submit", ""), &sara).await;
+    let (status, body) = save(&app, &form(id, "submit", ""), &sara).await;
     assert!(status == 200 && body.contains("\"submitted\":true"), "{body}");
     let (_, submitted) = page(&app, id, &sara).await;
     let submitted = submitted.unwrap();
-    assert_eq!(submitted.state, "submitted");
+    assert_eq!(submitted.state, ApplicationState::Submitted);
     let first_deadline = part(&submitted, "u-can").deadline.clone().unwrap();
 
     // Each committee sees its own part only.
@@ -207,16 +284,16 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     assert_eq!(committee(&app, id, "umea", "return", &[("text", questions.into())], &karin).await.0, 200);
     let (_, returned) = page(&app, id, &sara).await;
     let returned = returned.unwrap();
-    assert_eq!(returned.state, "returned");
+    assert_eq!(returned.state, ApplicationState::Returned);
     assert_eq!(part(&returned, "u-can").clock.as_ref().unwrap().status, "paused");
-    assert_eq!(part(&returned, "scapis").state, "submitted", "Uppsala's part is not touched");
+    assert_eq!(part(&returned, "scapis").state, PartStatus::Submitted, "Uppsala's part is not touched");
     assert!(returned.remarks.iter().any(|r| r.kind == "questions" && r.text == questions));
 
     // What the team changes in the returned draft is theirs until it is submitted again.
     let mut draft = form(id, "save", "");
     draft.retain(|(field, _)| *field != "title");
     draft.push(("title", "A working title".into()));
-    assert_eq!(call(&app, SaveApplication::PATH, &draft, &sara).await.0, 200);
+    assert_eq!(save(&app, &draft, &sara).await.0, 200);
     let (status, location) = upload(&app, id, "beslut-2.pdf", PDF, &sara).await;
     assert_eq!((status, location.contains("upload_error")), (303, false), "{location}");
     let (_, umea_view) = page(&app, id, &karin).await;
@@ -248,13 +325,11 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     assert_eq!(committee(&app, id, "uppsala", "invite_reviewer", &ask, &anna).await.0, 200);
     assert_eq!(page(&app, id, &mikael).await.0, 403, "nothing before the declaration");
     let declare = [
-        ("id", id.to_string()),
-        ("node", "uppsala".to_owned()),
-        ("step", "declare".to_owned()),
-        ("conflicted", "yes".to_owned()),
-        ("text", "David Okafor is my co-author".to_owned()),
+        ("node", node_id(&app, "uppsala").await),
+        ("conflicted", "true".to_owned()),
+        ("reason", "David Okafor is my co-author".to_owned()),
     ];
-    assert_eq!(call(&app, ActAsReviewer::PATH, &declare, &mikael).await.0, 200);
+    assert_eq!(command(&app, id, "declare_conflict", &declare, &mikael).await.0, 200);
     assert_eq!(page(&app, id, &mikael).await.0, 403, "a conflicted reviewer never sees it");
     let attachment = submitted.attachments[0].id;
     let pdf = app.get(&format!("/applications/{id}/attachments/{attachment}"), &mikael).await;
@@ -266,8 +341,7 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     // The applicant answers, changes the form and resubmits; Umeå sees what changed.
     let answer = [("node", "umea".to_owned()), ("text", "The cancer register, for outcomes.".to_owned())];
     assert_eq!(team(&app, id, "remark", &answer, &sara).await.0, 200);
-    let (status, body) =
-        call(&app, SaveApplication::PATH, &form(id, "submit", "The Swedish Cancer Register"), &sara).await;
+    let (status, body) = save(&app, &form(id, "submit", "The Swedish Cancer Register"), &sara).await;
     assert!(status == 200 && body.contains("\"submitted\":true"), "{body}");
     let (_, resubmitted) = page(&app, id, &karin).await;
     let resubmitted = resubmitted.unwrap();
@@ -326,8 +400,8 @@ on_both_backends!(a_researcher_applies_to_two_nodes_and_gets_a_verifiable_grant_
     // The researcher sees both decisions and the end of access; votes stay internal.
     let (_, decided) = page(&app, id, &sara).await;
     let decided = decided.unwrap();
-    assert_eq!(decided.state, "decided");
-    assert_eq!(part(&decided, "scapis").state, "access_active");
+    assert_eq!(decided.state, ApplicationState::Decided);
+    assert_eq!(part(&decided, "scapis").state, PartStatus::AccessActive);
     assert_eq!(part(&decided, "scapis").ends_on.as_deref(), Some(ends_on.as_str()));
     assert_eq!(part(&decided, "u-can").reasons.as_deref(), Some(reasons));
     assert!(decided.timeline.iter().all(|e| !e.internal), "the team sees no committee business");
@@ -402,11 +476,11 @@ on_both_backends!(a_coordinator_sets_the_rules_new_applications_follow, |t| {
     let rules = |slug: &str, months: &str, quorum: &str| {
         vec![
             ("slug", slug.to_owned()),
-            ("decision_months", months.to_owned()),
-            ("extension_months", "2".to_owned()),
-            ("quorum", quorum.to_owned()),
-            ("majority", "two_thirds".to_owned()),
-            ("chair_decides_ties", "true".to_owned()),
+            ("rules[decision_months]", months.to_owned()),
+            ("rules[extension_months]", "2".to_owned()),
+            ("rules[quorum]", quorum.to_owned()),
+            ("rules[majority]", "two_thirds".to_owned()),
+            ("rules[chair_decides_ties]", "true".to_owned()),
         ]
     };
     let (status, body) = call(&app, UpdateNodeRules::PATH, &rules("umea", "13", "2"), &karin).await;

@@ -7,10 +7,12 @@
 mod common;
 
 use app::co_creation::api::{
-    ActAsCompany, DecideProposal, DeclareConflict, GetCall, GetPanel, GetProposal, ListCalls, ManageCall,
-    ManageProposal, ReviewerDesk, SaveProposal, SaveReview, StartProposal,
+    ActOnProposal, DeclareConflict, GetCall, GetPanel, GetProposal, ListCalls, ManageCall, ReviewerDesk,
+    SaveProposal, SaveReview, StartProposal,
 };
-use app::co_creation::model::{CallPage, CallSummary, PanelPage, ProposalPage, ReviewerDeskView};
+use app::co_creation::model::{
+    CallPage, CallSummary, PanelPage, ProposalPage, ProposalState, ReviewerDeskView,
+};
 use common::TestApp;
 use leptos::server_fn::ServerFn;
 
@@ -68,6 +70,16 @@ async fn page(app: &TestApp, id: i64, cookies: &str) -> (u16, Option<ProposalPag
     (status, serde_json::from_str(&body).ok())
 }
 
+/// A command as the proposal page's small forms post it: `command[<name>][<field>]`.
+fn command(id: i64, name: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut posted = args(&[("id", &id.to_string())]);
+    if fields.is_empty() {
+        posted.push(("command".into(), name.into()));
+    }
+    posted.extend(fields.iter().map(|(k, v)| (format!("command[{name}][{k}]"), (*v).to_owned())));
+    posted
+}
+
 async fn review(
     app: &TestApp,
     id: i64,
@@ -78,12 +90,12 @@ async fn review(
 ) -> (u16, String) {
     let mut fields = args(&[("id", &id.to_string()), ("intent", "submit")]);
     for (code, score) in app::co_creation::model::DEFAULT_CRITERIA.iter().zip(scores) {
-        fields.push((format!("score[{code}]"), score.into()));
-        fields.push((format!("comment[{code}]"), comment.into()));
+        fields.push((format!("review[score][{code}]"), score.into()));
+        fields.push((format!("review[comment][{code}]"), comment.into()));
     }
-    fields.push(("assessed_trl".into(), "6".into()));
-    fields.push(("confidence".into(), "high".into()));
-    fields.push(("justification".into(), justification.into()));
+    fields.push(("review[assessed_trl]".into(), "6".into()));
+    fields.push(("review[confidence]".into(), "high".into()));
+    fields.push(("review[justification]".into(), justification.into()));
     call(app, SaveReview::PATH, &fields, cookies).await
 }
 
@@ -121,7 +133,7 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("ineligible"), "{body}");
     let low_page = page(&app, low, &emma).await.1.unwrap();
-    assert_eq!(low_page.state, "ineligible");
+    assert_eq!(low_page.state, ProposalState::Ineligible);
     assert!(
         low_page.ineligible_reason.as_deref().unwrap().contains("TRL 4"),
         "{:?}",
@@ -137,7 +149,7 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"unmet_need\",\"form.required\""), "the problem, at its field: {body}");
     let saved = page(&app, id, &oskar).await.1.unwrap();
-    assert_eq!(saved.state, "draft", "a refused submission keeps the draft, and what was typed");
+    assert_eq!(saved.state, ProposalState::Draft, "a refused submission keeps the draft, and what was typed");
     assert_eq!(saved.form.budget, "Cellvia; 1 200 000; 300 000\nUppsala node; 0; 500 000");
     assert_eq!(saved.form.nodes, vec!["uppsala".to_owned(), "umea".to_owned()]);
     let upload = |bytes: &'static [u8], name: &'static str| {
@@ -156,27 +168,16 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     let (status, body) = call(&app, SaveProposal::PATH, &proposal(id, "submit", "6"), &oskar).await;
     assert_eq!(status, 200, "{body}");
     let submitted = page(&app, id, &oskar).await.1.unwrap();
-    assert_eq!(submitted.state, "submitted");
+    assert_eq!(submitted.state, ProposalState::Submitted);
     let letter = submitted.letter.clone().expect("the letter stays with the proposal").0;
 
     // Screening; Eva declares a conflict with Cellvia; the suggestion assigns the other three.
     let (status, _) = page(&app, id, &reviewers[0]).await;
     assert_eq!(status, 403, "not yet assigned");
-    let (status, body) = call(
-        &app,
-        ManageProposal::PATH,
-        &args(&[("id", &id.to_string()), ("step", "screen_eligible")]),
-        &per,
-    )
-    .await;
+    let screen = command(id, "screen", &[("eligible", "true")]);
+    let (status, body) = call(&app, ActOnProposal::PATH, &screen, &per).await;
     assert_eq!(status, 403, "screening is the administrators': {body}");
-    let (status, body) = call(
-        &app,
-        ManageProposal::PATH,
-        &args(&[("id", &id.to_string()), ("step", "screen_eligible")]),
-        &maria,
-    )
-    .await;
+    let (status, body) = call(&app, ActOnProposal::PATH, &screen, &maria).await;
     assert_eq!(status, 200, "{body}");
     let (_, body) = call(&app, ReviewerDesk::PATH, &[], &eva).await;
     let desk: ReviewerDeskView = serde_json::from_str(&body).unwrap();
@@ -193,10 +194,12 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     let (status, body) =
         call(&app, ManageCall::PATH, &args(&[("slug", &slug), ("step", "suggest_assignment")]), &maria).await;
     assert_eq!(status, 200, "{body}");
-    let facts = app::co_creation::store::facts(&t.db, id).await.unwrap().unwrap();
+    let mut conn = t.db.read().await.unwrap();
+    let (assigned, _) = app::co_creation::store::load(&mut conn, id).await.unwrap();
+    drop(conn);
     let eva_id = common::person_id(&t.db, "Eva Lindgren").await;
-    assert_eq!(facts.assigned_reviewer_ids.len(), 3);
-    assert!(!facts.assigned_reviewer_ids.contains(&eva_id));
+    assert_eq!(assigned.reviewers.len(), 3);
+    assert!(!assigned.reviewers.contains_key(&kernel::PersonId(eva_id)));
     // The conflicted reviewer cannot open it: not the page, not its letter, not by a manual assignment.
     let (status, _) = page(&app, id, &eva).await;
     assert_eq!(status, 403);
@@ -205,13 +208,8 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     let (status, html) = app.get_text(&format!("/proposals/{id}"), &eva).await;
     assert_eq!(status, 403);
     assert!(!html.contains("Sepsis in an hour"));
-    let (status, body) = call(
-        &app,
-        ManageProposal::PATH,
-        &args(&[("id", &id.to_string()), ("step", "assign"), ("reviewer", &eva_id.to_string())]),
-        &maria,
-    )
-    .await;
+    let assign = command(id, "assign_reviewer", &[("reviewer", &eva_id.to_string())]);
+    let (status, body) = call(&app, ActOnProposal::PATH, &assign, &maria).await;
     assert_eq!(status, 400, "{body}");
 
     // Reviews: every score needs a comment; others' reviews appear after one's own.
@@ -247,28 +245,34 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     let (status, body) = call(&app, GetPanel::PATH, &args(&[("slug", &slug)]), &per).await;
     assert_eq!(status, 200, "{body}");
     let panel: PanelPage = serde_json::from_str(&body).unwrap();
-    let row = panel.rows.iter().find(|r| r.id == id).unwrap();
+    let row = panel.rows.iter().find(|r| r.id.get() == id).unwrap();
     assert_eq!((row.rank, row.reviews, row.disagreement, row.passes), (1, 3, true, true));
     assert_eq!(row.medians[0].0.as_deref(), Some("4.5"));
     let (status, _) = call(&app, GetPanel::PATH, &args(&[("slug", &slug)]), &oskar).await;
     assert_eq!(status, 403);
 
     // The board decides; decisions go out together once the call has closed.
-    let decide = args(&[
-        ("id", &id.to_string()),
-        ("decision", "selected"),
-        ("rationale", "Strong clinical pull and a clear path to IVDR."),
-        (
-            "summary",
-            "The panel found the need well documented; validation beyond two sites is the main risk.",
-        ),
-    ]);
-    let (status, body) = call(&app, DecideProposal::PATH, &decide, &maria).await;
+    let decide = command(
+        id,
+        "record_decision",
+        &[
+            ("decision", "selected"),
+            ("rationale", "Strong clinical pull and a clear path to IVDR."),
+            (
+                "summary",
+                "The panel found the need well documented; validation beyond two sites is the main risk.",
+            ),
+        ],
+    );
+    let (status, body) = call(&app, ActOnProposal::PATH, &decide, &maria).await;
     assert_eq!(status, 403, "deciding is the board's: {body}");
-    let (status, body) = call(&app, DecideProposal::PATH, &decide, &per).await;
+    let (status, body) = call(&app, ActOnProposal::PATH, &decide, &per).await;
     assert_eq!(status, 200, "{body}");
     let waiting = page(&app, id, &oskar).await.1.unwrap();
-    assert!(waiting.report.is_none() && waiting.state == "in_review", "nothing shows before the release");
+    assert!(
+        waiting.report.is_none() && waiting.state == ProposalState::InReview,
+        "nothing shows before the release"
+    );
     let (status, _) =
         call(&app, ManageCall::PATH, &args(&[("slug", &slug), ("step", "release")]), &maria).await;
     assert_eq!(status, 400, "the call is still open");
@@ -290,7 +294,7 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
         assert!(!body.contains(name), "the company must not learn who reviewed");
     }
     let report: ProposalPage = serde_json::from_str(&body).unwrap();
-    assert_eq!(report.state, "selected");
+    assert_eq!(report.state, ProposalState::Selected);
     let consensus = report.report.unwrap();
     assert_eq!(consensus.decision, "selected");
     assert_eq!(consensus.criteria[0].1.as_deref(), Some("4.5"));
@@ -307,9 +311,9 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     );
 
     // The agreement starts once, and the record keeps every step.
-    let start_agreement = args(&[("id", &id.to_string()), ("step", "start_agreement")]);
-    assert_eq!(call(&app, ActAsCompany::PATH, &start_agreement, &oskar).await.0, 200);
-    assert_eq!(call(&app, ActAsCompany::PATH, &start_agreement, &oskar).await.0, 400);
+    let start_agreement = command(id, "start_agreement", &[]);
+    assert_eq!(call(&app, ActOnProposal::PATH, &start_agreement, &oskar).await.0, 200);
+    assert_eq!(call(&app, ActOnProposal::PATH, &start_agreement, &oskar).await.0, 400);
     let kinds: Vec<String> =
         sqlx::query_scalar("SELECT kind FROM proposal_events WHERE proposal_id = $1 ORDER BY seq")
             .bind(id)
@@ -429,7 +433,8 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
             }
         }
         for batch in 0..(PROPOSALS / 250) {
-            let (mut proposals, mut reviews, mut scores) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut proposals, mut versions, mut reviews, mut scores) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for i in batch * 250..(batch + 1) * 250 {
                 let id = 100_000 + i;
                 let call = 1000 + i % CALLS + 1;
@@ -438,6 +443,7 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
                     "({id}, {call}, {company}, {admin}, 'in_review', 'full', 'Proposal {i}', '{{\"trl_claimed\": {}}}', '{now}', '{now}', '{now}')",
                     5 + i % 5
                 ));
+                versions.push(format!("({id}, 1, 'full', '{{\"trl_claimed\": {}}}', '{now}')", 5 + i % 5));
                 for r in 0..REVIEWS_EACH {
                     let reviewer = people[((i + r) as usize) % people.len()];
                     reviews.push(format!(
@@ -462,6 +468,7 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
                     &reviews,
                 ),
                 ("review_scores", "(proposal_id, reviewer_id, criterion, score, comment)", &scores),
+                ("proposal_versions", "(proposal_id, version, stage, form, submitted_at)", &versions),
             ] {
                 for chunk in rows.chunks(500) {
                     sqlx::query(&format!("INSERT INTO {table} {columns} VALUES {}", chunk.join(", ")))
@@ -473,7 +480,8 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
         }
         tx.commit().await.unwrap();
         let loaded = loading.elapsed();
-        let person = app::identity::store::load_person(&t.db, admin).await.unwrap().unwrap();
+        let person =
+            app::identity::store::load_person(&t.db, kernel::PersonId(admin)).await.unwrap().unwrap();
         let mut conn = t.db.pool().acquire().await.unwrap();
         let call = app::co_creation::store::call(&mut conn, "bench-7").await.unwrap().unwrap();
         drop(conn);
@@ -481,9 +489,17 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
         let mut rows = 0;
         for _ in 0..RUNS {
             let started = std::time::Instant::now();
-            let panel = app::co_creation::views::panel_page(&app.state, &person, &call, chrono::Utc::now())
-                .await
-                .unwrap();
+            let mut conn = t.db.read().await.unwrap();
+            let panel = app::co_creation::views::panel_page(
+                &mut conn,
+                &app.state,
+                &person,
+                &call,
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+            drop(conn);
             times.push(started.elapsed().as_secs_f64() * 1000.0);
             rows = panel.rows.len();
         }

@@ -41,7 +41,7 @@ on_both_backends!(administrators_grant_and_revoke_scoped_roles_and_others_cannot
     assert_eq!(status, 200, "{body}");
     let (status, body) = app.call(GrantRole::PATH, &grant, &admin).await;
     assert_eq!((status, body.contains("error.role_already_held")), (400, true), "{body}");
-    let person = app::identity::store::load_person(&t.db, sara).await.unwrap().unwrap();
+    let person = app::identity::store::load_person(&t.db, kernel::PersonId(sara)).await.unwrap().unwrap();
     assert_eq!(person.grants.len(), 1);
     assert_eq!(person.grants[0].node_slug.as_deref(), Some("uppsala"));
 
@@ -54,7 +54,14 @@ on_both_backends!(administrators_grant_and_revoke_scoped_roles_and_others_cannot
         .call(RevokeRole::PATH, &[("grant_id", &grant_id), ("reason", "moved to another node")], &admin)
         .await;
     assert_eq!(status, 200);
-    assert!(app::identity::store::load_person(&t.db, sara).await.unwrap().unwrap().grants.is_empty());
+    assert!(
+        app::identity::store::load_person(&t.db, kernel::PersonId(sara))
+            .await
+            .unwrap()
+            .unwrap()
+            .grants
+            .is_empty()
+    );
 
     let filter =
         app::audit::model::AuditFilter { action: Some("role_revoked".into()), page: 1, ..Default::default() };
@@ -101,13 +108,20 @@ on_both_backends!(claim_rules_grant_roles_at_sign_in_and_take_them_back, |t| {
     let person = app::identity::signin::person_from_provider(&t.db, &entitled).await.unwrap();
     let again = app::identity::signin::person_from_provider(&t.db, &entitled).await.unwrap();
     assert_eq!(person, again, "issuer and subject find the same person");
-    let loaded = app::identity::store::load_person(&t.db, person).await.unwrap().unwrap();
+    let loaded = app::identity::store::load_person(&t.db, kernel::PersonId(person)).await.unwrap().unwrap();
     assert_eq!(loaded.display_name, "Ingrid Berg");
     assert_eq!(loaded.roles(), vec![app::identity::model::Role::Reviewer]);
 
     let without = identity_with(r#"{"eduperson_entitlement":[]}"#);
     app::identity::signin::person_from_provider(&t.db, &without).await.unwrap();
-    assert!(app::identity::store::load_person(&t.db, person).await.unwrap().unwrap().grants.is_empty());
+    assert!(
+        app::identity::store::load_person(&t.db, kernel::PersonId(person))
+            .await
+            .unwrap()
+            .unwrap()
+            .grants
+            .is_empty()
+    );
     let actions: Vec<String> = app::audit::store::history(&t.db, "person", &person.to_string())
         .await
         .unwrap()

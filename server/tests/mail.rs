@@ -4,9 +4,10 @@
 
 mod common;
 
-use app::cohort_access::machine::{Actor, Command, Context};
 use app::cohort_access::store;
 use app::notifications::delivery::deliver_due;
+use kernel::access::{Actor, Command};
+use kernel::{CohortId, PersonId};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -75,13 +76,13 @@ impl SmtpSink {
 
 /// An application of Sara's with David invited: one invitation mail queued.
 async fn invitation_queued(db: &app::db::Db) -> i64 {
-    let sara = common::person_id(db, "Sara Lindqvist").await;
-    let scapis: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
+    let sara = PersonId(common::person_id(db, "Sara Lindqvist").await);
+    let scapis: CohortId = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
         .fetch_one(db.pool())
         .await
         .unwrap();
-    let now = Context::at(chrono::Utc::now());
-    let id = store::create(db, &Actor::person(sara), sara, "Mail test", &[scapis], now).await.unwrap();
+    let now = chrono::Utc::now();
+    let id = store::create(db, &Actor::person(sara), "Mail test", &[scapis], now).await.unwrap();
     let invite = Command::InviteMember { email: "david.okafor@example.org".into() };
     store::execute(db, id, &Actor::person(sara), invite, now).await.unwrap();
     id
@@ -139,12 +140,12 @@ on_both_backends!(without_a_mail_server_mail_stays_in_the_demo_outbox_and_remind
     assert_eq!(delivery(&t.db).await.0, "outbox");
 
     // Submitted eighty days ago: Uppsala's deadline is near, and the committee hears once.
-    let sara = common::person_id(&t.db, "Sara Lindqvist").await;
-    let scapis: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
+    let sara = PersonId(common::person_id(&t.db, "Sara Lindqvist").await);
+    let scapis: CohortId = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
         .fetch_one(t.db.pool())
         .await
         .unwrap();
-    let then = Context::at(chrono::Utc::now() - chrono::Duration::days(80));
+    let then = chrono::Utc::now() - chrono::Duration::days(80);
     store::execute(
         &t.db,
         id,

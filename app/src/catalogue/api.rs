@@ -85,7 +85,7 @@ pub async fn update_node(
         super::store::node_id(&mut tx, &slug).await?.ok_or_else(|| with_status(AppError::NotFound))?;
     let changed = super::store::update_node(&mut tx, node_id, &changes).await?;
     if !changed.is_empty() {
-        let event = NewEvent::transition(Some(person.id), "node", &slug, "node_updated", None, None);
+        let event = NewEvent::transition(Some(person.id.get()), "node", &slug, "node_updated", None, None);
         record_in(&mut tx, NewEvent { summary: Some(format!("changed {}", changed.join(", "))), ..event })
             .await?;
     }
@@ -103,7 +103,7 @@ pub async fn harvest_node_now(slug: String) -> Result<HarvestRunView, AppError> 
     let (state, person) = authorize_on(Action::HarvestNode, Thing::Node { slug: &slug }).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
     let limits = HarvestLimits::from_config(&state.config);
-    let report = match harvest_node(&state.db, limits, &slug, Initiator::Person(person.id)).await {
+    let report = match harvest_node(&state.db, limits, &slug, Initiator::Person(person.id.get())).await {
         Ok(report) => report,
         Err(HarvestError::NoSuchNode) => return Err(with_status(AppError::NotFound)),
         Err(HarvestError::NoCatalogue) => {

@@ -862,6 +862,37 @@ pub async fn node(db: &Db, slug: &str) -> Result<Option<NodeDetail>, sqlx::Error
     Ok(Some(node))
 }
 
+/// A node with the slugs of the cohorts its committee decides.
+#[derive(Debug, Clone)]
+pub struct NodeCohorts {
+    pub id: i64,
+    pub slug: String,
+    pub name_sv: String,
+    pub name_en: String,
+    pub cohorts: Vec<String>,
+}
+
+/// Every node in order, with the cohorts each decides (what committee queues offer).
+pub async fn nodes_with_decided_cohorts(conn: &mut AnyConnection) -> Result<Vec<NodeCohorts>, sqlx::Error> {
+    let nodes: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, slug, name_sv, name_en FROM nodes ORDER BY sort_order, slug")
+            .fetch_all(&mut *conn)
+            .await?;
+    let decided: Vec<(Option<i64>, String)> = sqlx::query_as(&format!(
+        "SELECT {} AS node_id, c.slug FROM cohorts c WHERE c.withdrawn_at IS NULL ORDER BY c.slug",
+        crate::cohort_access::store::DECIDING_NODE
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(nodes
+        .into_iter()
+        .map(|(id, slug, name_sv, name_en)| {
+            let cohorts = decided.iter().filter(|(n, _)| *n == Some(id)).map(|(_, c)| c.clone()).collect();
+            NodeCohorts { id, slug, name_sv, name_en, cohorts }
+        })
+        .collect())
+}
+
 pub async fn node_id(conn: &mut AnyConnection, slug: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM nodes WHERE slug = $1").bind(slug).fetch_optional(&mut *conn).await
 }

@@ -1,6 +1,6 @@
 //! Server functions for co-creation: calls, companies, proposals, screening, assignment,
-//! reviews, the panel and the board's decisions. Each asks the policy first; the
-//! proposal's own rules (`proposal.rs`) then decide the command.
+//! reviews, the panel and the board's decisions. Each asks the policy's coarse gate first;
+//! the proposal's own rules (the kernel) then decide the command.
 
 use super::form::ProposalFields;
 use super::model::{
@@ -8,6 +8,8 @@ use super::model::{
     ReviewerDeskView,
 };
 use crate::error::AppError;
+use kernel::ProposalId;
+use kernel::proposal::PersonCommand;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -15,42 +17,52 @@ use serde::{Deserialize, Serialize};
 mod ssr {
     use super::super::store::{self, CallRow, CompanyProfile, StoreError};
     use crate::error::AppError;
-    use crate::policy::ProposalFacts;
+    use crate::forms::{bounded, limits};
     use crate::request::{AppState, with_status};
+    use kernel::proposal::Refusal;
 
     pub fn refused(error: StoreError) -> AppError {
         with_status(match error {
-            StoreError::Refused(super::super::proposal::Refusal::NotAllowed) => AppError::Forbidden,
+            StoreError::Refused(Refusal::NotAllowed) => AppError::Forbidden,
             StoreError::Refused(refusal) => AppError::invalid(refusal.field(), refusal.message_key()),
             StoreError::NotFound => AppError::NotFound,
             StoreError::Invalid(field, key) => AppError::invalid(&field, key),
             StoreError::Sql(error) => AppError::from(error),
+            StoreError::Corrupt(problem) => {
+                tracing::error!(%problem, "a proposal's events could not be read");
+                AppError::Internal
+            }
         })
     }
 
-    /// The policy's facts about a proposal; nobody learns which exist without signing in.
-    pub async fn facts(id: i64) -> Result<ProposalFacts, AppError> {
-        let state = crate::request::app_state()?;
-        if crate::request::signed_in_person(&state).await?.is_none() {
-            return Err(with_status(AppError::NotSignedIn));
-        }
-        store::facts(&state.db, id).await?.ok_or_else(|| with_status(AppError::NotFound))
+    pub fn executed(error: super::super::store::ExecuteError) -> AppError {
+        refused(error.into())
     }
 
     /// A call by its slug; a draft exists only for those who manage calls.
-    pub async fn call(state: &AppState, slug: &str, manager: bool) -> Result<CallRow, AppError> {
-        let mut conn = state.db.pool().acquire().await?;
-        store::call(&mut conn, slug)
+    pub async fn call(
+        conn: &mut sqlx::AnyConnection,
+        slug: &str,
+        manager: bool,
+    ) -> Result<CallRow, AppError> {
+        store::call(conn, slug)
             .await?
             .filter(|c| c.published == 1 || manager)
             .ok_or_else(|| with_status(AppError::NotFound))
     }
 
-    /// The representatives of a company by slug: (company id, their ids); a missing one is a 404.
-    pub async fn company(state: &AppState, slug: &str) -> Result<(store::CompanyRow, Vec<i64>), AppError> {
-        let row = store::company(&state.db, slug).await?.ok_or_else(|| with_status(AppError::NotFound))?;
-        let mut conn = state.db.pool().acquire().await?;
-        let ids = store::representatives(&mut conn, row.id).await?.into_iter().map(|r| r.0).collect();
+    /// A company by its slug with its representatives' ids; a missing one is a 404.
+    pub async fn company(
+        state: &AppState,
+        slug: &str,
+    ) -> Result<(store::CompanyRow, Vec<kernel::PersonId>), AppError> {
+        let mut conn = state.db.read().await?;
+        let row = store::company(&mut conn, slug).await?.ok_or_else(|| with_status(AppError::NotFound))?;
+        let ids = store::representatives(&mut conn, row.id)
+            .await?
+            .into_iter()
+            .map(|r| kernel::PersonId(r.0))
+            .collect();
         Ok((row, ids))
     }
 
@@ -60,43 +72,31 @@ mod ssr {
 
     /// A company profile from its form, each problem at its field.
     pub fn profile(fields: &super::CompanyFields) -> Result<CompanyProfile, AppError> {
-        use super::super::model::{COMPANY_KINDS, COMPANY_SIZES};
-        let name = fields.name.trim();
-        if name.is_empty() {
-            return Err(invalid("name", "form.required"));
-        }
-        if name.chars().count() > 200 {
-            return Err(invalid("name", "form.too_long"));
-        }
+        use kernel::codes::{CompanyKind, CompanySize};
+        let name = bounded(&fields.name, "name", limits::TITLE, true)?;
         let org_number = super::super::org_number::normalise(&fields.org_number)
             .map_err(|problem| invalid("org_number", problem.message_key()))?;
-        if !COMPANY_KINDS.contains(&fields.kind.as_str()) {
-            return Err(invalid("kind", "form.required"));
-        }
-        if !COMPANY_SIZES.contains(&fields.size.as_str()) {
-            return Err(invalid("size", "form.required"));
-        }
-        if fields.contact_name.trim().is_empty() {
-            return Err(invalid("contact_name", "form.required"));
-        }
-        let email = fields.contact_email.trim();
-        if !(email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace)) {
-            return Err(invalid("contact_email", "form.invalid_email"));
-        }
-        let website = fields.website.trim();
+        let kind = CompanyKind::parse(&fields.kind).ok_or_else(|| invalid("kind", "form.required"))?;
+        let size = CompanySize::parse(&fields.size).ok_or_else(|| invalid("size", "form.required"))?;
+        let city = bounded(&fields.city, "city", limits::NAME, false)?;
+        let contact_name = bounded(&fields.contact_name, "contact_name", limits::NAME, true)?;
+        let contact_phone = bounded(&fields.contact_phone, "contact_phone", limits::PHONE, false)?;
+        let email = kernel::access::normalise_email(&fields.contact_email)
+            .ok_or_else(|| invalid("contact_email", "form.invalid_email"))?;
+        let website = bounded(&fields.website, "website", limits::SHORT, false)?;
         if !(website.is_empty() || website.starts_with("https://") || website.starts_with("http://")) {
             return Err(invalid("website", "company.refused.website"));
         }
         Ok(CompanyProfile {
-            name: name.to_owned(),
+            name,
             org_number,
-            kind: fields.kind.clone(),
-            size: fields.size.clone(),
-            city: fields.city.trim().to_owned(),
-            website: website.to_owned(),
-            contact_name: fields.contact_name.trim().to_owned(),
-            contact_email: email.to_owned(),
-            contact_phone: fields.contact_phone.trim().to_owned(),
+            kind: kind.code().to_owned(),
+            size: size.code().to_owned(),
+            city,
+            website,
+            contact_name,
+            contact_email: email,
+            contact_phone,
         })
     }
 }
@@ -111,7 +111,8 @@ pub async fn list_calls() -> Result<Vec<CallSummary>, AppError> {
     let (state, person) = authorize(Action::ReadPublicCatalogue).await?;
     let manager = permits(&state, person.as_ref(), Action::ManageCalls, Thing::Nothing);
     let now = chrono::Utc::now();
-    Ok(super::store::calls(&state.db, !manager)
+    let mut conn = state.db.read().await?;
+    Ok(super::store::calls(&mut conn, !manager)
         .await?
         .iter()
         .map(|c| super::views::call_summary(c, now))
@@ -125,16 +126,17 @@ pub async fn get_call(slug: String) -> Result<CallPage, AppError> {
     use crate::request::{authorize, permits};
     let (state, person) = authorize(Action::ReadPublicCatalogue).await?;
     let manager = permits(&state, person.as_ref(), Action::ManageCalls, Thing::Nothing);
-    let call = ssr::call(&state, &slug, manager).await?;
-    super::views::call_page(&state, person.as_ref(), &call, chrono::Utc::now()).await
+    let mut conn = state.db.read().await?;
+    let call = ssr::call(&mut conn, &slug, manager).await?;
+    super::views::call_page(&mut conn, &state, person.as_ref(), &call, chrono::Utc::now()).await
 }
 
 /// A call to edit (`slug` empty: a new call with the default criteria).
 #[server]
 pub async fn get_call_editor(slug: String) -> Result<CallEditor, AppError> {
-    use crate::cohort_access::clock::stockholm_time;
     use crate::policy::Action;
     use crate::request::authorize;
+    use crate::time::stockholm_time;
     let (state, _) = authorize(Action::ManageCalls).await?;
     if slug.is_empty() {
         return Ok(CallEditor {
@@ -146,8 +148,8 @@ pub async fn get_call_editor(slug: String) -> Result<CallEditor, AppError> {
             ..CallEditor::default()
         });
     }
-    let call = ssr::call(&state, &slug, true).await?;
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.read().await?;
+    let call = ssr::call(&mut conn, &slug, true).await?;
     let criteria = super::store::criteria(&mut conn, call.id).await?;
     let locked: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND submitted_at IS NOT NULL")
@@ -246,21 +248,18 @@ pub async fn save_call(
     use ssr::invalid;
     let (state, person) = authorize(Action::ManageCalls).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    for (field, value) in
-        [("title_sv", &call.title_sv), ("title_en", &call.title_en), ("body_en", &call.body_en)]
-    {
-        if value.trim().is_empty() {
-            return Err(invalid(field, "form.required"));
-        }
-    }
+    use crate::forms::{bounded, limits};
+    let title_sv = bounded(&call.title_sv, "title_sv", limits::TITLE, true)?;
+    let title_en = bounded(&call.title_en, "title_en", limits::TITLE, true)?;
+    let body_sv = bounded(&call.body_sv, "body_sv", limits::BODY, false)?;
+    let body_en = bounded(&call.body_en, "body_en", limits::BODY, true)?;
+    let disease_areas = bounded(&call.disease_areas, "disease_areas", limits::SHORT, false)?;
+    // Typed in Stockholm time, kept in UTC; only sane years.
     let time = |value: &str, field: &str| {
         chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
             .ok()
-            .and_then(|t| {
-                use chrono::TimeZone;
-                chrono_tz::Europe::Stockholm.from_local_datetime(&t).earliest()
-            })
-            .map(|t| t.with_timezone(&chrono::Utc))
+            .filter(|t| kernel::dates::sane(t.date()))
+            .map(kernel::stockholm::to_utc)
             .ok_or_else(|| invalid(field, "form.invalid_datetime"))
     };
     let opens_at = time(&call.opens, "opens")?;
@@ -292,12 +291,13 @@ pub async fn save_call(
     let existing = if slug.is_empty() { None } else { Some(slug.as_str()) };
     let locked = match existing {
         Some(slug) => {
-            let editor_call = ssr::call(&state, slug, true).await?;
+            let mut conn = state.db.read().await?;
+            let editor_call = ssr::call(&mut conn, slug, true).await?;
             let submitted: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND submitted_at IS NOT NULL",
             )
             .bind(editor_call.id)
-            .fetch_one(state.db.pool())
+            .fetch_one(&mut *conn)
             .await?;
             submitted > 0
         }
@@ -310,6 +310,14 @@ pub async fn save_call(
     for (i, row) in posted.iter().enumerate() {
         if row.name_en.trim().is_empty() && row.name_sv.trim().is_empty() {
             continue;
+        }
+        for (part, value, max) in [
+            ("name_sv", &row.name_sv, limits::TITLE),
+            ("name_en", &row.name_en, limits::TITLE),
+            ("description_sv", &row.description_sv, limits::REASON),
+            ("description_en", &row.description_en, limits::REASON),
+        ] {
+            bounded(value, &format!("criteria-{i}-{part}"), max, false)?;
         }
         let code = if row.code.trim().is_empty() {
             crate::content::library::anchor_id(&row.name_en).replace('-', "_")
@@ -336,15 +344,15 @@ pub async fn save_call(
         return Err(invalid("criteria", "call.refused.no_criteria"));
     }
     let input = super::store::CallInput {
-        title_sv: call.title_sv.trim().to_owned(),
-        title_en: call.title_en.trim().to_owned(),
-        body_sv: call.body_sv.clone(),
-        body_en: call.body_en.clone(),
+        title_sv,
+        title_en,
+        body_sv,
+        body_en,
         opens_at,
         closes_at,
         trl_min,
         trl_max,
-        disease_areas: call.disease_areas.trim().to_owned(),
+        disease_areas,
         expression_of_interest: call.expression_of_interest.is_some(),
         overall_threshold,
         reviewers_per_proposal,
@@ -357,26 +365,37 @@ pub async fn save_call(
 }
 
 /// A call's business for its administrators: apply the suggested assignment, release decisions.
+/// What a call's administrators do with all its proposals at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStep {
+    SuggestAssignment,
+    Release,
+}
+
 #[server]
-pub async fn manage_call(slug: String, step: String) -> Result<String, AppError> {
+pub async fn manage_call(slug: String, step: CallStep) -> Result<String, AppError> {
     use crate::policy::Action;
     use crate::request::authorize;
     let (state, person) = authorize(Action::ManageCalls).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let call = ssr::call(&state, &slug, true).await?;
-    match step.as_str() {
-        "suggest_assignment" => {
+    let mut conn = state.db.read().await?;
+    let call = ssr::call(&mut conn, &slug, true).await?;
+    drop(conn);
+    let actor = person.proposal_actor();
+    let now = chrono::Utc::now();
+    match step {
+        CallStep::SuggestAssignment => {
             let (assigned, short) =
-                super::store::apply_suggestion(&state.db, &call, person.id).await.map_err(ssr::refused)?;
+                super::store::apply_suggestion(&state.db, &call, &actor, now).await.map_err(ssr::refused)?;
             Ok(format!("{assigned}/{short}"))
         }
-        "release" => {
-            let released = super::store::release_decisions(&state.db, call.id, person.id, chrono::Utc::now())
+        CallStep::Release => {
+            let released = super::store::release_decisions(&state.db, call.id, &actor, now)
                 .await
                 .map_err(ssr::refused)?;
             Ok(released.to_string())
         }
-        _ => Err(ssr::invalid("step", "error.request")),
     }
 }
 
@@ -388,8 +407,9 @@ pub async fn get_panel(slug: String) -> Result<PanelPage, AppError> {
     use crate::request::authorize;
     let (state, person) = authorize(Action::ViewPanel).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let call = ssr::call(&state, &slug, true).await?;
-    super::views::panel_page(&state, &person, &call, chrono::Utc::now()).await
+    let mut conn = state.db.read().await?;
+    let call = ssr::call(&mut conn, &slug, true).await?;
+    super::views::panel_page(&mut conn, &state, &person, &call, chrono::Utc::now()).await
 }
 
 // --- Companies ----------------------------------------------------------------------------
@@ -430,7 +450,7 @@ pub async fn get_company(slug: String) -> Result<CompanyView, AppError> {
     let (row, ids) = ssr::company(&state, &slug).await?;
     let (state, _) =
         authorize_on(Action::RepresentCompany, Thing::Company { representative_ids: &ids }).await?;
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.read().await?;
     let representatives = super::store::representatives(&mut conn, row.id).await?;
     Ok(CompanyView {
         slug: row.slug,
@@ -461,7 +481,8 @@ pub async fn update_company(slug: String, company: CompanyFields) -> Result<(), 
     super::store::update_company(&state.db, person.id, row.id, &profile).await.map_err(ssr::refused)
 }
 
-/// Adds a representative by the e-mail they signed in with.
+/// Invites someone to represent the company: the link is mailed to the address, and
+/// whoever opens it signed in becomes a representative (after declining if they judge).
 #[server]
 pub async fn add_representative(slug: String, email: String) -> Result<(), AppError> {
     use crate::policy::{Action, Thing};
@@ -471,28 +492,62 @@ pub async fn add_representative(slug: String, email: String) -> Result<(), AppEr
     let (state, person) =
         authorize_on(Action::RepresentCompany, Thing::Company { representative_ids: &ids }).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    if email.trim().is_empty() {
-        return Err(ssr::invalid("email", "form.required"));
-    }
-    super::store::add_representative(&state.db, person.id, row.id, &email).await.map_err(ssr::refused)
+    let email = crate::forms::bounded(&email, "email", crate::forms::limits::EMAIL, true)?;
+    super::store::invite_representative(&state.db, person.id, row.id, &email, chrono::Utc::now())
+        .await
+        .map_err(ssr::refused)
+}
+
+/// What an invitation to represent a company shows before it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyInvitationView {
+    pub company: String,
+    pub email: String,
+    pub live: bool,
+}
+
+#[server]
+pub async fn get_company_invitation(token: String) -> Result<CompanyInvitationView, AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    let (state, _) = authorize(Action::AcceptInvitation).await?;
+    let mut conn = state.db.read().await?;
+    let invitation = super::store::company_invitation(&mut conn, &token, chrono::Utc::now())
+        .await?
+        .ok_or_else(|| with_status(AppError::NotFound))?;
+    Ok(CompanyInvitationView { company: invitation.company, email: invitation.email, live: invitation.live })
+}
+
+#[server]
+pub async fn accept_company_invitation(token: String) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, person) = authorize(Action::AcceptInvitation).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let slug = super::store::accept_company_invitation(&state.db, &token, &person, chrono::Utc::now())
+        .await
+        .map_err(ssr::refused)?;
+    leptos_axum::redirect(&format!("/companies/{slug}"));
+    Ok(())
 }
 
 // --- Proposals ----------------------------------------------------------------------------
 
 #[server]
 pub async fn my_proposals() -> Result<MyProposalsView, AppError> {
-    use super::model::ProposalSummary;
+    use super::model::{ProposalState, ProposalSummary, Stage};
     use crate::catalogue::model::Localized;
     use crate::policy::Action;
     use crate::request::authorize;
     use sqlx::Row;
     let (state, person) = authorize(Action::RegisterCompany).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let rows = super::store::my_proposals(&state.db, person.id).await?;
+    let mut conn = state.db.read().await?;
+    let rows = super::store::my_proposals(&mut conn, person.id).await?;
     let mut proposals = Vec::with_capacity(rows.len());
     for row in &rows {
         proposals.push(ProposalSummary {
-            id: row.try_get("id")?,
+            id: ProposalId(row.try_get("id")?),
             title: row.try_get("title")?,
             call: Localized::new(
                 row.try_get::<String, _>("title_sv")?,
@@ -500,17 +555,17 @@ pub async fn my_proposals() -> Result<MyProposalsView, AppError> {
             ),
             call_slug: row.try_get("call_slug")?,
             company: row.try_get("company")?,
-            state: row.try_get("state")?,
-            stage: row.try_get("stage")?,
-            updated: crate::cohort_access::clock::stockholm_time(&row.try_get::<String, _>("updated_at")?),
+            state: ProposalState::parse(&row.try_get::<String, _>("state")?).unwrap_or_default(),
+            stage: Stage::parse(&row.try_get::<String, _>("stage")?).unwrap_or_default(),
+            updated: crate::time::stockholm_time(&row.try_get::<String, _>("updated_at")?),
         });
     }
-    Ok(MyProposalsView { proposals, companies: super::store::companies_of(&state.db, person.id).await? })
+    Ok(MyProposalsView { proposals, companies: super::store::companies_of(&mut conn, person.id).await? })
 }
 
 /// Starts a proposal of one of the viewer's companies in an open call and opens it.
 #[server]
-pub async fn start_proposal(call: String, company: String, title: String) -> Result<i64, AppError> {
+pub async fn start_proposal(call: String, company: String, title: String) -> Result<ProposalId, AppError> {
     use crate::policy::{Action, Thing};
     use crate::request::authorize_on;
     let state = crate::request::app_state()?;
@@ -521,29 +576,40 @@ pub async fn start_proposal(call: String, company: String, title: String) -> Res
     let (state, person) =
         authorize_on(Action::RepresentCompany, Thing::Company { representative_ids: &ids }).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(ssr::invalid("title", "form.required"));
-    }
-    if title.chars().count() > 200 {
-        return Err(ssr::invalid("title", "form.too_long"));
-    }
-    let call = ssr::call(&state, &call, false).await?;
-    let id = super::store::create_proposal(&state.db, &call, row.id, person.id, title, chrono::Utc::now())
-        .await
-        .map_err(ssr::refused)?;
+    let title = crate::forms::bounded(&title, "title", crate::forms::limits::TITLE, true)?;
+    let mut conn = state.db.read().await?;
+    let call = ssr::call(&mut conn, &call, false).await?;
+    drop(conn);
+    let actor = person.proposal_actor();
+    let id = super::store::create_proposal(
+        &state.db,
+        &call,
+        kernel::CompanyId(row.id),
+        &actor,
+        &title,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ssr::refused)?;
     leptos_axum::redirect(&format!("/proposals/{id}"));
-    Ok(id)
+    Ok(ProposalId(id))
 }
 
+/// One proposal as the viewer may see it (`check` lists the form's problems).
 #[server]
-pub async fn get_proposal(id: i64, check: bool) -> Result<ProposalPage, AppError> {
+pub async fn get_proposal(id: ProposalId, check: bool) -> Result<ProposalPage, AppError> {
     use crate::policy::{Action, Thing};
-    use crate::request::authorize_on;
-    let facts = ssr::facts(id).await?;
-    let (state, person) = authorize_on(Action::ReadProposal, Thing::Proposal(&facts)).await?;
+    use crate::request::{authorize, authorize_on, request_lang};
+    use kernel::workflow::Aggregate;
+    let (state, person) = authorize(Action::ReadProposal).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    super::views::proposal_page(&state, &person, id, &facts, check, chrono::Utc::now()).await
+    let mut conn = state.db.read().await?;
+    let record = super::views::load_proposal(&mut conn, id).await.map_err(ssr::executed)?;
+    drop(conn);
+    let actor = person.proposal_actor();
+    let visibility = record.proposal.visibility(&actor, &record.facts);
+    authorize_on(Action::ReadProposal, Thing::Proposal(&visibility)).await?;
+    Ok(super::views::proposal_page(&record, &actor, check, request_lang(), chrono::Utc::now()))
 }
 
 impl crate::forms::Saved for ProposalSaved {
@@ -557,7 +623,7 @@ impl crate::forms::Saved for ProposalSaved {
 pub struct ProposalSaved {
     pub saved_at: String,
     /// The state after a submission (`submitted` or `ineligible`), if it was one.
-    pub submitted: Option<String>,
+    pub submitted: Option<kernel::proposal::ProposalState>,
     /// (field, message key) when a submission was refused for what the form lacks.
     pub problems: Vec<(String, String)>,
 }
@@ -566,22 +632,23 @@ pub struct ProposalSaved {
 /// at its field), then submits it through the automatic eligibility check.
 #[server]
 pub async fn save_proposal(
-    id: i64,
+    id: ProposalId,
     intent: Option<String>,
     fields: ProposalFields,
     nodes: Option<std::collections::BTreeMap<String, String>>,
     resources: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<ProposalSaved, AppError> {
     use super::form::{EligibilityRules, ProposalForm, eligibility};
-    use super::proposal::{Command, ProposalActor};
-    use crate::policy::{Action, Thing};
-    use crate::request::{authorize_on, request_lang};
-    let facts = ssr::facts(id).await?;
-    let (state, person) = authorize_on(Action::ChangeProposal, Thing::Proposal(&facts)).await?;
+    use crate::policy::Action;
+    use crate::request::{authorize, request_lang};
+    use kernel::proposal::Command;
+    let (state, person) = authorize(Action::ChangeProposal).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let known: Vec<String> = sqlx::query_scalar("SELECT slug FROM nodes ORDER BY sort_order, slug")
-        .fetch_all(state.db.pool())
-        .await?;
+    let actor = person.proposal_actor();
+    let mut conn = state.db.read().await?;
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM nodes ORDER BY sort_order, slug").fetch_all(&mut *conn).await?;
+    drop(conn);
     let fields = ProposalFields {
         nodes: nodes.unwrap_or_default().into_values().collect(),
         resources: resources.unwrap_or_default().into_values().collect(),
@@ -592,29 +659,22 @@ pub async fn save_proposal(
         return Err(ssr::invalid("", "form.draft_too_large"));
     }
     let now = chrono::Utc::now();
-    let mut conn = state.db.pool().acquire().await?;
-    let row = super::store::proposal(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    let call = super::store::call_by_id(&mut conn, row.call_id).await?.ok_or(AppError::NotFound)?;
-    drop(conn);
-    if call.phase(now) != super::model::CallPhase::Open {
-        return Err(ssr::invalid("", "proposal.refused.call_closed"));
-    }
-    if !super::store::save_form(&state.db, id, person.id, form.clone()).await? {
-        return Err(ssr::invalid("", "proposal.refused.wrong_state"));
-    }
-    let saved_at = crate::cohort_access::clock::stockholm_time(&crate::db::timestamp(now));
+    super::store::save_form(&state.db, id.get(), &actor, form, now).await.map_err(ssr::refused)?;
+    let saved_at = kernel::stockholm::minute_text(now);
     if intent.as_deref() != Some("submit") {
         return Ok(ProposalSaved { saved_at, submitted: None, problems: Vec::new() });
     }
-    let stage = row.status().stage;
-    let mut saved = form;
-    saved.clinical_letter = row.form().clinical_letter;
-    let problems = saved.problems(stage);
+    let mut conn = state.db.read().await?;
+    let record = super::views::load_proposal(&mut conn, id).await.map_err(ssr::executed)?;
+    drop(conn);
+    let saved = record.draft.clone();
+    let problems = saved.problems(record.proposal.stage);
     if !problems.is_empty() {
         // The page lists each problem at its field (with or without JavaScript).
         leptos_axum::redirect(&format!("/proposals/{id}?check=1#form"));
         return Ok(ProposalSaved { saved_at, submitted: None, problems });
     }
+    let call = &record.call;
     let rules =
         EligibilityRules { trl_min: call.trl_min.clamp(1, 9) as u8, trl_max: call.trl_max.clamp(1, 9) as u8 };
     let lang = request_lang();
@@ -625,149 +685,82 @@ pub async fn save_proposal(
             crate::i18n::I18n { lang }.t_with(&key, &values)
         })
         .collect();
-    let command = Command::Submit { open: true, ineligible };
-    let transition = super::store::execute(&state.db, id, person.id, ProposalActor::Company, command, now)
+    let executed = super::store::execute(&state.db, id.get(), &actor, Command::Submit { ineligible }, now)
         .await
         .map_err(ssr::refused)?;
     leptos_axum::redirect(&format!("/proposals/{id}"));
-    Ok(ProposalSaved {
-        saved_at,
-        submitted: Some(transition.to.state.code().to_owned()),
-        problems: Vec::new(),
-    })
+    Ok(ProposalSaved { saved_at, submitted: Some(executed.aggregate.state), problems: Vec::new() })
 }
 
-/// The company's commands: withdraw (with a reason), start the agreement.
+/// A command on a proposal from its page's small forms (withdraw, screen, assign or remove
+/// a reviewer, record the board's decision, start the agreement). The proposal's rules
+/// decide whether this person may give it now.
 #[server]
-pub async fn act_as_company(id: i64, step: String, reason: Option<String>) -> Result<(), AppError> {
-    use super::proposal::{Command, ProposalActor};
-    use crate::policy::{Action, Thing};
-    use crate::request::authorize_on;
-    let facts = ssr::facts(id).await?;
-    let (state, person) = authorize_on(Action::ChangeProposal, Thing::Proposal(&facts)).await?;
+pub async fn act_on_proposal(id: ProposalId, command: PersonCommand) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, person) = authorize(Action::ActOnProposal).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let command = match step.as_str() {
-        "withdraw" => Command::Withdraw { reason: reason.unwrap_or_default() },
-        "start_agreement" => Command::StartAgreement,
-        _ => return Err(ssr::invalid("step", "error.request")),
-    };
-    super::store::execute(&state.db, id, person.id, ProposalActor::Company, command, chrono::Utc::now())
+    let actor = person.proposal_actor();
+    super::store::execute(&state.db, id.get(), &actor, command.into(), chrono::Utc::now())
         .await
         .map_err(ssr::refused)?;
     Ok(())
 }
 
-/// The call administrators' commands on a proposal: screening, reviewers, the agreement.
-#[server]
-pub async fn manage_proposal(
-    id: i64,
-    step: String,
-    reason: Option<String>,
-    reviewer: Option<i64>,
-) -> Result<(), AppError> {
-    use super::proposal::{Command, ProposalActor};
-    use crate::policy::{Action, Thing};
-    use crate::request::authorize_on;
-    let facts = ssr::facts(id).await?;
-    let (state, person) = authorize_on(Action::ManageProposal, Thing::Proposal(&facts)).await?;
-    let person = person.ok_or(AppError::NotSignedIn)?;
-    let now = chrono::Utc::now();
-    let run =
-        |command| super::store::execute(&state.db, id, person.id, ProposalActor::CallAdmin, command, now);
-    match step.as_str() {
-        "screen_eligible" => {
-            run(Command::Screen { eligible: true, reason: reason.unwrap_or_default() }).await.map(|_| ())
-        }
-        "screen_ineligible" => {
-            run(Command::Screen { eligible: false, reason: reason.unwrap_or_default() }).await.map(|_| ())
-        }
-        "start_agreement" => run(Command::StartAgreement).await.map(|_| ()),
-        "assign" => {
-            let reviewer = reviewer.ok_or_else(|| ssr::invalid("reviewer", "form.required"))?;
-            super::store::assign(&state.db, id, reviewer, person.id, "manual").await
-        }
-        "unassign" => {
-            let reviewer = reviewer.ok_or_else(|| ssr::invalid("reviewer", "form.required"))?;
-            super::store::unassign(&state.db, id, reviewer, person.id).await
-        }
-        _ => return Err(ssr::invalid("step", "error.request")),
-    }
-    .map_err(ssr::refused)
-}
-
-/// The board's decision on a proposal with its rationale and the consensus report's summary.
-#[server]
-pub async fn decide_proposal(
-    id: i64,
-    decision: String,
-    rationale: String,
-    summary: String,
-) -> Result<(), AppError> {
-    use super::proposal::Decision;
-    use crate::policy::{Action, Thing};
-    use crate::request::authorize_on;
-    let facts = ssr::facts(id).await?;
-    let (state, person) = authorize_on(Action::DecideProposal, Thing::Proposal(&facts)).await?;
-    let person = person.ok_or(AppError::NotSignedIn)?;
-    let decision = Decision::parse(&decision).ok_or_else(|| ssr::invalid("decision", "form.required"))?;
-    if rationale.trim().is_empty() {
-        return Err(ssr::invalid("rationale", "form.required"));
-    }
-    super::store::record_decision(
-        &state.db,
-        id,
-        person.id,
-        decision,
-        &rationale,
-        &summary,
-        chrono::Utc::now(),
-    )
-    .await
-    .map_err(ssr::refused)
+/// A review as the form posts it: per criterion code `score[clinical_need]=4.5` and
+/// `comment[clinical_need]=…`, the assessed TRL, the confidence, and (for a change after
+/// submission) the justification.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReviewFields {
+    pub score: std::collections::BTreeMap<String, String>,
+    pub comment: std::collections::BTreeMap<String, String>,
+    pub assessed_trl: String,
+    pub confidence: String,
+    pub justification: String,
 }
 
 /// Saves one's review; `intent=submit` submits it (a change after submission needs a
 /// justification, and both versions are kept).
 #[server]
 pub async fn save_review(
-    id: i64,
+    id: ProposalId,
     intent: Option<String>,
-    // Per criterion code: `score[clinical_need]=4.5`, `comment[clinical_need]=…`.
-    score: Option<std::collections::BTreeMap<String, String>>,
-    comment: Option<std::collections::BTreeMap<String, String>>,
-    assessed_trl: Option<String>,
-    confidence: Option<String>,
-    justification: Option<String>,
+    review: ReviewFields,
 ) -> Result<(), AppError> {
     use super::scoring::HalfPoints;
-    use crate::policy::{Action, Thing};
-    use crate::request::authorize_on;
-    let facts = ssr::facts(id).await?;
-    let (state, person) = authorize_on(Action::ReviewProposal, Thing::Proposal(&facts)).await?;
+    use crate::forms::{bounded, limits};
+    use crate::policy::Action;
+    use crate::request::authorize;
+    use kernel::proposal::{Command, Confidence, CriterionScore, Review};
+    let (state, person) = authorize(Action::ReviewProposal).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let mut conn = state.db.pool().acquire().await?;
-    let row = super::store::proposal(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let mut conn = state.db.read().await?;
+    let row = super::store::proposal(&mut conn, id.get())
+        .await?
+        .ok_or_else(|| crate::request::with_status(AppError::NotFound))?;
     let criteria = super::store::criteria(&mut conn, row.call_id).await?;
     drop(conn);
-    let (score, comment) = (score.unwrap_or_default(), comment.unwrap_or_default());
     let mut scores = Vec::with_capacity(criteria.len());
     for criterion in &criteria {
-        let written = score.get(&criterion.code).map(|s| s.trim()).unwrap_or_default();
-        let score =
-            if written.is_empty() {
-                None
-            } else {
-                Some(HalfPoints::parse(written).ok_or_else(|| {
-                    ssr::invalid(&format!("score-{}", criterion.code), "review.refused.score")
-                })?)
-            };
-        let comment = comment.get(&criterion.code).cloned().unwrap_or_default();
-        if comment.chars().count() > super::form::MAX_TEXT {
-            return Err(ssr::invalid(&format!("comment-{}", criterion.code), "form.too_long"));
-        }
-        scores.push((criterion.code.clone(), score, comment));
+        let written = review.score.get(&criterion.code).map(|s| s.trim()).unwrap_or_default();
+        let halves = if written.is_empty() {
+            None
+        } else {
+            Some(
+                HalfPoints::parse(written)
+                    .ok_or_else(|| {
+                        ssr::invalid(&format!("score-{}", criterion.code), "review.refused.score")
+                    })?
+                    .halves(),
+            )
+        };
+        let comment = review.comment.get(&criterion.code).cloned().unwrap_or_default();
+        let comment = bounded(&comment, &format!("comment-{}", criterion.code), limits::REASON, false)?;
+        scores.push(CriterionScore { criterion: criterion.code.clone(), halves, comment });
     }
-    let assessed_trl = match assessed_trl.unwrap_or_default().trim() {
+    let assessed_trl = match review.assessed_trl.trim() {
         "" => None,
         t => Some(
             t.parse::<u8>()
@@ -776,16 +769,26 @@ pub async fn save_review(
                 .ok_or_else(|| ssr::invalid("assessed_trl", "call.refused.trl"))?,
         ),
     };
-    let confidence = confidence.unwrap_or_default();
-    let confidence = super::model::CONFIDENCE.iter().find(|c| **c == confidence).map(|c| (*c).to_owned());
-    let input = super::store::ReviewInput {
-        scores,
-        assessed_trl,
-        confidence,
-        submit: intent.as_deref() == Some("submit"),
-        justification: justification.unwrap_or_default(),
-    };
-    super::store::save_review(&state.db, id, person.id, &input).await.map_err(ssr::refused)
+    let justification = bounded(&review.justification, "justification", limits::REASON, false)?;
+    let review = Review { scores, assessed_trl, confidence: Confidence::parse(&review.confidence) };
+    let actor = person.proposal_actor();
+    let now = chrono::Utc::now();
+    if intent.as_deref() == Some("submit") {
+        super::store::execute(
+            &state.db,
+            id.get(),
+            &actor,
+            Command::SubmitReview { review, justification },
+            now,
+        )
+        .await
+        .map_err(ssr::refused)?;
+    } else {
+        super::store::save_review_draft(&state.db, id.get(), &actor, &review, now)
+            .await
+            .map_err(ssr::refused)?;
+    }
+    Ok(())
 }
 
 // --- Reviewers ----------------------------------------------------------------------------
@@ -799,29 +802,29 @@ pub async fn reviewer_desk() -> Result<ReviewerDeskView, AppError> {
     use sqlx::Row;
     let (state, person) = authorize(Action::DeclareConflicts).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    let rows = super::store::assigned_to(&state.db, person.id).await?;
+    let mut conn = state.db.read().await?;
+    let rows = super::store::assigned_to(&mut conn, person.id).await?;
     let mut assigned = Vec::with_capacity(rows.len());
     for row in &rows {
         assigned.push((
-            row.try_get("id")?,
+            ProposalId(row.try_get("id")?),
             row.try_get("title")?,
             row.try_get("company")?,
             Localized::new(row.try_get::<String, _>("title_sv")?, row.try_get::<String, _>("title_en")?),
             row.try_get::<Option<String>, _>("submitted_at")?.is_some(),
         ));
     }
-    Ok(ReviewerDeskView { assigned, companies: super::store::conflict_choices(&state.db, person.id).await? })
+    Ok(ReviewerDeskView { assigned, companies: super::store::conflict_choices(&mut conn, person.id).await? })
 }
 
 /// Declares a conflict of interest with a company (its proposals disappear from view).
 #[server]
-pub async fn declare_conflict(company: i64, kind: String) -> Result<(), AppError> {
+pub async fn declare_conflict(company: i64, kind: kernel::codes::ConflictKind) -> Result<(), AppError> {
     use crate::policy::Action;
     use crate::request::authorize;
     let (state, person) = authorize(Action::DeclareConflicts).await?;
     let person = person.ok_or(AppError::NotSignedIn)?;
-    if !super::model::CONFLICT_KINDS.contains(&kind.as_str()) {
-        return Err(ssr::invalid("kind", "form.required"));
-    }
-    super::store::declare_conflict(&state.db, person.id, company, &kind).await.map_err(ssr::refused)
+    super::store::declare_conflict(&state.db, &person, company, kind, chrono::Utc::now())
+        .await
+        .map_err(ssr::refused)
 }

@@ -11,8 +11,6 @@ pub struct AssignmentInput {
     /// Each proposal with the company that sent it and the reviewers it already has.
     pub proposals: Vec<ProposalSlot>,
     pub reviewers: Vec<i64>,
-    /// (reviewer, company) pairs with a declared conflict.
-    pub conflicts: BTreeSet<(i64, i64)>,
     /// Reviewers needed per proposal.
     pub per_proposal: usize,
 }
@@ -20,7 +18,9 @@ pub struct AssignmentInput {
 #[derive(Debug, Clone)]
 pub struct ProposalSlot {
     pub proposal: i64,
-    pub company: i64,
+    /// Who may review it, by the proposals' own rule (never a representative of the
+    /// company, never someone who declared a conflict with it).
+    pub eligible: BTreeSet<i64>,
     pub assigned: Vec<i64>,
 }
 
@@ -35,7 +35,7 @@ pub struct Suggestion {
 
 impl AssignmentInput {
     fn may_review(&self, reviewer: i64, slot: &ProposalSlot) -> bool {
-        !self.conflicts.contains(&(reviewer, slot.company))
+        slot.eligible.contains(&reviewer)
     }
 }
 
@@ -79,10 +79,10 @@ pub fn suggest(input: &AssignmentInput) -> Suggestion {
     // Even out: move a suggested proposal from a busiest reviewer to a least busy one who
     // may take it, until no such move is left. Each move lowers the sum of squared loads,
     // so this ends.
-    let company: BTreeMap<i64, &ProposalSlot> = input.proposals.iter().map(|s| (s.proposal, s)).collect();
+    let slots: BTreeMap<i64, &ProposalSlot> = input.proposals.iter().map(|s| (s.proposal, s)).collect();
     loop {
         let movable = new.iter().find_map(|&(proposal, from)| {
-            let slot = company[&proposal];
+            let slot = slots[&proposal];
             let taken = &on[&proposal];
             reviewers
                 .iter()
@@ -119,18 +119,29 @@ mod tests {
         load
     }
 
+    /// A proposal slot whose eligible reviewers are those without a conflict with `company`.
+    fn slot(
+        proposal: i64,
+        company: i64,
+        conflicts: &BTreeSet<(i64, i64)>,
+        reviewers: &[i64],
+        assigned: Vec<i64>,
+    ) -> ProposalSlot {
+        let eligible = reviewers.iter().copied().filter(|r| !conflicts.contains(&(*r, company))).collect();
+        ProposalSlot { proposal, eligible, assigned }
+    }
+
     fn spread(load: &BTreeMap<i64, usize>) -> usize {
         load.values().max().unwrap_or(&0) - load.values().min().unwrap_or(&0)
     }
 
     #[test]
     fn three_reviewers_each_spread_evenly_and_never_a_conflict() {
+        let conflicts: BTreeSet<(i64, i64)> = [(1, 100), (2, 101), (3, 102)].into_iter().collect();
+        let reviewers = vec![1, 2, 3, 4, 5, 6, 7];
         let input = AssignmentInput {
-            proposals: (1..=10)
-                .map(|p| ProposalSlot { proposal: p, company: 100 + p % 3, assigned: vec![] })
-                .collect(),
-            reviewers: vec![1, 2, 3, 4, 5, 6, 7],
-            conflicts: [(1, 100), (2, 101), (3, 102)].into_iter().collect(),
+            proposals: (1..=10).map(|p| slot(p, 100 + p % 3, &conflicts, &reviewers, vec![])).collect(),
+            reviewers,
             per_proposal: 3,
         };
         let suggestion = suggest(&input);
@@ -138,16 +149,16 @@ mod tests {
         assert_eq!(suggestion.assignments.len(), 30);
         assert!(spread(&loads(&input, &suggestion)) <= 1);
         for (p, r) in &suggestion.assignments {
-            assert!(!input.conflicts.contains(&(*r, 100 + p % 3)));
+            assert!(!conflicts.contains(&(*r, 100 + p % 3)));
         }
     }
 
     #[test]
     fn too_few_free_reviewers_is_reported_not_hidden() {
+        let conflicts: BTreeSet<(i64, i64)> = [(3, 9)].into_iter().collect();
         let input = AssignmentInput {
-            proposals: vec![ProposalSlot { proposal: 1, company: 9, assigned: vec![] }],
+            proposals: vec![slot(1, 9, &conflicts, &[1, 2, 3], vec![])],
             reviewers: vec![1, 2, 3],
-            conflicts: [(3, 9)].into_iter().collect(),
             per_proposal: 3,
         };
         let suggestion = suggest(&input);
@@ -155,7 +166,10 @@ mod tests {
         assert_eq!(suggestion.short, vec![(1, 1)]);
     }
 
-    fn any_input() -> impl Strategy<Value = AssignmentInput> {
+    /// An input with the conflicts and each proposal's company it was made from.
+    type World = (AssignmentInput, BTreeSet<(i64, i64)>, BTreeMap<i64, i64>);
+
+    fn any_input() -> impl Strategy<Value = World> {
         (3usize..12, 1usize..40, 2i64..8)
             .prop_flat_map(|(reviewers, proposals, companies)| {
                 let conflicts =
@@ -166,23 +180,26 @@ mod tests {
                 );
                 (Just(reviewers), conflicts, slots)
             })
-            .prop_map(|(reviewers, conflicts, slots)| AssignmentInput {
-                proposals: slots
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (company, assigned))| ProposalSlot {
-                        proposal: i as i64 + 1,
-                        company,
-                        // Assignments made by hand never include a conflicted reviewer.
-                        assigned: assigned
-                            .into_iter()
-                            .filter(|r| !conflicts.contains(&(*r, company)))
-                            .collect(),
-                    })
-                    .collect(),
-                reviewers: (1..=reviewers as i64).collect(),
-                conflicts,
-                per_proposal: 3,
+            .prop_map(|(reviewers, conflicts, slots)| {
+                let all: Vec<i64> = (1..=reviewers as i64).collect();
+                let company = slots.iter().enumerate().map(|(i, (c, _))| (i as i64 + 1, *c)).collect();
+                let input = AssignmentInput {
+                    proposals: slots
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (company, assigned))| {
+                            // Assignments made by hand never include a conflicted reviewer.
+                            let assigned = assigned
+                                .into_iter()
+                                .filter(|r| !conflicts.contains(&(*r, company)))
+                                .collect();
+                            slot(i as i64 + 1, company, &conflicts, &all, assigned)
+                        })
+                        .collect(),
+                    reviewers: all.clone(),
+                    per_proposal: 3,
+                };
+                (input, conflicts, company)
             })
     }
 
@@ -190,11 +207,11 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
         #[test]
-        fn assignments_respect_conflicts_fill_every_proposal_and_spread_the_load(input in any_input()) {
+        fn assignments_respect_conflicts_fill_every_proposal_and_spread_the_load(world in any_input()) {
+            let (input, conflicts, company) = world;
             let suggestion = suggest(&input);
-            let company: BTreeMap<i64, i64> = input.proposals.iter().map(|s| (s.proposal, s.company)).collect();
             for (proposal, reviewer) in &suggestion.assignments {
-                prop_assert!(!input.conflicts.contains(&(*reviewer, company[proposal])), "conflicted reviewer assigned");
+                prop_assert!(!conflicts.contains(&(*reviewer, company[proposal])), "conflicted reviewer assigned");
             }
             for slot in &input.proposals {
                 let mut all: BTreeSet<i64> = slot.assigned.iter().copied().collect();
@@ -203,7 +220,7 @@ mod tests {
                         prop_assert!(all.insert(*r), "a reviewer twice on one proposal");
                     }
                 }
-                let free = input.reviewers.iter().filter(|r| !input.conflicts.contains(&(**r, slot.company))).count();
+                let free = input.reviewers.iter().filter(|r| !conflicts.contains(&(**r, company[&slot.proposal]))).count();
                 let missing = suggestion.short.iter().find(|(p, _)| *p == slot.proposal).map(|(_, m)| *m).unwrap_or(0);
                 prop_assert!(all.len() >= 3 || all.len() + missing == 3);
                 // Short only when every reviewer free of conflict is already on it.
@@ -216,11 +233,11 @@ mod tests {
                 let on: BTreeSet<i64> = input.proposals.iter().find(|s| s.proposal == *proposal).unwrap().assigned.iter().copied()
                     .chain(suggestion.assignments.iter().filter(|(p, _)| p == proposal).map(|(_, r)| *r)).collect();
                 for to in &input.reviewers {
-                    let free = !input.conflicts.contains(&(*to, company[proposal])) && !on.contains(to);
+                    let free = !conflicts.contains(&(*to, company[proposal])) && !on.contains(to);
                     prop_assert!(!(free && load[to] + 2 <= load[from]), "a move would even the load");
                 }
             }
-            if input.conflicts.is_empty() && input.proposals.iter().all(|s| s.assigned.is_empty()) {
+            if conflicts.is_empty() && input.proposals.iter().all(|s| s.assigned.is_empty()) {
                 prop_assert!(spread(&load) <= 1);
             }
         }

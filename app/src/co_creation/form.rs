@@ -2,7 +2,7 @@
 //! submitting checks the required parts (shown at their fields) and then the call's
 //! eligibility rules (TRL range), which make a proposal ineligible with a plain reason.
 
-use super::proposal::Stage;
+use kernel::proposal::Stage;
 use serde::{Deserialize, Serialize};
 
 /// Resources a company may ask the cluster for.

@@ -8,7 +8,6 @@ pub mod form;
 pub mod model;
 pub mod org_number;
 pub mod pages;
-pub mod proposal;
 pub mod scoring;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -4,6 +4,9 @@ use super::form::ProposalForm;
 use super::scoring::Aggregate;
 use crate::catalogue::model::Localized;
 use crate::shell::timeline::TimelineEntry;
+pub use kernel::codes::{CompanyKind, CompanySize, ConflictKind};
+pub use kernel::proposal::{Confidence, Decision, Permission, ProposalState, Stage};
+use kernel::{PersonId, ProposalId};
 use serde::{Deserialize, Serialize};
 
 /// Where a call stands by the server's clock.
@@ -27,7 +30,10 @@ impl CallPhase {
     }
 }
 
-pub const CALL_PHASES: [&str; 4] = ["draft", "upcoming", "open", "closed"];
+impl CallPhase {
+    pub const ALL: [CallPhase; 4] =
+        [CallPhase::Draft, CallPhase::Upcoming, CallPhase::Open, CallPhase::Closed];
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSummary {
@@ -134,13 +140,13 @@ pub struct CompanyView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalSummary {
-    pub id: i64,
+    pub id: ProposalId,
     pub title: String,
     pub call: Localized,
     pub call_slug: String,
     pub company: String,
-    pub state: String,
-    pub stage: String,
+    pub state: ProposalState,
+    pub stage: Stage,
     pub updated: String,
 }
 
@@ -188,9 +194,9 @@ pub struct OwnReview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentView {
     /// (person id, name, submitted).
-    pub assigned: Vec<(i64, String, bool)>,
+    pub assigned: Vec<(PersonId, String, bool)>,
     /// Reviewers who may be added: (id, name, current load). Conflicted ones are left out.
-    pub candidates: Vec<(i64, String, usize)>,
+    pub candidates: Vec<(PersonId, String, usize)>,
     /// How many reviewers declared a conflict with the company (never who).
     pub conflicted: usize,
     pub needed: u32,
@@ -217,25 +223,18 @@ pub struct ConsensusReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProposalViewer {
-    pub is_company: bool,
-    pub can_edit: bool,
-    pub can_withdraw: bool,
-    pub can_screen: bool,
-    pub can_review: bool,
-    pub can_decide: bool,
-    pub can_start_agreement: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalPage {
-    pub id: i64,
+    pub id: ProposalId,
     pub call: CallSummary,
     pub criteria: Vec<CriterionView>,
     pub company: String,
     pub company_slug: String,
-    pub state: String,
-    pub stage: String,
+    pub state: ProposalState,
+    pub stage: Stage,
+    /// The commands this viewer may give now (the proposal's rules).
+    pub permitted: Vec<Permission>,
+    /// The viewer represents the proposing company.
+    pub is_company: bool,
     pub form: ProposalForm,
     pub problems: Vec<(String, String)>,
     pub sections: Vec<(String, bool)>,
@@ -247,7 +246,6 @@ pub struct ProposalPage {
     pub letter: Option<(i64, String, i64)>,
     pub nodes: Vec<(String, Localized)>,
     pub last_saved: String,
-    pub viewer: ProposalViewer,
     pub own_review: Option<OwnReview>,
     pub reviews: Vec<ReviewView>,
     /// True when the viewer reviews and has not yet submitted: others' reviews stay hidden.
@@ -265,7 +263,7 @@ pub struct ProposalPage {
 pub struct PanelRow {
     pub rank: usize,
     pub tied: bool,
-    pub id: i64,
+    pub id: ProposalId,
     pub title: String,
     pub company: String,
     pub trl_claimed: Option<u8>,
@@ -300,15 +298,17 @@ pub struct PanelPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewerDeskView {
     /// (proposal id, title, company, call title, submitted).
-    pub assigned: Vec<(i64, String, String, Localized, bool)>,
+    pub assigned: Vec<(ProposalId, String, String, Localized, bool)>,
     /// Companies with proposals in review: (id, name, declared conflict kind).
     pub companies: Vec<(i64, String, Option<String>)>,
 }
 
-pub const CONFLICT_KINDS: [&str; 4] = ["employment", "financial", "collaboration", "personal"];
-pub const COMPANY_KINDS: [&str; 4] = ["spin_out", "sme", "pharma", "infrastructure_provider"];
-pub const COMPANY_SIZES: [&str; 4] = ["micro", "small", "medium", "large"];
-pub const CONFIDENCE: [&str; 3] = ["low", "medium", "high"];
+impl ProposalPage {
+    /// May the viewer give this command now? (The page offers only what the rules permit.)
+    pub fn may(&self, permission: Permission) -> bool {
+        self.permitted.contains(&permission)
+    }
+}
 
 /// The default criteria set (code, weight); names and descriptions are translations
 /// `criterion.<code>.name` / `.description` copied into each new call.

@@ -1,31 +1,57 @@
-//! SQL for co-creation: companies, calls, proposals with their event log, conflicts,
-//! assignments, reviews and their history, decisions and agreements. Every state change
-//! writes a proposal event and an audit event in the same transaction.
+//! SQL for co-creation: companies and their invitations, calls, proposals (an event log
+//! kept by the one executor, `crate::workflow`, with their read tables: the proposal row,
+//! versions, assignments, reviews and their revisions), conflicts and the panel.
 
 use super::assignment::{AssignmentInput, ProposalSlot};
 use super::form::ProposalForm;
 use super::model::{CallPhase, CriterionRow};
-use super::proposal::{
-    self, Command, Decision, ProposalActor, ProposalState, Refusal, Stage, Status, Transition,
-};
 use super::scoring::{Criterion, HalfPoints};
 use crate::audit::{NewEvent, record_in};
 use crate::cohort_access::notices::people;
 use crate::db::{self, Db};
 use crate::notifications::model::{Notice, PORTAL};
+use crate::workflow::{self, Stored, project_exclusions};
 use chrono::{DateTime, Utc};
+use kernel::codes::ConflictKind;
+use kernel::proposal::{
+    Actor, CallTerms, Command, Event, Proposal, ProposalFacts, ProposalState, Refusal, Review, Stage,
+};
+use kernel::{CallId, CompanyId, PersonId};
 use sqlx::{AnyConnection, Row};
+use std::collections::BTreeSet;
+
+pub type ExecuteError = workflow::ExecuteError<Refusal>;
+pub type LoggedEvent = workflow::Logged<Event>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(transparent)]
-    Refused(#[from] Refusal),
+    #[error("refused: {0}")]
+    Refused(Refusal),
     #[error("not found")]
     NotFound,
     #[error("invalid {0}")]
     Invalid(String, &'static str),
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
+    #[error("a stored event could not be read: {0}")]
+    Corrupt(String),
+}
+
+impl From<Refusal> for StoreError {
+    fn from(refusal: Refusal) -> Self {
+        StoreError::Refused(refusal)
+    }
+}
+
+impl From<ExecuteError> for StoreError {
+    fn from(error: ExecuteError) -> Self {
+        match error {
+            ExecuteError::Refused(refusal) => StoreError::Refused(refusal),
+            ExecuteError::NotFound => StoreError::NotFound,
+            ExecuteError::Sql(error) => StoreError::Sql(error),
+            ExecuteError::Corrupt(problem) => StoreError::Corrupt(problem),
+        }
+    }
 }
 
 // --- Companies ----------------------------------------------------------------------------
@@ -48,13 +74,13 @@ pub struct CompanyRow {
 const COMPANY_COLUMNS: &str = "o.id, o.slug, o.name, o.company_kind, o.city, o.website, p.org_number, p.size, \
      p.contact_name, p.contact_email, p.contact_phone";
 
-pub async fn company(db: &Db, slug: &str) -> Result<Option<CompanyRow>, sqlx::Error> {
+pub async fn company(conn: &mut AnyConnection, slug: &str) -> Result<Option<CompanyRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COMPANY_COLUMNS} FROM organisations o LEFT JOIN company_profiles p ON p.organisation_id = o.id \
          WHERE o.slug = $1 AND o.kind = 'company'"
     ))
     .bind(slug)
-    .fetch_optional(db.pool())
+    .fetch_optional(conn)
     .await
 }
 
@@ -73,13 +99,16 @@ pub async fn representatives(
 }
 
 /// The companies a person represents: (slug, name).
-pub async fn companies_of(db: &Db, person: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn companies_of(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT o.slug, o.name FROM memberships m JOIN organisations o ON o.id = m.organisation_id \
          WHERE m.person_id = $1 AND o.kind = 'company' ORDER BY o.name",
     )
-    .bind(person)
-    .fetch_all(db.pool())
+    .bind(person.get())
+    .fetch_all(conn)
     .await
 }
 
@@ -102,8 +131,13 @@ fn slug_of(name: &str) -> String {
 }
 
 /// Registers a company with the person as its first representative; answers its slug.
-pub async fn register_company(db: &Db, person: i64, profile: &CompanyProfile) -> Result<String, StoreError> {
-    let mut tx = db.pool().begin().await?;
+pub async fn register_company(
+    db: &Db,
+    person: PersonId,
+    profile: &CompanyProfile,
+) -> Result<String, StoreError> {
+    let person = person.get();
+    let mut tx = db.write().await?;
     let taken: Option<i64> =
         sqlx::query_scalar("SELECT organisation_id FROM company_profiles WHERE org_number = $1")
             .bind(&profile.org_number)
@@ -180,11 +214,12 @@ async fn write_profile(
 /// Changes a company's profile (a demo company without one gets one).
 pub async fn update_company(
     db: &Db,
-    person: i64,
+    person: PersonId,
     id: i64,
     profile: &CompanyProfile,
 ) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let person = person.get();
+    let mut tx = db.write().await?;
     let taken: Option<i64> = sqlx::query_scalar(
         "SELECT organisation_id FROM company_profiles WHERE org_number = $1 AND organisation_id <> $2",
     )
@@ -218,28 +253,170 @@ pub async fn update_company(
     Ok(())
 }
 
-/// Adds a representative by the e-mail they signed in with.
-pub async fn add_representative(db: &Db, actor: i64, company_id: i64, email: &str) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let person: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM people WHERE LOWER(email) = LOWER($1) ORDER BY id")
-            .bind(email.trim())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some(person) = person else {
-        return Err(StoreError::Invalid("email".into(), "company.refused.unknown_person"));
+/// How long an invitation to represent a company works.
+pub const COMPANY_INVITATION_DAYS: i64 = 14;
+
+/// Invites someone to represent a company: the link goes to the address given, and
+/// only whoever opens it, signed in, becomes a representative (nobody is picked by their
+/// address). Answers the token for the mail (never stored).
+pub async fn invite_representative(
+    db: &Db,
+    actor: PersonId,
+    company_id: i64,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let email = kernel::access::normalise_email(email)
+        .ok_or_else(|| StoreError::Invalid("email".into(), "form.invalid_email"))?;
+    let mut tx = db.write().await?;
+    let token = crate::identity::sessions::new_token();
+    sqlx::query(
+        "INSERT INTO company_invitations (company_id, email, token_hash, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(company_id)
+    .bind(&email)
+    .bind(crate::identity::tokens::hash(&token))
+    .bind(actor.get())
+    .bind(db::timestamp(now))
+    .bind(db::timestamp(now + chrono::Duration::days(COMPANY_INVITATION_DAYS)))
+    .execute(&mut *tx)
+    .await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
+        .bind(company_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let lang = people(&mut tx, &[actor]).await?.first().map(|r| r.2).unwrap_or_default();
+    let notice = Notice {
+        kind: "company_invitation",
+        recipient_id: None,
+        email: email.clone(),
+        lang,
+        args: vec![("company", name.clone()), ("link", format!("{PORTAL}/company-invitations/{token}"))],
+        application_id: None,
+        dedupe_key: None,
     };
+    crate::notifications::store::queue(&mut tx, &notice, now).await?;
+    let event =
+        NewEvent::transition(Some(actor.get()), "company", company_id, "representative_invited", None, None);
+    record_in(&mut tx, NewEvent { summary: Some(format!("{name}: {email}")), ..event }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An invitation to represent a company, found by its token.
+#[derive(Debug, Clone)]
+pub struct CompanyInvitation {
+    pub id: i64,
+    pub company_id: i64,
+    pub company: String,
+    pub company_slug: String,
+    pub email: String,
+    pub live: bool,
+}
+
+pub async fn company_invitation(
+    conn: &mut AnyConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<CompanyInvitation>, sqlx::Error> {
+    type Row = (i64, i64, String, String, String, String, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT i.id, i.company_id, o.name, o.slug, i.email, i.expires_at, i.accepted_at FROM company_invitations i \
+         JOIN organisations o ON o.id = i.company_id WHERE i.token_hash = $1",
+    )
+    .bind(crate::identity::tokens::hash(token))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id, company_id, company, company_slug, email, expires_at, accepted_at)| CompanyInvitation {
+        id,
+        company_id,
+        company,
+        company_slug,
+        email,
+        live: accepted_at.is_none() && expires_at > db::timestamp(now),
+    }))
+}
+
+/// Accepts an invitation as the signed-in person. Someone who judges proposals (a
+/// reviewer, a board member, an administrator) is refused, and the administrators are
+/// told: representing a company would take them off judging its proposals.
+pub async fn accept_company_invitation(
+    db: &Db,
+    token: &str,
+    person: &crate::identity::model::SignedInPerson,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    use crate::identity::model::Role;
+    let mut tx = db.write().await?;
+    let invitation =
+        company_invitation(&mut tx, token, now).await?.filter(|i| i.live).ok_or(StoreError::NotFound)?;
+    let judges = [Role::Reviewer, Role::SteeringBoardMember, Role::Administrator];
+    if judges.iter().any(|r| person.has_role(*r)) {
+        let event = NewEvent::transition(
+            Some(person.id.get()),
+            "company",
+            invitation.company_id,
+            "representative_refused",
+            None,
+            None,
+        );
+        let summary =
+            format!("{} holds a judging role and was not made a representative", person.display_name);
+        record_in(&mut tx, NewEvent { summary: Some(summary), ..event }).await?;
+        for (recipient, email, lang) in administrators(&mut tx).await? {
+            let notice = Notice {
+                kind: "representative_refused",
+                recipient_id: recipient.map(i64::from),
+                email,
+                lang,
+                args: vec![("company", invitation.company.clone()), ("person", person.display_name.clone())],
+                application_id: None,
+                dedupe_key: None,
+            };
+            crate::notifications::store::queue(&mut tx, &notice, now).await?;
+        }
+        tx.commit().await?;
+        return Err(StoreError::Invalid("invitation".into(), "company.refused.judging_role"));
+    }
     sqlx::query(
         "INSERT INTO memberships (person_id, organisation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
-    .bind(person)
-    .bind(company_id)
+    .bind(person.id.get())
+    .bind(invitation.company_id)
     .execute(&mut *tx)
     .await?;
-    let event = NewEvent::transition(Some(actor), "company", company_id, "representative_added", None, None);
-    record_in(&mut tx, NewEvent { summary: Some(format!("person {person}")), ..event }).await?;
+    sqlx::query("UPDATE company_invitations SET accepted_by = $1, accepted_at = $2 WHERE id = $3")
+        .bind(person.id.get())
+        .bind(db::timestamp(now))
+        .bind(invitation.id)
+        .execute(&mut *tx)
+        .await?;
+    refresh_exclusions(&mut tx, invitation.company_id).await?;
+    let event = NewEvent::transition(
+        Some(person.id.get()),
+        "company",
+        invitation.company_id,
+        "representative_added",
+        None,
+        None,
+    );
+    let summary = format!("{} accepted the invitation sent to {}", person.display_name, invitation.email);
+    record_in(&mut tx, NewEvent { summary: Some(summary), ..event }).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(invitation.company_slug)
+}
+
+/// The administrators, to tell.
+async fn administrators(
+    conn: &mut AnyConnection,
+) -> Result<Vec<crate::cohort_access::notices::Recipient>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT person_id FROM role_assignments WHERE role = 'administrator' AND revoked_at IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    people(conn, &ids.into_iter().map(PersonId).collect::<Vec<_>>()).await
 }
 
 // --- Calls --------------------------------------------------------------------------------
@@ -265,6 +442,18 @@ pub struct CallRow {
 }
 
 impl CallRow {
+    /// The call as a proposal's rules need it.
+    pub fn terms(&self, criteria: Vec<String>) -> CallTerms {
+        let time = |t: &str| db::parse_timestamp(t).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        CallTerms {
+            // A call not yet published is open to nobody.
+            opens_at: if self.published == 1 { time(&self.opens_at) } else { DateTime::<Utc>::MAX_UTC },
+            closes_at: time(&self.closes_at),
+            released: self.decisions_released_at.is_some(),
+            criteria,
+        }
+    }
+
     pub fn phase(&self, now: DateTime<Utc>) -> CallPhase {
         let now = db::timestamp(now);
         if self.published == 0 {
@@ -290,10 +479,10 @@ impl CallRow {
 const CALL_COLUMNS: &str = "id, slug, title_sv, title_en, body_sv, body_en, opens_at, closes_at, trl_min, trl_max, \
      disease_areas, expression_of_interest, overall_threshold, reviewers_per_proposal, published, decisions_released_at";
 
-pub async fn calls(db: &Db, published_only: bool) -> Result<Vec<CallRow>, sqlx::Error> {
+pub async fn calls(conn: &mut AnyConnection, published_only: bool) -> Result<Vec<CallRow>, sqlx::Error> {
     let filter = if published_only { "WHERE published = 1" } else { "" };
     sqlx::query_as(&format!("SELECT {CALL_COLUMNS} FROM calls {filter} ORDER BY closes_at DESC, id DESC"))
-        .fetch_all(db.pool())
+        .fetch_all(conn)
         .await
 }
 
@@ -365,11 +554,12 @@ pub struct CallInput {
 /// Creates (no slug) or changes a call; answers its slug.
 pub async fn save_call(
     db: &Db,
-    person: i64,
+    person: PersonId,
     slug: Option<&str>,
     input: &CallInput,
 ) -> Result<String, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let person = person.get();
+    let mut tx = db.write().await?;
     let now = db::now();
     let (id, slug, action) = match slug {
         Some(slug) => {
@@ -475,7 +665,7 @@ pub async fn save_call(
 /// Counts for the public page of a call: (received, eligible, selected, reserve) and the
 /// selected projects whose companies agreed to be named.
 pub async fn call_outcome(
-    db: &Db,
+    conn: &mut AnyConnection,
     call_id: i64,
 ) -> Result<((usize, usize, usize, usize), Vec<(String, String)>), sqlx::Error> {
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
@@ -483,7 +673,7 @@ pub async fn call_outcome(
          WHERE p.call_id = $1 AND p.submitted_at IS NOT NULL",
     )
     .bind(call_id)
-    .fetch_all(db.pool())
+    .fetch_all(conn)
     .await?;
     let mut counts = (0, 0, 0, 0);
     let mut named = Vec::new();
@@ -511,6 +701,7 @@ pub async fn call_outcome(
 
 // --- Proposals ----------------------------------------------------------------------------
 
+/// The proposal's read row: what lists, the panel and the public page use.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProposalRow {
     pub id: i64,
@@ -521,32 +712,18 @@ pub struct ProposalRow {
     pub title: String,
     pub form: String,
     pub submitted_at: Option<String>,
-    pub ineligible_reason: Option<String>,
-    pub decision: Option<String>,
-    pub decision_rationale: Option<String>,
-    pub consensus_summary: Option<String>,
     pub released_at: Option<String>,
-    pub agreement_started: i64,
     pub updated_at: String,
 }
 
 impl ProposalRow {
-    pub fn status(&self) -> Status {
-        Status {
-            state: ProposalState::parse(&self.state).unwrap_or(ProposalState::Draft),
-            stage: Stage::parse(&self.stage).unwrap_or(Stage::Full),
-            decision: self.decision.as_deref().and_then(Decision::parse),
-            agreement_started: self.agreement_started == 1,
-        }
-    }
-
     pub fn form(&self) -> ProposalForm {
         serde_json::from_str(&self.form).unwrap_or_default()
     }
 }
 
-const PROPOSAL_COLUMNS: &str = "id, call_id, company_id, state, stage, title, form, submitted_at, ineligible_reason, decision, \
-     decision_rationale, consensus_summary, released_at, agreement_started, updated_at";
+const PROPOSAL_COLUMNS: &str =
+    "id, call_id, company_id, state, stage, title, form, submitted_at, released_at, updated_at";
 
 pub async fn proposal(conn: &mut AnyConnection, id: i64) -> Result<Option<ProposalRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id = $1"))
@@ -555,255 +732,351 @@ pub async fn proposal(conn: &mut AnyConnection, id: i64) -> Result<Option<Propos
         .await
 }
 
-/// The policy's facts about a proposal.
-pub async fn facts(db: &Db, id: i64) -> Result<Option<crate::policy::ProposalFacts>, sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT company_id, submitted_at FROM proposals WHERE id = $1")
+/// The facts a proposal's rules need: its call, its company's representatives, who declared
+/// a conflict with the company, and who holds the reviewer role. Call and company come from
+/// the proposal's row, so the facts hold before its first event (the one that creates it).
+pub async fn proposal_facts(conn: &mut AnyConnection, id: i64) -> Result<ProposalFacts, sqlx::Error> {
+    let (call_id, company_id): (i64, i64) =
+        sqlx::query_as("SELECT call_id, company_id FROM proposals WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
-            .await?;
-    let Some((company, submitted)) = row else { return Ok(None) };
-    let representative_ids = representatives(&mut conn, company).await?.into_iter().map(|r| r.0).collect();
-    let assigned_reviewer_ids =
-        sqlx::query_scalar("SELECT reviewer_id FROM review_assignments WHERE proposal_id = $1")
-            .bind(id)
+            .await?
+            .unwrap_or((0, 0));
+    let call = call_by_id(&mut *conn, call_id).await?;
+    let criteria = match &call {
+        Some(call) => criteria(&mut *conn, call.id).await?.into_iter().map(|c| c.code).collect(),
+        None => Vec::new(),
+    };
+    let terms = match call {
+        Some(call) => call.terms(criteria),
+        None => CallTerms {
+            opens_at: DateTime::<Utc>::MAX_UTC,
+            closes_at: DateTime::<Utc>::MIN_UTC,
+            released: false,
+            criteria,
+        },
+    };
+    company_facts(conn, CompanyId(company_id), terms).await
+}
+
+/// The company's side of a proposal's facts, with the call's terms.
+pub async fn company_facts(
+    conn: &mut AnyConnection,
+    company: CompanyId,
+    call: CallTerms,
+) -> Result<ProposalFacts, sqlx::Error> {
+    let representatives: Vec<i64> =
+        sqlx::query_scalar("SELECT person_id FROM memberships WHERE organisation_id = $1")
+            .bind(company.get())
             .fetch_all(&mut *conn)
             .await?;
-    let conflicted_ids = sqlx::query_scalar("SELECT person_id FROM company_conflicts WHERE company_id = $1")
-        .bind(company)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(Some(crate::policy::ProposalFacts {
-        representative_ids,
-        assigned_reviewer_ids,
-        conflicted_ids,
-        submitted: submitted.is_some(),
-    }))
-}
-
-/// Starts a draft proposal of a company in an open call.
-pub async fn create_proposal(
-    db: &Db,
-    call: &CallRow,
-    company_id: i64,
-    person: i64,
-    title: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    if call.phase(now) != CallPhase::Open {
-        return Err(Refusal::CallClosed.into());
-    }
-    let mut tx = db.pool().begin().await?;
-    let at = db::timestamp(now);
-    let form = ProposalForm { title: title.to_owned(), ..ProposalForm::default() };
-    let stage = call.first_stage();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO proposals (call_id, company_id, created_by, state, stage, title, form, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7) RETURNING id",
-    )
-    .bind(call.id)
-    .bind(company_id)
-    .bind(person)
-    .bind(stage.code())
-    .bind(title)
-    .bind(serde_json::to_string(&form).unwrap_or_default())
-    .bind(&at)
-    .fetch_one(&mut *tx)
-    .await?;
-    append_event(&mut tx, id, Some(person), "created", None, Some("draft"), None, &at).await?;
-    record_in(&mut tx, NewEvent::transition(Some(person), "proposal", id, "created", None, Some("draft")))
-        .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn append_event(
-    conn: &mut AnyConnection,
-    id: i64,
-    actor: Option<i64>,
-    kind: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    reason: Option<&str>,
-    at: &str,
-) -> Result<(), sqlx::Error> {
-    let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM proposal_events WHERE proposal_id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
+    let conflicted: Vec<i64> =
+        sqlx::query_scalar("SELECT person_id FROM company_conflicts WHERE company_id = $1")
+            .bind(company.get())
+            .fetch_all(&mut *conn)
             .await?;
-    sqlx::query(
-        "INSERT INTO proposal_events (proposal_id, seq, occurred_at, actor_id, kind, from_state, to_state, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    Ok(ProposalFacts {
+        call,
+        representatives: representatives.into_iter().map(PersonId).collect(),
+        conflicted: conflicted.into_iter().map(PersonId).collect(),
+        reviewers: reviewer_ids(conn).await?,
+    })
+}
+
+/// Everyone who holds the reviewer role.
+pub async fn reviewer_ids(conn: &mut AnyConnection) -> Result<BTreeSet<PersonId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT person_id FROM role_assignments WHERE role = 'reviewer' AND revoked_at IS NULL",
     )
-    .bind(id)
-    .bind(seq)
-    .bind(at)
-    .bind(actor)
-    .bind(kind)
-    .bind(from)
-    .bind(to)
-    .bind(reason)
-    .execute(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(())
+    Ok(ids.into_iter().map(PersonId).collect())
 }
 
-/// Records a change that is not a transition (assignments, reviews) in the log and audit.
-async fn note(
+/// The proposal as its events tell it, with its log; a missing one is not found.
+pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<(Proposal, Vec<LoggedEvent>), ExecuteError> {
+    let (proposal, log) = workflow::load::<Proposal>(conn, id).await?;
+    if !proposal.created {
+        return Err(ExecuteError::NotFound);
+    }
+    Ok((proposal, log))
+}
+
+impl Stored for Proposal {
+    const SUBJECT: &'static str = "proposal";
+    const TABLE: &'static str = "proposals";
+    const EVENTS: &'static str = "proposal_events";
+    const KEY: &'static str = "proposal_id";
+
+    fn state_code(&self) -> &'static str {
+        self.state.code()
+    }
+
+    fn actor_id(actor: &Actor) -> Option<PersonId> {
+        Some(actor.id)
+    }
+
+    fn event_reason(event: &Event) -> Option<String> {
+        event.reason().map(str::to_owned)
+    }
+
+    async fn facts(
+        conn: &mut AnyConnection,
+        id: i64,
+        _proposal: &Proposal,
+    ) -> Result<ProposalFacts, sqlx::Error> {
+        proposal_facts(conn, id).await
+    }
+
+    async fn project(
+        conn: &mut AnyConnection,
+        id: i64,
+        proposal: &Proposal,
+        event: &Event,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        project(conn, id, proposal, event, at).await
+    }
+
+    async fn notify(
+        conn: &mut AnyConnection,
+        id: i64,
+        proposal: &Proposal,
+        facts: &ProposalFacts,
+        event: &Event,
+        _actor: Option<PersonId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        project_exclusions(conn, "proposal", id, &facts.excluded_people()).await?;
+        notify(conn, id, proposal, facts, event, at).await
+    }
+}
+
+/// The read tables one event changes.
+async fn project(
     conn: &mut AnyConnection,
     id: i64,
-    actor: Option<i64>,
-    kind: &'static str,
-    reason: Option<&str>,
-    at: &str,
+    proposal: &Proposal,
+    event: &Event,
+    at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let state: String = sqlx::query_scalar("SELECT state FROM proposals WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    append_event(conn, id, actor, kind, Some(&state), Some(&state), reason, at).await?;
-    let event = NewEvent::transition(actor, "proposal", id, kind, Some(&state), Some(&state));
-    record_in(conn, NewEvent { reason: reason.map(str::to_owned), ..event }).await?;
-    Ok(())
-}
-
-/// Keeps the draft's form (whatever it holds). False once the proposal is no longer a draft.
-pub async fn save_form(db: &Db, id: i64, person: i64, mut form: ProposalForm) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
-    let row = proposal(&mut tx, id).await?;
-    let Some(row) = row.filter(|r| r.state == "draft") else { return Ok(false) };
-    // The letter is an upload; a save of the fields keeps it.
-    form.clinical_letter = row.form().clinical_letter;
-    let now = db::now();
-    sqlx::query("UPDATE proposals SET form = $1, title = $2, updated_at = $3 WHERE id = $4")
-        .bind(serde_json::to_string(&form).unwrap_or_default())
-        .bind(form.title.trim())
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let _ = person;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Checks a command against the proposal and, if allowed, stores the transition: the new
-/// state, the event, the audit event and the mail it causes, in one transaction.
-pub async fn execute(
-    db: &Db,
-    id: i64,
-    actor_id: i64,
-    actor: ProposalActor,
-    command: Command,
-    now: DateTime<Utc>,
-) -> Result<Transition, StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let transition = execute_in(&mut tx, id, actor_id, actor, &command, now).await?;
-    tx.commit().await?;
-    Ok(transition)
-}
-
-async fn execute_in(
-    conn: &mut AnyConnection,
-    id: i64,
-    actor_id: i64,
-    actor: ProposalActor,
-    command: &Command,
-    now: DateTime<Utc>,
-) -> Result<Transition, StoreError> {
-    let at = db::timestamp(now);
-    // Writing first takes the lock, so two commands on one proposal go one after the other.
-    let touched = sqlx::query("UPDATE proposals SET updated_at = $1 WHERE id = $2")
-        .bind(&at)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    if touched.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let row = proposal(&mut *conn, id).await?.ok_or(StoreError::NotFound)?;
-    let before = row.status();
-    let transition = proposal::decide(before, actor, command)?;
-    let after = transition.to;
-    let time_column = match transition.kind {
-        "submitted" | "found_ineligible" => "submitted_at",
-        "decision_released" => "released_at",
-        _ => "updated_at",
-    };
-    let reason_column = match transition.kind {
-        "found_ineligible" | "screened_ineligible" => Some("ineligible_reason"),
-        "decision_recorded" => Some("decision_rationale"),
-        _ => None,
-    };
-    let mut sql = format!(
-        "UPDATE proposals SET state = $1, stage = $2, decision = $3, agreement_started = $4, {time_column} = $5"
-    );
-    if let Some(column) = reason_column {
-        sql.push_str(&format!(", {column} = $7"));
-    }
-    sql.push_str(" WHERE id = $6");
-    let mut update = sqlx::query(&sql)
-        .bind(after.state.code())
-        .bind(after.stage.code())
-        .bind(after.decision.map(Decision::code))
-        .bind(i64::from(after.agreement_started))
-        .bind(&at)
-        .bind(id);
-    if reason_column.is_some() {
-        update = update.bind(transition.reason.clone());
-    }
-    update.execute(&mut *conn).await?;
-    if transition.kind == "agreement_started" {
-        sqlx::query("INSERT INTO agreements (proposal_id, started_by, started_at) VALUES ($1, $2, $3)")
+    let at = db::timestamp(at);
+    let decision = proposal.decision.as_ref();
+    sqlx::query(
+        "UPDATE proposals SET state = $1, stage = $2, decision = $3, decision_rationale = $4, consensus_summary = $5, \
+         ineligible_reason = $6, agreement_started = $7 WHERE id = $8",
+    )
+    .bind(proposal.state.code())
+    .bind(proposal.stage.code())
+    .bind(decision.map(|d| d.0.code()))
+    .bind(decision.map(|d| d.1.clone()))
+    .bind(decision.map(|d| d.2.clone()))
+    .bind(proposal.ineligible_reason.clone())
+    .bind(i64::from(proposal.agreement_started))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    match event {
+        Event::Submitted { version } | Event::FoundIneligible { version, .. } => {
+            sqlx::query("UPDATE proposals SET submitted_at = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            // What outsiders read from now on: this version, not the draft as it changes.
+            sqlx::query(
+                "INSERT INTO proposal_versions (proposal_id, version, stage, form, submitted_at) \
+                 SELECT id, $1, stage, form, $2 FROM proposals WHERE id = $3",
+            )
+            .bind(i64::from(*version))
+            .bind(&at)
             .bind(id)
-            .bind(actor_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Event::DecisionReleased => {
+            sqlx::query("UPDATE proposals SET released_at = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Event::ReviewerAssigned { reviewer, suggested } => {
+            sqlx::query(
+                "INSERT INTO review_assignments (proposal_id, reviewer_id, source, assigned_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (proposal_id, reviewer_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(reviewer.get())
+            .bind(if *suggested { "suggested" } else { "manual" })
             .bind(&at)
             .execute(&mut *conn)
             .await?;
+        }
+        Event::ReviewerRemoved { reviewer } | Event::ReviewerConflicted { reviewer } => {
+            sqlx::query("DELETE FROM review_assignments WHERE proposal_id = $1 AND reviewer_id = $2")
+                .bind(id)
+                .bind(reviewer.get())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Event::ReviewSubmitted { reviewer, revision, review } => {
+            write_review(conn, id, *reviewer, review, Some((*revision, None)), &at).await?;
+        }
+        Event::ReviewRevised { reviewer, revision, review, justification } => {
+            write_review(conn, id, *reviewer, review, Some((*revision, Some(justification.as_str()))), &at)
+                .await?;
+        }
+        Event::AgreementStarted => {
+            sqlx::query(
+                "INSERT INTO agreements (proposal_id, started_by, started_at) \
+                 SELECT $1, COALESCE((SELECT actor_id FROM proposal_events WHERE proposal_id = $1 ORDER BY seq DESC LIMIT 1), created_by), $2 \
+                 FROM proposals WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        _ => {}
     }
-    let (from, to) = (before.state.code(), after.state.code());
-    append_event(
-        &mut *conn,
-        id,
-        Some(actor_id),
-        transition.kind,
-        Some(from),
-        Some(to),
-        transition.reason.as_deref(),
-        &at,
-    )
-    .await?;
-    let event = NewEvent::transition(Some(actor_id), "proposal", id, transition.kind, Some(from), Some(to));
-    record_in(&mut *conn, NewEvent { reason: transition.reason.clone(), ..event }).await?;
-    tell_company(&mut *conn, &row, transition.kind, now).await?;
-    Ok(transition)
+    Ok(())
 }
 
-/// The company hears of its submission, of ineligibility and of the released decision.
-async fn tell_company(
+/// A review in the read tables: a draft (no revision) or a submission (with its revision
+/// and, after the first, its justification, kept in the append-only revisions).
+async fn write_review(
     conn: &mut AnyConnection,
-    row: &ProposalRow,
-    kind: &str,
+    id: i64,
+    reviewer: PersonId,
+    review: &Review,
+    submitted: Option<(u32, Option<&str>)>,
+    at: &str,
+) -> Result<(), sqlx::Error> {
+    let revision: i64 = match submitted {
+        Some((revision, _)) => i64::from(revision),
+        None => {
+            sqlx::query_scalar("SELECT revision FROM reviews WHERE proposal_id = $1 AND reviewer_id = $2")
+                .bind(id)
+                .bind(reviewer.get())
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or(0)
+        }
+    };
+    let submitted_at: Option<String> = match submitted {
+        Some(_) => Some(at.to_owned()),
+        None => sqlx::query_scalar::<_, Option<String>>(
+            "SELECT submitted_at FROM reviews WHERE proposal_id = $1 AND reviewer_id = $2",
+        )
+        .bind(id)
+        .bind(reviewer.get())
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten(),
+    };
+    sqlx::query(
+        "INSERT INTO reviews (proposal_id, reviewer_id, assessed_trl, confidence, submitted_at, revision, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (proposal_id, reviewer_id) DO UPDATE SET \
+         assessed_trl = excluded.assessed_trl, confidence = excluded.confidence, submitted_at = excluded.submitted_at, \
+         revision = excluded.revision, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(reviewer.get())
+    .bind(review.assessed_trl.map(i64::from))
+    .bind(review.confidence.map(|c| c.code()))
+    .bind(submitted_at)
+    .bind(revision)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM review_scores WHERE proposal_id = $1 AND reviewer_id = $2")
+        .bind(id)
+        .bind(reviewer.get())
+        .execute(&mut *conn)
+        .await?;
+    for score in &review.scores {
+        sqlx::query(
+            "INSERT INTO review_scores (proposal_id, reviewer_id, criterion, score, comment) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(reviewer.get())
+        .bind(&score.criterion)
+        .bind(score.halves.map(i64::from))
+        .bind(score.comment.trim())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some((revision, justification)) = submitted {
+        sqlx::query(
+            "INSERT INTO review_revisions (proposal_id, reviewer_id, revision, snapshot, justification, submitted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(reviewer.get())
+        .bind(i64::from(revision))
+        .bind(serde_json::to_string(review).unwrap_or_default())
+        .bind(justification)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The company hears of its submission, of ineligibility, of the invitation to a full
+/// proposal and of the released decision; a reviewer hears of an assignment.
+async fn notify(
+    conn: &mut AnyConnection,
+    id: i64,
+    proposal: &Proposal,
+    facts: &ProposalFacts,
+    event: &Event,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mail = match kind {
-        "submitted" => "proposal_submitted",
-        "found_ineligible" | "screened_ineligible" => "proposal_ineligible",
-        "invited_to_full_proposal" => "proposal_invited",
-        "decision_released" => "proposal_decision",
+    let title: String = sqlx::query_scalar("SELECT title FROM proposals WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (kind, recipients, link): (&'static str, Vec<PersonId>, String) = match event {
+        Event::Submitted { .. } => (
+            "proposal_submitted",
+            facts.representatives.iter().copied().collect(),
+            format!("{PORTAL}/proposals/{id}"),
+        ),
+        Event::FoundIneligible { .. } | Event::ScreenedIneligible { .. } => (
+            "proposal_ineligible",
+            facts.representatives.iter().copied().collect(),
+            format!("{PORTAL}/proposals/{id}"),
+        ),
+        Event::InvitedToFullProposal { .. } => (
+            "proposal_invited",
+            facts.representatives.iter().copied().collect(),
+            format!("{PORTAL}/proposals/{id}"),
+        ),
+        Event::DecisionReleased => (
+            "proposal_decision",
+            facts.representatives.iter().copied().collect(),
+            format!("{PORTAL}/proposals/{id}"),
+        ),
+        Event::ReviewerAssigned { reviewer, .. } => {
+            ("proposal_review_assigned", vec![*reviewer], format!("{PORTAL}/reviewing"))
+        }
         _ => return Ok(()),
     };
-    let ids: Vec<i64> = representatives(&mut *conn, row.company_id).await?.into_iter().map(|r| r.0).collect();
-    for (recipient, email, lang) in people(&mut *conn, &ids).await? {
+    let _ = proposal;
+    for (recipient, email, lang) in people(&mut *conn, &recipients).await? {
+        let args = if kind == "proposal_review_assigned" {
+            vec![("link", link.clone())]
+        } else {
+            vec![("title", title.clone()), ("link", link.clone())]
+        };
         let notice = Notice {
-            kind: mail,
-            recipient_id: recipient,
+            kind,
+            recipient_id: recipient.map(i64::from),
             email,
             lang,
-            args: vec![("title", row.title.clone()), ("link", format!("{PORTAL}/proposals/{}", row.id))],
+            args,
             application_id: None,
             dedupe_key: None,
         };
@@ -812,34 +1085,66 @@ async fn tell_company(
     Ok(())
 }
 
-/// The board's decision with its rationale and the consensus report's summary.
-pub async fn record_decision(
+/// Starts a draft proposal of a company in a call: the row and its first event in one
+/// transaction (a refusal leaves nothing).
+pub async fn create_proposal(
+    db: &Db,
+    call: &CallRow,
+    company: CompanyId,
+    actor: &Actor,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let form = ProposalForm { title: title.to_owned(), ..ProposalForm::default() };
+    let stage = call.first_stage();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO proposals (call_id, company_id, created_by, state, stage, title, form, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(call.id)
+    .bind(company.get())
+    .bind(actor.id.get())
+    .bind(stage.code())
+    .bind(title)
+    .bind(serde_json::to_string(&form).unwrap_or_default())
+    .bind(db::timestamp(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    let command = Command::Create { company, call: CallId(call.id), stage };
+    workflow::execute_in::<Proposal>(&mut tx, id, actor, command, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Keeps the draft's form as typed (whatever it holds), when the proposal's rules let this
+/// person edit it now. The clinical letter is an upload; a save of the fields keeps it.
+pub async fn save_form(
     db: &Db,
     id: i64,
-    actor_id: i64,
-    decision: Decision,
-    rationale: &str,
-    summary: &str,
+    actor: &Actor,
+    mut form: ProposalForm,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if summary.trim().is_empty() {
-        return Err(StoreError::Invalid("summary".into(), "form.required"));
-    }
-    let mut tx = db.pool().begin().await?;
-    let released: Option<String> = sqlx::query_scalar(
-        "SELECT c.decisions_released_at FROM calls c JOIN proposals p ON p.call_id = c.id WHERE p.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .flatten();
-    if released.is_some() {
-        return Err(Refusal::WrongState.into());
-    }
-    let command = Command::RecordDecision { decision, rationale: rationale.to_owned() };
-    execute_in(&mut tx, id, actor_id, ProposalActor::Board, &command, now).await?;
-    sqlx::query("UPDATE proposals SET consensus_summary = $1 WHERE id = $2")
-        .bind(summary.trim())
+    use kernel::workflow::Aggregate;
+    let mut tx = db.write().await?;
+    sqlx::query("UPDATE proposals SET updated_at = $1 WHERE id = $2")
+        .bind(db::timestamp(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let (proposal, _) = load(&mut tx, id).await?;
+    let facts = proposal_facts(&mut tx, id).await?;
+    proposal.may(
+        actor,
+        kernel::proposal::Permission::EditDraft,
+        &kernel::workflow::Context::with(now, facts),
+    )?;
+    let row = self::proposal(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    form.clinical_letter = row.form().clinical_letter;
+    sqlx::query("UPDATE proposals SET form = $1, title = $2 WHERE id = $3")
+        .bind(serde_json::to_string(&form).unwrap_or_default())
+        .bind(form.title.trim())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -847,48 +1152,36 @@ pub async fn record_decision(
     Ok(())
 }
 
-/// What stops a call's decisions from going out: message keys.
-pub async fn release_blockers(
-    conn: &mut AnyConnection,
-    call: &CallRow,
+/// Runs a command on a proposal in its own transaction.
+pub async fn execute(
+    db: &Db,
+    id: i64,
+    actor: &Actor,
+    command: Command,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, sqlx::Error> {
-    let mut blockers = Vec::new();
-    if call.decisions_released_at.is_some() {
-        blockers.push("panel.blocked.released".to_owned());
-        return Ok(blockers);
-    }
-    if call.phase(now) != CallPhase::Closed {
-        blockers.push("panel.blocked.open".to_owned());
-    }
-    let waiting: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND state = 'submitted'")
-            .bind(call.id)
-            .fetch_one(&mut *conn)
-            .await?;
-    if waiting > 0 {
-        blockers.push("panel.blocked.screening".to_owned());
-    }
-    let undecided: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND state = 'in_review' AND (decision IS NULL OR consensus_summary IS NULL)",
+) -> Result<workflow::Executed<Proposal>, StoreError> {
+    Ok(workflow::execute::<Proposal>(db, id, actor, command, now).await?)
+}
+
+/// The last submitted version of the form: what everyone but the company reads.
+pub async fn submitted_form(conn: &mut AnyConnection, id: i64) -> Result<Option<ProposalForm>, sqlx::Error> {
+    let form: Option<String> = sqlx::query_scalar(
+        "SELECT form FROM proposal_versions WHERE proposal_id = $1 ORDER BY version DESC LIMIT 1",
     )
-    .bind(call.id)
-    .fetch_one(&mut *conn)
+    .bind(id)
+    .fetch_optional(conn)
     .await?;
-    if undecided > 0 {
-        blockers.push("panel.blocked.undecided".to_owned());
-    }
-    Ok(blockers)
+    Ok(form.map(|f| serde_json::from_str(&f).unwrap_or_default()))
 }
 
 /// Releases every decision of a closed call together; answers how many went out.
 pub async fn release_decisions(
     db: &Db,
     call_id: i64,
-    actor_id: i64,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     // Taking the call's row first serialises two administrators releasing at once.
     sqlx::query("UPDATE calls SET updated_at = $1 WHERE id = $2")
         .bind(db::timestamp(now))
@@ -905,7 +1198,7 @@ pub async fn release_decisions(
             .fetch_all(&mut *tx)
             .await?;
     for id in &ids {
-        execute_in(&mut tx, *id, actor_id, ProposalActor::CallAdmin, &Command::Release, now).await?;
+        workflow::execute_in::<Proposal>(&mut tx, *id, actor, Command::Release, now).await?;
     }
     sqlx::query("UPDATE calls SET decisions_released_at = $1 WHERE id = $2")
         .bind(db::timestamp(now))
@@ -913,7 +1206,7 @@ pub async fn release_decisions(
         .execute(&mut *tx)
         .await?;
     let event = NewEvent::transition(
-        Some(actor_id),
+        Some(actor.id.get()),
         "call",
         call_id,
         "decisions_released",
@@ -925,108 +1218,204 @@ pub async fn release_decisions(
     Ok(ids.len())
 }
 
-/// One entry of a proposal's log.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LoggedEvent {
-    pub occurred_at: String,
-    pub actor: Option<String>,
-    pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub reason: Option<String>,
-}
-
-/// The proposal's log, in order.
-pub async fn events(db: &Db, id: i64) -> Result<Vec<LoggedEvent>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT e.occurred_at, p.display_name AS actor, e.kind, e.from_state, e.to_state, e.reason FROM proposal_events e \
-         LEFT JOIN people p ON p.id = e.actor_id WHERE e.proposal_id = $1 ORDER BY e.seq",
+/// What stops a call's decisions from going out (message keys), by the proposals' rule.
+pub async fn release_blockers(
+    conn: &mut AnyConnection,
+    call: &CallRow,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT state, decision FROM proposals WHERE call_id = $1 AND state IN ('submitted', 'in_review')",
     )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await
-}
-
-/// Keeps a PDF as the draft's clinical partner letter. False once it is no longer a draft.
-pub async fn attach_letter(
-    db: &Db,
-    files: &crate::storage::FileStore,
-    id: i64,
-    person: i64,
-    filename: &str,
-    bytes: &[u8],
-) -> Result<bool, crate::cohort_access::store::AttachError> {
-    use sha2::{Digest, Sha256};
-    let key = files.put(bytes).await?;
-    let now = db::now();
-    let mut tx = db.pool().begin().await?;
-    let Some(row) = proposal(&mut tx, id).await?.filter(|r| r.state == "draft") else { return Ok(false) };
-    let attachment: i64 = sqlx::query_scalar(
-        "INSERT INTO proposal_attachments (proposal_id, purpose, filename, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
-         VALUES ($1, 'clinical_letter', $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(id)
-    .bind(filename)
-    .bind(bytes.len() as i64)
-    .bind(hex::encode(Sha256::digest(bytes)))
-    .bind(&key)
-    .bind(person)
-    .bind(&now)
-    .fetch_one(&mut *tx)
+    .bind(call.id)
+    .fetch_all(conn)
     .await?;
-    let mut form = row.form();
-    form.clinical_letter = Some(attachment);
-    sqlx::query("UPDATE proposals SET form = $1, updated_at = $2 WHERE id = $3")
-        .bind(serde_json::to_string(&form).unwrap_or_default())
-        .bind(&now)
+    let states = rows
+        .into_iter()
+        .filter_map(|(state, decision)| Some((ProposalState::parse(&state)?, decision.is_some())));
+    let open = call.phase(now) != CallPhase::Closed;
+    Ok(kernel::proposal::release_blockers(open, call.decisions_released_at.is_some(), states)
+        .into_iter()
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Brings a company's proposals' exclusions in step after its representatives or the
+/// conflicts declared with it changed.
+pub async fn refresh_exclusions(conn: &mut AnyConnection, company_id: i64) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM proposals WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let never = CallTerms {
+        opens_at: DateTime::<Utc>::MAX_UTC,
+        closes_at: DateTime::<Utc>::MIN_UTC,
+        released: false,
+        criteria: Vec::new(),
+    };
+    let facts = company_facts(conn, CompanyId(company_id), never).await?;
+    for id in ids {
+        project_exclusions(conn, "proposal", id, &facts.excluded_people()).await?;
+    }
+    Ok(())
+}
+
+/// The log of proposals whose history was kept before typed events is given one
+/// `migrated` event that carries their state then (the earlier rows stay as they are,
+/// readable by kind and reason). Runs at start-up; does nothing once done.
+pub async fn migrate_untyped_logs(db: &Db) -> Result<usize, sqlx::Error> {
+    use kernel::proposal::{Assignment, Confidence, CriterionScore, Decision, Migrated, SubmittedReview};
+    let mut conn = db.read().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM proposals p WHERE NOT EXISTS \
+         (SELECT 1 FROM proposal_events e WHERE e.proposal_id = p.id AND e.payload IS NOT NULL) ORDER BY p.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    for id in &ids {
+        let mut tx = db.write().await?;
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<String>,
+        );
+        let (call, company, state, stage, ineligible, decision, rationale, summary, released, agreement, submitted): Row =
+            sqlx::query_as(
+                "SELECT call_id, company_id, state, stage, ineligible_reason, decision, decision_rationale, consensus_summary, \
+                 released_at, agreement_started, submitted_at FROM proposals WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let assigned: Vec<(i64, String)> =
+            sqlx::query_as("SELECT reviewer_id, source FROM review_assignments WHERE proposal_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let revisions: Vec<(i64, i64, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT reviewer_id, revision, snapshot, justification, submitted_at FROM review_revisions \
+             WHERE proposal_id = $1 ORDER BY reviewer_id, revision",
+        )
         .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut reviewers = std::collections::BTreeMap::new();
+        for (reviewer, source) in assigned {
+            let mut kept = Vec::new();
+            for (r, revision, snapshot, justification, at) in revisions.iter().filter(|r| r.0 == reviewer) {
+                let _ = r;
+                // The earlier snapshot: {"scores": [[code, "3.5", comment]], "assessed_trl", "confidence"}.
+                let value: serde_json::Value = serde_json::from_str(snapshot).unwrap_or_default();
+                let scores = value["scores"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| {
+                        let code = s.get(0)?.as_str()?.to_owned();
+                        let halves =
+                            s.get(1).and_then(|v| v.as_str()).and_then(HalfPoints::parse).map(|h| h.halves());
+                        let comment = s.get(2).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                        Some(CriterionScore { criterion: code, halves, comment })
+                    })
+                    .collect();
+                let review = Review {
+                    scores,
+                    assessed_trl: value["assessed_trl"].as_u64().map(|t| t as u8),
+                    confidence: value["confidence"].as_str().and_then(Confidence::parse),
+                };
+                kept.push(SubmittedReview {
+                    revision: *revision as u32,
+                    review,
+                    justification: justification.clone(),
+                    at: db::parse_timestamp(at).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                });
+            }
+            reviewers
+                .insert(PersonId(reviewer), Assignment { suggested: source == "suggested", revisions: kept });
+        }
+        let migrated = Migrated {
+            company: CompanyId(company),
+            call: CallId(call),
+            state: ProposalState::parse(&state).unwrap_or_default(),
+            stage: Stage::parse(&stage).unwrap_or_default(),
+            version: u32::from(submitted.is_some()),
+            ineligible_reason: ineligible,
+            decision: decision
+                .as_deref()
+                .and_then(Decision::parse)
+                .map(|d| (d, rationale.unwrap_or_default(), summary.unwrap_or_default())),
+            released: released.is_some(),
+            agreement_started: agreement == 1,
+            reviewers,
+        };
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM proposal_events WHERE proposal_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let event = Event::Migrated(Box::new(migrated));
+        sqlx::query(
+            "INSERT INTO proposal_events (proposal_id, seq, occurred_at, actor_id, kind, from_state, to_state, reason, payload) \
+             VALUES ($1, $2, $3, NULL, 'migrated', $4, $4, NULL, $5)",
+        )
+        .bind(id)
+        .bind(seq)
+        .bind(db::now())
+        .bind(&state)
+        .bind(serde_json::to_string(&event).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
-    let event = NewEvent::transition(
-        Some(person),
-        "proposal",
-        id,
-        "attachment_uploaded",
-        Some("draft"),
-        Some("draft"),
-    );
-    record_in(&mut tx, NewEvent { summary: Some(format!("clinical letter {filename}")), ..event }).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// A proposal's attachment: (file name, storage key, size).
-pub async fn attachment(
-    db: &Db,
-    id: i64,
-    attachment: i64,
-) -> Result<Option<(String, String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT filename, storage_key, size_bytes FROM proposal_attachments WHERE id = $1 AND proposal_id = $2")
-        .bind(attachment)
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await
+        if submitted.is_some() {
+            sqlx::query(
+                "INSERT INTO proposal_versions (proposal_id, version, stage, form, submitted_at) \
+                 SELECT id, 1, stage, form, submitted_at FROM proposals WHERE id = $1 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(ids.len())
 }
 
 /// Proposals of the person's companies.
-pub async fn my_proposals(db: &Db, person: i64) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+pub async fn my_proposals(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     sqlx::query(
         "SELECT p.id, p.title, p.state, p.stage, p.updated_at, c.slug AS call_slug, c.title_sv, c.title_en, o.name AS company \
          FROM proposals p JOIN calls c ON c.id = p.call_id JOIN organisations o ON o.id = p.company_id \
-         WHERE p.company_id IN (SELECT organisation_id FROM memberships WHERE person_id = $1) ORDER BY p.updated_at DESC",
+         JOIN memberships m ON m.organisation_id = p.company_id WHERE m.person_id = $1 ORDER BY p.updated_at DESC",
     )
-    .bind(person)
-    .fetch_all(db.pool())
+    .bind(person.get())
+    .fetch_all(conn)
     .await
 }
 
 // --- Conflicts and assignments ------------------------------------------------------------
 
-/// Declares a conflict with a company; any assignment to its proposals is withdrawn (the
-/// reviewer must never see them).
-pub async fn declare_conflict(db: &Db, person: i64, company: i64, kind: &str) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let now = db::now();
+/// Declares a conflict with a company; the person steps down from reviewing any of its
+/// proposals at once (the proposals' rules record it), and its proposals leave their view.
+pub async fn declare_conflict(
+    db: &Db,
+    person: &crate::identity::model::SignedInPerson,
+    company: i64,
+    kind: ConflictKind,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
     let exists: Option<i64> =
         sqlx::query_scalar("SELECT id FROM organisations WHERE id = $1 AND kind = 'company'")
             .bind(company)
@@ -1039,29 +1428,33 @@ pub async fn declare_conflict(db: &Db, person: i64, company: i64, kind: &str) ->
         "INSERT INTO company_conflicts (person_id, company_id, kind, declared_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (person_id, company_id) DO UPDATE SET kind = excluded.kind",
     )
-    .bind(person)
+    .bind(person.id.get())
     .bind(company)
-    .bind(kind)
-    .bind(&now)
+    .bind(kind.code())
+    .bind(db::timestamp(now))
     .execute(&mut *tx)
     .await?;
-    let withdrawn: Vec<i64> = sqlx::query_scalar(
+    let assigned: Vec<i64> = sqlx::query_scalar(
         "SELECT a.proposal_id FROM review_assignments a JOIN proposals p ON p.id = a.proposal_id \
          WHERE a.reviewer_id = $1 AND p.company_id = $2",
     )
-    .bind(person)
+    .bind(person.id.get())
     .bind(company)
     .fetch_all(&mut *tx)
     .await?;
-    for proposal in &withdrawn {
-        sqlx::query("DELETE FROM review_assignments WHERE proposal_id = $1 AND reviewer_id = $2")
-            .bind(proposal)
-            .bind(person)
-            .execute(&mut *tx)
-            .await?;
-        note(&mut tx, *proposal, Some(person), "reviewer_conflicted", None, &now).await?;
+    let actor = person.proposal_actor();
+    for proposal in assigned {
+        workflow::execute_in::<Proposal>(&mut tx, proposal, &actor, Command::StepDown, now).await?;
     }
-    let event = NewEvent::transition(Some(person), "company", company, "conflict_declared", None, Some(kind));
+    refresh_exclusions(&mut tx, company).await?;
+    let event = NewEvent::transition(
+        Some(person.id.get()),
+        "company",
+        company,
+        "conflict_declared",
+        None,
+        Some(kind.code()),
+    );
     record_in(&mut tx, event).await?;
     tx.commit().await?;
     Ok(())
@@ -1069,8 +1462,8 @@ pub async fn declare_conflict(db: &Db, person: i64, company: i64, kind: &str) ->
 
 /// The companies with proposals past screening and the person's declared conflicts.
 pub async fn conflict_choices(
-    db: &Db,
-    person: i64,
+    conn: &mut AnyConnection,
+    person: PersonId,
 ) -> Result<Vec<(i64, String, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT o.id, o.name, k.kind FROM organisations o \
@@ -1078,113 +1471,24 @@ pub async fn conflict_choices(
          WHERE o.kind = 'company' AND (k.kind IS NOT NULL OR o.id IN (SELECT company_id FROM proposals WHERE submitted_at IS NOT NULL)) \
          ORDER BY o.name",
     )
-    .bind(person)
-    .fetch_all(db.pool())
-    .await
-}
-
-/// People who hold the reviewer role: (id, name).
-pub async fn reviewers(conn: &mut AnyConnection) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT DISTINCT p.id, p.display_name FROM people p JOIN role_assignments r ON r.person_id = p.id \
-         WHERE r.role = 'reviewer' AND r.revoked_at IS NULL ORDER BY p.display_name, p.id",
-    )
+    .bind(person.get())
     .fetch_all(conn)
     .await
 }
 
-/// Assigns a reviewer (refused when they are conflicted, represent the company, or are not a reviewer).
-pub async fn assign(db: &Db, id: i64, reviewer: i64, actor: i64, source: &str) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let at = db::now();
-    assign_in(&mut tx, id, reviewer, actor, source, &at).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn assign_in(
-    conn: &mut AnyConnection,
-    id: i64,
-    reviewer: i64,
-    actor: i64,
-    source: &str,
-    at: &str,
-) -> Result<(), StoreError> {
-    let row = proposal(&mut *conn, id).await?.ok_or(StoreError::NotFound)?;
-    if row.state != "in_review" {
-        return Err(Refusal::WrongState.into());
-    }
-    let eligible = reviewers(&mut *conn).await?.iter().any(|(r, _)| *r == reviewer);
-    let conflicted: Option<i64> = sqlx::query_scalar(
-        "SELECT person_id FROM company_conflicts WHERE person_id = $1 AND company_id = $2",
+/// People who hold the reviewer role: (id, name).
+pub async fn reviewers(conn: &mut AnyConnection) -> Result<Vec<(PersonId, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT DISTINCT p.id, p.display_name FROM people p JOIN role_assignments r ON r.person_id = p.id \
+         WHERE r.role = 'reviewer' AND r.revoked_at IS NULL ORDER BY p.display_name, p.id",
     )
-    .bind(reviewer)
-    .bind(row.company_id)
-    .fetch_optional(&mut *conn)
+    .fetch_all(conn)
     .await?;
-    let representative = representatives(&mut *conn, row.company_id).await?.iter().any(|r| r.0 == reviewer);
-    if !eligible || conflicted.is_some() || representative {
-        return Err(StoreError::Invalid("reviewer".into(), "proposal.refused.reviewer"));
-    }
-    let added = sqlx::query(
-        "INSERT INTO review_assignments (proposal_id, reviewer_id, source, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (proposal_id, reviewer_id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(reviewer)
-    .bind(source)
-    .bind(actor)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    if added.rows_affected() == 1 {
-        note(&mut *conn, id, Some(actor), "reviewers_assigned", None, at).await?;
-        for (recipient, email, lang) in people(&mut *conn, &[reviewer]).await? {
-            let notice = Notice {
-                kind: "proposal_review_assigned",
-                recipient_id: recipient,
-                email,
-                lang,
-                args: vec![("link", format!("{PORTAL}/reviewing"))],
-                application_id: None,
-                dedupe_key: None,
-            };
-            crate::notifications::store::queue(
-                &mut *conn,
-                &notice,
-                db::parse_timestamp(at).unwrap_or_else(Utc::now),
-            )
-            .await?;
-        }
-    }
-    Ok(())
+    Ok(rows.into_iter().map(|(id, name)| (PersonId(id), name)).collect())
 }
 
-/// Takes a reviewer off a proposal they have not reviewed yet.
-pub async fn unassign(db: &Db, id: i64, reviewer: i64, actor: i64) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let submitted: Option<Option<String>> =
-        sqlx::query_scalar("SELECT submitted_at FROM reviews WHERE proposal_id = $1 AND reviewer_id = $2")
-            .bind(id)
-            .bind(reviewer)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if submitted.flatten().is_some() {
-        return Err(StoreError::Invalid("reviewer".into(), "proposal.refused.reviewed"));
-    }
-    let removed = sqlx::query("DELETE FROM review_assignments WHERE proposal_id = $1 AND reviewer_id = $2")
-        .bind(id)
-        .bind(reviewer)
-        .execute(&mut *tx)
-        .await?;
-    if removed.rows_affected() == 1 {
-        note(&mut tx, id, Some(actor), "reviewer_removed", None, &db::now()).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The suggestion's input for a call's proposals in review.
+/// The suggestion's input for a call's proposals in review: who each may be given, by the
+/// proposals' own rule (`ProposalFacts::may_review`).
 pub async fn assignment_input(
     conn: &mut AnyConnection,
     call: &CallRow,
@@ -1201,64 +1505,105 @@ pub async fn assignment_input(
     .bind(call.id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut conflicts: std::collections::BTreeSet<(i64, i64)> =
-        sqlx::query_as::<_, (i64, i64)>("SELECT person_id, company_id FROM company_conflicts")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-    // Representatives of a company are as good as conflicted with it.
-    let members: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT person_id, organisation_id FROM memberships").fetch_all(&mut *conn).await?;
-    conflicts.extend(members);
+    let reviewers = reviewer_ids(&mut *conn).await?;
+    let mut facts_of: std::collections::BTreeMap<i64, ProposalFacts> = std::collections::BTreeMap::new();
+    for (_, company) in &proposals {
+        if !facts_of.contains_key(company) {
+            let facts = company_facts(&mut *conn, CompanyId(*company), call.terms(Vec::new())).await?;
+            facts_of.insert(*company, facts);
+        }
+    }
     Ok(AssignmentInput {
         proposals: proposals
             .into_iter()
             .map(|(proposal, company)| ProposalSlot {
                 proposal,
-                company,
+                eligible: reviewers
+                    .iter()
+                    .filter(|r| facts_of.get(&company).is_some_and(|f| f.may_review(**r)))
+                    .map(|r| r.get())
+                    .collect(),
                 assigned: assigned.iter().filter(|(p, _)| *p == proposal).map(|(_, r)| *r).collect(),
             })
             .collect(),
-        reviewers: reviewers(&mut *conn).await?.into_iter().map(|(id, _)| id).collect(),
-        conflicts,
+        reviewers: reviewers.into_iter().map(PersonId::get).collect(),
         per_proposal: call.reviewers_per_proposal.clamp(1, 9) as usize,
     })
 }
 
 /// Applies the suggested assignment for a call; answers (assigned, proposals still short).
-pub async fn apply_suggestion(db: &Db, call: &CallRow, actor: i64) -> Result<(usize, usize), StoreError> {
-    let mut tx = db.pool().begin().await?;
+pub async fn apply_suggestion(
+    db: &Db,
+    call: &CallRow,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), StoreError> {
+    let mut tx = db.write().await?;
     let input = assignment_input(&mut tx, call).await?;
     let suggestion = super::assignment::suggest(&input);
-    let at = db::now();
     for (proposal, reviewer) in &suggestion.assignments {
-        assign_in(&mut tx, *proposal, *reviewer, actor, "suggested", &at).await?;
+        let command = Command::AssignReviewer { reviewer: PersonId(*reviewer), suggested: true };
+        workflow::execute_in::<Proposal>(&mut tx, *proposal, actor, command, now).await?;
     }
     tx.commit().await?;
     Ok((suggestion.assignments.len(), suggestion.short.len()))
 }
 
 /// A reviewer's assigned proposals: (id, title, company, call title sv/en, review submitted).
-pub async fn assigned_to(db: &Db, reviewer: i64) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+pub async fn assigned_to(
+    conn: &mut AnyConnection,
+    reviewer: PersonId,
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     sqlx::query(
         "SELECT p.id, p.title, o.name AS company, c.title_sv, c.title_en, r.submitted_at FROM review_assignments a \
          JOIN proposals p ON p.id = a.proposal_id JOIN organisations o ON o.id = p.company_id JOIN calls c ON c.id = p.call_id \
          LEFT JOIN reviews r ON r.proposal_id = a.proposal_id AND r.reviewer_id = a.reviewer_id \
-         WHERE a.reviewer_id = $1 AND p.company_id NOT IN (SELECT company_id FROM company_conflicts WHERE person_id = $1) \
+         WHERE a.reviewer_id = $1 AND NOT EXISTS (SELECT 1 FROM exclusions x WHERE x.subject_kind = 'proposal' \
+             AND x.subject_id = p.id AND x.person_id = $1) \
          ORDER BY p.id",
     )
-    .bind(reviewer)
-    .fetch_all(db.pool())
+    .bind(reviewer.get())
+    .fetch_all(conn)
     .await
 }
 
 // --- Reviews ------------------------------------------------------------------------------
 
+/// A reviewer's draft, kept as typed (drafts are not events; a submission is).
+pub async fn save_review_draft(
+    db: &Db,
+    id: i64,
+    actor: &Actor,
+    review: &Review,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use kernel::workflow::Aggregate;
+    let mut tx = db.write().await?;
+    sqlx::query("UPDATE proposals SET updated_at = $1 WHERE id = $2")
+        .bind(db::timestamp(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let (proposal, _) = load(&mut tx, id).await?;
+    let facts = proposal_facts(&mut tx, id).await?;
+    proposal.may(
+        actor,
+        kernel::proposal::Permission::Review,
+        &kernel::workflow::Context::with(now, facts),
+    )?;
+    if proposal.review_of(actor.id).is_some() {
+        // A submitted review changes only by a new submission with its reason.
+        return Err(StoreError::Invalid("justification".into(), "review.refused.resubmit"));
+    }
+    write_review(&mut tx, id, actor.id, review, None, &db::timestamp(now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A review as stored.
 #[derive(Debug, Clone)]
 pub struct ReviewRecord {
-    pub reviewer_id: i64,
+    pub reviewer_id: PersonId,
     pub reviewer: String,
     pub assessed_trl: Option<i64>,
     pub confidence: Option<String>,
@@ -1280,31 +1625,31 @@ struct ReviewRow {
     revision: i64,
 }
 
-pub async fn reviews(db: &Db, id: i64) -> Result<Vec<ReviewRecord>, sqlx::Error> {
+pub async fn reviews(conn: &mut AnyConnection, id: i64) -> Result<Vec<ReviewRecord>, sqlx::Error> {
     let rows: Vec<ReviewRow> = sqlx::query_as(
         "SELECT r.reviewer_id, p.display_name AS reviewer, r.assessed_trl, r.confidence, r.submitted_at, r.revision FROM reviews r \
          JOIN people p ON p.id = r.reviewer_id WHERE r.proposal_id = $1 ORDER BY r.submitted_at, r.reviewer_id",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let scores: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
         "SELECT reviewer_id, criterion, score, comment FROM review_scores WHERE proposal_id = $1",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let history: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT reviewer_id, submitted_at, justification FROM review_revisions WHERE proposal_id = $1 AND revision > 1 ORDER BY revision",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
         .map(|ReviewRow { reviewer_id, reviewer, assessed_trl, confidence, submitted_at, revision }| {
             ReviewRecord {
-                reviewer_id,
+                reviewer_id: PersonId(reviewer_id),
                 reviewer,
                 assessed_trl,
                 confidence,
@@ -1325,115 +1670,6 @@ pub async fn reviews(db: &Db, id: i64) -> Result<Vec<ReviewRecord>, sqlx::Error>
         .collect())
 }
 
-/// A review as the reviewer sends it.
-#[derive(Debug, Clone)]
-pub struct ReviewInput {
-    /// (criterion, score, comment) for every criterion of the call.
-    pub scores: Vec<(String, Option<HalfPoints>, String)>,
-    pub assessed_trl: Option<u8>,
-    pub confidence: Option<String>,
-    pub submit: bool,
-    pub justification: String,
-}
-
-/// Saves a review; submitting needs every score, comment, the assessed TRL and confidence,
-/// and a change after submission needs a justification. Each submission is a revision.
-pub async fn save_review(db: &Db, id: i64, reviewer: i64, input: &ReviewInput) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let at = db::now();
-    let row = proposal(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-    if row.state != "in_review" || row.decision.is_some() {
-        return Err(Refusal::WrongState.into());
-    }
-    let current: Option<(Option<String>, i64)> = sqlx::query_as(
-        "SELECT submitted_at, revision FROM reviews WHERE proposal_id = $1 AND reviewer_id = $2",
-    )
-    .bind(id)
-    .bind(reviewer)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let was_submitted = current.as_ref().is_some_and(|(s, _)| s.is_some());
-    let revision = current.as_ref().map(|c| c.1).unwrap_or(0);
-    if was_submitted && !input.submit {
-        // A submitted review changes only by a new submission with its reason.
-        return Err(StoreError::Invalid("justification".into(), "review.refused.resubmit"));
-    }
-    if input.submit {
-        for (code, score, comment) in &input.scores {
-            if score.is_none() {
-                return Err(StoreError::Invalid(format!("score-{code}"), "review.refused.score"));
-            }
-            if comment.trim().is_empty() {
-                return Err(StoreError::Invalid(format!("comment-{code}"), "review.refused.comment"));
-            }
-        }
-        if input.assessed_trl.is_none() {
-            return Err(StoreError::Invalid("assessed_trl".into(), "form.required"));
-        }
-        if input.confidence.is_none() {
-            return Err(StoreError::Invalid("confidence".into(), "form.required"));
-        }
-        if was_submitted && input.justification.trim().is_empty() {
-            return Err(StoreError::Invalid("justification".into(), "review.refused.justification"));
-        }
-    }
-    let submitted_at = if input.submit { Some(at.clone()) } else { None };
-    let next_revision = if input.submit { revision + 1 } else { revision };
-    sqlx::query(
-        "INSERT INTO reviews (proposal_id, reviewer_id, assessed_trl, confidence, submitted_at, revision, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (proposal_id, reviewer_id) DO UPDATE SET \
-         assessed_trl = excluded.assessed_trl, confidence = excluded.confidence, submitted_at = excluded.submitted_at, \
-         revision = excluded.revision, updated_at = excluded.updated_at",
-    )
-    .bind(id)
-    .bind(reviewer)
-    .bind(input.assessed_trl.map(i64::from))
-    .bind(input.confidence.clone())
-    .bind(submitted_at)
-    .bind(next_revision)
-    .bind(&at)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM review_scores WHERE proposal_id = $1 AND reviewer_id = $2")
-        .bind(id)
-        .bind(reviewer)
-        .execute(&mut *tx)
-        .await?;
-    for (code, score, comment) in &input.scores {
-        sqlx::query("INSERT INTO review_scores (proposal_id, reviewer_id, criterion, score, comment) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(reviewer)
-            .bind(code)
-            .bind(score.map(|s| i64::from(s.halves())))
-            .bind(comment.trim())
-            .execute(&mut *tx)
-            .await?;
-    }
-    if input.submit {
-        let snapshot = serde_json::json!({
-            "scores": input.scores.iter().map(|(c, s, m)| (c.clone(), s.map(|s| s.written()), m.clone())).collect::<Vec<_>>(),
-            "assessed_trl": input.assessed_trl,
-            "confidence": input.confidence,
-        });
-        let justification = Some(input.justification.trim().to_owned()).filter(|j| !j.is_empty());
-        sqlx::query(
-            "INSERT INTO review_revisions (proposal_id, reviewer_id, revision, snapshot, justification, submitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(reviewer)
-        .bind(next_revision)
-        .bind(snapshot.to_string())
-        .bind(justification.clone())
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-        let kind = if was_submitted { "review_revised" } else { "review_submitted" };
-        note(&mut tx, id, Some(reviewer), kind, justification.as_deref(), &at).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 // --- The panel ----------------------------------------------------------------------------
 
 /// One proposal of a call for the panel, with its submitted scores.
@@ -1451,21 +1687,38 @@ pub struct PanelEntry {
     pub assessed_trl: Vec<u8>,
 }
 
-/// Every proposal of a call past screening with its submitted scores, read in two queries.
-pub async fn panel_entries(db: &Db, call_id: i64) -> Result<Vec<PanelEntry>, sqlx::Error> {
+/// Every proposal of a call past screening with its submitted scores, read in three
+/// queries, without those the proposals' rules keep from this viewer. Answers the entries
+/// and how many were left out.
+pub async fn panel_entries(
+    conn: &mut AnyConnection,
+    call_id: i64,
+    viewer: PersonId,
+) -> Result<(Vec<PanelEntry>, usize), sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT p.id, p.title, o.name AS company, p.company_id, p.form, p.decision, p.state FROM proposals p \
-         JOIN organisations o ON o.id = p.company_id \
+        "SELECT p.id, p.title, o.name AS company, p.company_id, v.form, p.decision, p.state, \
+                EXISTS (SELECT 1 FROM exclusions x WHERE x.subject_kind = 'proposal' AND x.subject_id = p.id AND x.person_id = $2) AS hidden \
+         FROM proposals p JOIN organisations o ON o.id = p.company_id \
+         LEFT JOIN proposal_versions v ON v.proposal_id = p.id AND v.version = (SELECT MAX(version) FROM proposal_versions w WHERE w.proposal_id = p.id) \
          WHERE p.call_id = $1 AND p.state IN ('in_review', 'selected', 'reserve', 'not_selected') ORDER BY p.id",
     )
     .bind(call_id)
-    .fetch_all(db.pool())
+    .bind(viewer.get())
+    .fetch_all(&mut *conn)
     .await?;
     let mut entries: Vec<PanelEntry> = Vec::with_capacity(rows.len());
+    let mut hidden = 0;
     for row in &rows {
-        let form: String = row.try_get("form")?;
-        let trl = serde_json::from_str::<serde_json::Value>(&form)
-            .ok()
+        if row
+            .try_get::<bool, _>("hidden")
+            .unwrap_or_else(|_| row.try_get::<i64, _>("hidden").unwrap_or(0) != 0)
+        {
+            hidden += 1;
+            continue;
+        }
+        let form: Option<String> = row.try_get("form")?;
+        let trl = form
+            .and_then(|f| serde_json::from_str::<serde_json::Value>(&f).ok())
             .and_then(|v| v.get("trl_claimed").and_then(|t| t.as_u64()))
             .map(|t| t as u8);
         entries.push(PanelEntry {
@@ -1487,14 +1740,14 @@ pub async fn panel_entries(db: &Db, call_id: i64) -> Result<Vec<PanelEntry>, sql
          WHERE p.call_id = $1 AND r.submitted_at IS NOT NULL ORDER BY s.proposal_id, s.reviewer_id",
     )
     .bind(call_id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let trls: Vec<(i64, Option<i64>)> = sqlx::query_as(
         "SELECT r.proposal_id, r.assessed_trl FROM reviews r JOIN proposals p ON p.id = r.proposal_id \
          WHERE p.call_id = $1 AND r.submitted_at IS NOT NULL",
     )
     .bind(call_id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let index: std::collections::HashMap<i64, usize> =
         entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
@@ -1515,22 +1768,14 @@ pub async fn panel_entries(db: &Db, call_id: i64) -> Result<Vec<PanelEntry>, sql
             entries[i].assessed_trl.push(trl.clamp(1, 9) as u8);
         }
     }
-    Ok(entries)
-}
-
-/// The proposals of a call a person declared a conflict with (by company).
-pub async fn conflicted_companies(db: &Db, person: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT company_id FROM company_conflicts WHERE person_id = $1")
-        .bind(person)
-        .fetch_all(db.pool())
-        .await
+    Ok((entries, hidden))
 }
 
 /// The agreement a proposal started: when.
-pub async fn agreement(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn agreement(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT started_at FROM agreements WHERE proposal_id = $1")
         .bind(id)
-        .fetch_optional(db.pool())
+        .fetch_optional(conn)
         .await
 }
 

@@ -2,17 +2,21 @@
 
 use super::form::{EligibilityRules, ProposalForm, eligibility};
 use super::model::*;
-use super::proposal::ProposalState;
 use super::scoring::{self, HalfPoints, ReviewScores};
-use super::store::{self, CallRow, CriterionRecord, ProposalRow};
+use super::store::{self, CallRow, CriterionRecord, ExecuteError, LoggedEvent};
 use crate::catalogue::model::Localized;
-use crate::cohort_access::clock::stockholm_time;
 use crate::error::AppError;
 use crate::identity::model::SignedInPerson;
-use crate::policy::{Action, ProposalFacts, Thing};
+use crate::policy::{Action, Thing};
 use crate::request::{AppState, permits};
 use crate::shell::timeline::TimelineEntry;
+use crate::time::stockholm_time;
 use chrono::{DateTime, Utc};
+use kernel::proposal::{Actor, Permission, Proposal, ProposalFacts, ProposalState, ReviewsSeen};
+use kernel::workflow::{Aggregate, Context};
+use kernel::{PersonId, ProposalId};
+use sqlx::AnyConnection;
+use std::collections::BTreeMap;
 
 pub fn call_summary(row: &CallRow, now: DateTime<Utc>) -> CallSummary {
     CallSummary {
@@ -65,17 +69,17 @@ fn median_trl(values: &[u8]) -> Option<String> {
 }
 
 pub async fn call_page(
+    conn: &mut AnyConnection,
     state: &AppState,
     person: Option<&SignedInPerson>,
     call: &CallRow,
     now: DateTime<Utc>,
 ) -> Result<CallPage, AppError> {
-    let mut conn = state.db.pool().acquire().await?;
-    let criteria = store::criteria(&mut conn, call.id).await?;
+    let criteria = store::criteria(&mut *conn, call.id).await?;
     let summary = call_summary(call, now);
     let outcome = if summary.phase == CallPhase::Closed {
         let ((received, eligible, selected, reserve), named) =
-            store::call_outcome(&state.db, call.id).await?;
+            store::call_outcome(&mut *conn, call.id).await?;
         let released = call.decisions_released_at.is_some();
         Some(CallOutcome {
             received,
@@ -88,7 +92,7 @@ pub async fn call_page(
         None
     };
     let my_companies = match person {
-        Some(p) => store::companies_of(&state.db, p.id).await?,
+        Some(p) => store::companies_of(&mut *conn, p.id).await?,
         None => Vec::new(),
     };
     Ok(CallPage {
@@ -108,188 +112,247 @@ pub async fn call_page(
     })
 }
 
-/// Events the company does not see (the review work and the board's deliberation).
-fn internal(kind: &str) -> bool {
-    matches!(
-        kind,
-        "reviewers_assigned"
-            | "reviewer_removed"
-            | "reviewer_conflicted"
-            | "review_submitted"
-            | "review_revised"
-            | "decision_recorded"
-    )
+/// Everything a proposal's page is built from, read once on one connection.
+#[derive(Debug, Clone)]
+pub struct ProposalRecord {
+    pub id: ProposalId,
+    pub proposal: Proposal,
+    pub log: Vec<LoggedEvent>,
+    pub facts: ProposalFacts,
+    pub call: CallRow,
+    pub criteria: Vec<CriterionRecord>,
+    pub company: String,
+    pub company_slug: String,
+    /// The draft as the company has it now, and the last version it sent in.
+    pub draft: ProposalForm,
+    pub submitted: Option<ProposalForm>,
+    pub updated_at: String,
+    /// Every attachment of the proposal: (id, file name, size).
+    pub attachments: Vec<(i64, String, i64)>,
+    pub nodes: Vec<(String, Localized)>,
+    /// Names of everyone the page may mention.
+    pub names: BTreeMap<PersonId, String>,
+    /// Reviewers' drafts not yet submitted (each only ever shown to its reviewer).
+    pub drafts: Vec<store::ReviewRecord>,
+    /// Reviewers' loads in the call (for the assignment panel).
+    pub loads: Vec<(i64, i64)>,
+    pub agreement: Option<String>,
 }
 
-pub async fn proposal_page(
-    state: &AppState,
-    person: &SignedInPerson,
-    id: i64,
-    facts: &ProposalFacts,
-    check: bool,
-    now: DateTime<Utc>,
-) -> Result<ProposalPage, AppError> {
-    let db = &state.db;
-    let mut conn = db.pool().acquire().await?;
-    let row: ProposalRow = store::proposal(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    let call = store::call_by_id(&mut conn, row.call_id).await?.ok_or(AppError::NotFound)?;
-    let criteria = store::criteria(&mut conn, call.id).await?;
+pub async fn load_proposal(conn: &mut AnyConnection, id: ProposalId) -> Result<ProposalRecord, ExecuteError> {
+    let (proposal, log) = store::load(conn, id.get()).await?;
+    let facts = store::proposal_facts(conn, id.get()).await?;
+    let row = store::proposal(conn, id.get()).await?.ok_or(ExecuteError::NotFound)?;
+    let call = store::call_by_id(conn, row.call_id).await?.ok_or(ExecuteError::NotFound)?;
+    let criteria = store::criteria(conn, call.id).await?;
     let (company, company_slug): (String, String) =
         sqlx::query_as("SELECT name, slug FROM organisations WHERE id = $1")
             .bind(row.company_id)
             .fetch_one(&mut *conn)
             .await?;
-    let status = row.status();
-    let thing = Thing::Proposal(facts);
-    let may = |action| permits(state, Some(person), action, thing);
-    let is_company = facts.representative_ids.contains(&person.id);
-    let call_open = call.phase(now) == CallPhase::Open;
-    let admin = may(Action::ManageProposal);
-    let board = may(Action::DecideProposal);
-    let reviewer = may(Action::ReviewProposal);
-    let released = row.released_at.is_some();
-    let viewer = ProposalViewer {
-        is_company,
-        can_edit: is_company && status.state == ProposalState::Draft && call_open,
-        can_withdraw: is_company
-            && matches!(
-                status.state,
-                ProposalState::Draft | ProposalState::Submitted | ProposalState::InReview
-            ),
-        can_screen: admin && status.state == ProposalState::Submitted,
-        can_review: reviewer && status.state == ProposalState::InReview && status.decision.is_none(),
-        can_decide: board && status.state == ProposalState::InReview && call.decisions_released_at.is_none(),
-        can_start_agreement: (is_company || admin)
-            && status.state == ProposalState::Selected
-            && !status.agreement_started,
-    };
-    let form: ProposalForm = row.form();
-    let rules =
-        EligibilityRules { trl_min: call.trl_min.clamp(1, 9) as u8, trl_max: call.trl_max.clamp(1, 9) as u8 };
-    let stage = status.stage;
-    let letter = match form.clinical_letter {
-        Some(a) => store::attachment(db, id, a).await?.map(|(name, _, size)| (a, name, size)),
-        None => None,
-    };
+    let submitted = store::submitted_form(conn, id.get()).await?;
+    let attachments: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, filename, size_bytes FROM proposal_attachments WHERE proposal_id = $1 ORDER BY id",
+    )
+    .bind(id.get())
+    .fetch_all(&mut *conn)
+    .await?;
     let nodes: Vec<(String, String, String)> =
         sqlx::query_as("SELECT slug, name_sv, name_en FROM nodes ORDER BY sort_order, slug")
             .fetch_all(&mut *conn)
             .await?;
+    let mut ids: std::collections::BTreeSet<PersonId> = log.iter().filter_map(|e| e.actor_id).collect();
+    ids.extend(proposal.reviewers.keys().copied());
+    ids.extend(facts.reviewers.iter().copied());
+    let people = crate::cohort_access::page_data::people(conn, &ids).await?;
+    let names = people.into_iter().map(|(id, (name, ..))| (id, name)).collect();
+    let drafts =
+        store::reviews(conn, id.get()).await?.into_iter().filter(|r| r.submitted_at.is_none()).collect();
+    let loads = store::loads(conn, call.id).await?;
+    let agreement = store::agreement(conn, id.get()).await?;
+    Ok(ProposalRecord {
+        id,
+        proposal,
+        log,
+        facts,
+        call,
+        criteria,
+        company,
+        company_slug,
+        draft: row.form(),
+        submitted,
+        updated_at: row.updated_at,
+        attachments,
+        nodes: nodes.into_iter().map(|(slug, sv, en)| (slug, Localized::new(sv, en))).collect(),
+        names,
+        drafts,
+        loads,
+        agreement,
+    })
+}
+
+fn written(halves: Option<u8>) -> String {
+    halves.and_then(HalfPoints::new).map(HalfPoints::written).unwrap_or_default()
+}
+
+/// The page for one viewer: only what the proposal's visibility lets them see, with the
+/// commands its rules permit. Pure.
+pub fn proposal_page(
+    record: &ProposalRecord,
+    actor: &Actor,
+    check: bool,
+    lang: crate::i18n::Lang,
+    now: DateTime<Utc>,
+) -> ProposalPage {
+    let proposal = &record.proposal;
+    let lens = proposal.visibility(actor, &record.facts);
+    let context = Context::with(now, record.facts.clone());
+    let permitted = proposal.permitted(actor, &context);
+    let call = &record.call;
+    let criteria = &record.criteria;
+    let name = |id: &PersonId| record.names.get(id).cloned().unwrap_or_default();
+    // The company works on its draft; everyone else reads what was sent in.
+    let form: ProposalForm =
+        if lens.sees_draft() { record.draft.clone() } else { record.submitted.clone().unwrap_or_default() };
+    let rules =
+        EligibilityRules { trl_min: call.trl_min.clamp(1, 9) as u8, trl_max: call.trl_max.clamp(1, 9) as u8 };
+    let stage = proposal.stage;
+    let letter = form
+        .clinical_letter
+        .and_then(|a| record.attachments.iter().find(|(id, ..)| *id == a))
+        .map(|(a, name, size)| (*a, name.clone(), *size));
     let rules_list: Vec<scoring::Criterion> = criteria.iter().map(CriterionRecord::rule).collect();
-    let all_reviews = store::reviews(db, id).await?;
-    let submitted: Vec<&store::ReviewRecord> =
-        all_reviews.iter().filter(|r| r.submitted_at.is_some()).collect();
-    let scores_of = |r: &store::ReviewRecord| -> ReviewScores {
-        r.scores
+    let submitted: Vec<(PersonId, &kernel::proposal::SubmittedReview)> =
+        proposal.submitted_reviews().collect();
+    let scores_of = |review: &kernel::proposal::Review| -> ReviewScores {
+        review
+            .scores
             .iter()
-            .filter_map(|(c, s, _)| {
-                s.and_then(|s| HalfPoints::new(s.clamp(0, 10) as u8)).map(|s| (c.clone(), s))
-            })
+            .filter_map(|s| Some((s.criterion.clone(), HalfPoints::new(s.halves?)?)))
             .collect()
     };
-    let criterion_scores = |r: &store::ReviewRecord| -> Vec<CriterionScore> {
+    let criterion_scores = |review: Option<&kernel::proposal::Review>| -> Vec<CriterionScore> {
         criteria
             .iter()
             .map(|c| {
-                let found = r.scores.iter().find(|(code, ..)| *code == c.code);
+                let found = review.and_then(|r| r.scores.iter().find(|s| s.criterion == c.code));
                 CriterionScore {
                     code: c.code.clone(),
-                    score: found
-                        .and_then(|(_, s, _)| s.and_then(|s| HalfPoints::new(s.clamp(0, 10) as u8)))
-                        .map(HalfPoints::written)
-                        .unwrap_or_default(),
-                    comment: found.map(|(.., m)| m.clone()).unwrap_or_default(),
+                    score: written(found.and_then(|s| s.halves)),
+                    comment: found.map(|s| s.comment.clone()).unwrap_or_default(),
                 }
             })
             .collect()
     };
-    let own = all_reviews.iter().find(|r| r.reviewer_id == person.id);
-    let own_review = reviewer.then(|| OwnReview {
-        scores: match own {
-            Some(r) => criterion_scores(r),
-            None => criteria
-                .iter()
-                .map(|c| CriterionScore {
-                    code: c.code.clone(),
-                    score: String::new(),
-                    comment: String::new(),
-                })
-                .collect(),
-        },
-        assessed_trl: own.and_then(|r| r.assessed_trl).map(|t| t.clamp(1, 9) as u8),
-        confidence: own.and_then(|r| r.confidence.clone()).unwrap_or_default(),
-        submitted: own.is_some_and(|r| r.submitted_at.is_some()),
-        revision: own.map(|r| r.revision as u32).unwrap_or(0),
+    let own_submitted = proposal.review_of(actor.id);
+    let may_review = permitted.contains(&Permission::Review);
+    let own_review = (lens.reviewer && (may_review || own_submitted.is_some())).then(|| {
+        let draft = record.drafts.iter().find(|d| d.reviewer_id == actor.id);
+        match own_submitted {
+            Some(own) => OwnReview {
+                scores: criterion_scores(Some(&own.review)),
+                assessed_trl: own.review.assessed_trl,
+                confidence: own.review.confidence.map(|c| c.code().to_owned()).unwrap_or_default(),
+                submitted: true,
+                revision: own.revision,
+            },
+            None => OwnReview {
+                scores: criteria
+                    .iter()
+                    .map(|c| {
+                        let found = draft.and_then(|d| d.scores.iter().find(|(code, ..)| *code == c.code));
+                        CriterionScore {
+                            code: c.code.clone(),
+                            score: written(found.and_then(|(_, s, _)| s.map(|s| s.clamp(0, 10) as u8))),
+                            comment: found.map(|(.., m)| m.clone()).unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+                assessed_trl: draft.and_then(|d| d.assessed_trl).map(|t| t.clamp(1, 9) as u8),
+                confidence: draft.and_then(|d| d.confidence.clone()).unwrap_or_default(),
+                submitted: false,
+                revision: 0,
+            },
+        }
     });
-    let own_submitted = own.is_some_and(|r| r.submitted_at.is_some());
-    let reviews_hidden = reviewer && !own_submitted && !admin && !board;
-    let named = admin || board;
-    let reviews: Vec<ReviewView> = if named || (reviewer && own_submitted) {
-        submitted
+    let reviews: Vec<ReviewView> = match lens.reviews {
+        ReviewsSeen::AllNamed | ReviewsSeen::OthersUnnamed => submitted
             .iter()
             .enumerate()
-            .filter(|(_, r)| named || r.reviewer_id != person.id)
-            .map(|(n, r)| ReviewView {
-                reviewer: if named { r.reviewer.clone() } else { format!("#{}", n + 1) },
-                scores: criterion_scores(r),
-                assessed_trl: r.assessed_trl.map(|t| t.clamp(1, 9) as u8),
-                confidence: r.confidence.clone().unwrap_or_default(),
-                submitted: r.submitted_at.as_deref().map(stockholm_time),
-                revision: r.revision as u32,
-                history: r.history.iter().map(|(at, why)| (stockholm_time(at), why.clone())).collect(),
+            .filter(|(_, (reviewer, _))| lens.reviews == ReviewsSeen::AllNamed || *reviewer != actor.id)
+            .map(|(n, (reviewer, r))| {
+                let history =
+                    proposal.reviewers.get(reviewer).map(|a| a.revisions.as_slice()).unwrap_or_default();
+                ReviewView {
+                    reviewer: if lens.reviews == ReviewsSeen::AllNamed {
+                        name(reviewer)
+                    } else {
+                        format!("#{}", n + 1)
+                    },
+                    scores: criterion_scores(Some(&r.review)),
+                    assessed_trl: r.review.assessed_trl,
+                    confidence: r.review.confidence.map(|c| c.code().to_owned()).unwrap_or_default(),
+                    submitted: Some(kernel::stockholm::minute_text(r.at)),
+                    revision: r.revision,
+                    history: history
+                        .iter()
+                        .filter(|h| h.revision > 1)
+                        .map(|h| {
+                            (
+                                kernel::stockholm::minute_text(h.at),
+                                h.justification.clone().unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
+                }
             })
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        _ => Vec::new(),
     };
-    let review_scores: Vec<ReviewScores> = submitted.iter().map(|r| scores_of(r)).collect();
+    let review_scores: Vec<ReviewScores> = submitted.iter().map(|(_, r)| scores_of(&r.review)).collect();
     let aggregate = scoring::aggregate(&rules_list, call.overall_threshold(), &review_scores);
-    let assignment = if admin && status.state == ProposalState::InReview {
-        let reviewers = store::reviewers(&mut conn).await?;
-        let loads = store::loads(&mut conn, call.id).await?;
-        let assigned: Vec<(i64, String, bool)> = reviewers
+    let assignment = permitted.contains(&Permission::AssignReviewers).then(|| {
+        let mut candidates: Vec<(PersonId, String, usize)> = record
+            .facts
+            .reviewers
             .iter()
-            .filter(|(r, _)| facts.assigned_reviewer_ids.contains(r))
-            .map(|(r, name)| (*r, name.clone(), submitted.iter().any(|s| s.reviewer_id == *r)))
-            .collect();
-        let candidates = reviewers
-            .iter()
-            .filter(|(r, _)| {
-                !facts.assigned_reviewer_ids.contains(r)
-                    && !facts.conflicted_ids.contains(r)
-                    && !facts.representative_ids.contains(r)
-            })
-            .map(|(r, name)| {
-                (*r, name.clone(), loads.iter().find(|(x, _)| x == r).map(|(_, n)| *n as usize).unwrap_or(0))
+            .filter(|r| !proposal.reviewers.contains_key(r) && record.facts.may_review(**r))
+            .map(|r| {
+                let load =
+                    record.loads.iter().find(|(x, _)| *x == r.get()).map(|(_, n)| *n as usize).unwrap_or(0);
+                (*r, name(r), load)
             })
             .collect();
-        Some(AssignmentView {
-            assigned,
+        candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        AssignmentView {
+            assigned: proposal
+                .reviewers
+                .iter()
+                .map(|(r, a)| (*r, name(r), !a.revisions.is_empty()))
+                .collect(),
             candidates,
-            conflicted: facts.conflicted_ids.len(),
+            conflicted: record.facts.conflicted.len(),
             needed: call.reviewers_per_proposal.clamp(1, 9) as u32,
-        })
-    } else {
-        None
-    };
-    let decision = (admin || board).then(|| DecisionView {
-        decision: row.decision.clone().unwrap_or_default(),
-        rationale: row.decision_rationale.clone().unwrap_or_default(),
-        consensus_summary: row.consensus_summary.clone().unwrap_or_default(),
-        released,
+        }
     });
-    let report = (is_company && released).then(|| ConsensusReport {
-        decision: row.decision.clone().unwrap_or_default(),
-        rationale: row.decision_rationale.clone().unwrap_or_default(),
-        summary: row.consensus_summary.clone().unwrap_or_default(),
+    let decision = lens.judge.then(|| DecisionView {
+        decision: proposal.decision.as_ref().map(|d| d.0.code().to_owned()).unwrap_or_default(),
+        rationale: proposal.decision.as_ref().map(|d| d.1.clone()).unwrap_or_default(),
+        consensus_summary: proposal.decision.as_ref().map(|d| d.2.clone()).unwrap_or_default(),
+        released: proposal.released,
+    });
+    let report = (lens.reviews == ReviewsSeen::ConsensusReport).then(|| ConsensusReport {
+        decision: proposal.decision.as_ref().map(|d| d.0.code().to_owned()).unwrap_or_default(),
+        rationale: proposal.decision.as_ref().map(|d| d.1.clone()).unwrap_or_default(),
+        summary: proposal.decision.as_ref().map(|d| d.2.clone()).unwrap_or_default(),
         criteria: criteria
             .iter()
             .zip(&aggregate.criteria)
             .map(|(c, result)| {
                 let comments = submitted
                     .iter()
-                    .filter_map(|r| {
-                        r.scores.iter().find(|(code, ..)| *code == c.code).map(|(.., m)| m.clone())
+                    .filter_map(|(_, r)| {
+                        r.review.scores.iter().find(|s| s.criterion == c.code).map(|s| s.comment.clone())
                     })
                     .filter(|m| !m.trim().is_empty())
                     .collect();
@@ -297,44 +360,46 @@ pub async fn proposal_page(
             })
             .collect(),
         weighted_mean: format!("{:.2}", aggregate.weighted.value()),
-        assessed_trl: submitted.iter().filter_map(|r| r.assessed_trl).map(|t| t.clamp(1, 9) as u8).collect(),
+        assessed_trl: submitted.iter().filter_map(|(_, r)| r.review.assessed_trl).collect(),
     });
-    let show_internal = admin || board;
-    let timeline = store::events(db, id)
-        .await?
-        .into_iter()
-        .filter(|event| show_internal || !internal(&event.kind))
-        .map(|store::LoggedEvent { occurred_at: at, actor, kind, from_state: from, to_state: to, reason }| {
+    let timeline = record
+        .log
+        .iter()
+        .filter(|e| lens.sees_event(&e.kind))
+        .map(|e| {
             let mut args = Vec::new();
-            if let Some(to) = to {
-                args.push(("to".to_owned(), to));
+            let text = match &e.event {
+                Some(event) => event.reason().map(str::to_owned),
+                None => e.reason.clone(),
+            };
+            if let Some(kernel::proposal::Event::DecisionRecorded { decision, .. }) = &e.event {
+                args.push(("decision".to_owned(), decision.code().to_owned()));
             }
-            if let Some(from) = from {
-                args.push(("from".to_owned(), from));
-            }
+            let _ = lang;
             TimelineEntry {
-                at: stockholm_time(&at),
-                at_iso: at,
-                // The company never learns who reviewed; reviewers' own events name them only
-                // for those who see reviewers' names.
-                actor: if internal(&kind) && !show_internal { None } else { actor },
-                internal: internal(&kind),
-                kind: format!("proposal_{kind}"),
+                at: kernel::stockholm::minute_text(e.at),
+                at_iso: crate::db::timestamp(e.at),
+                // The company never learns who reviewed.
+                actor: if lens.sees_actor(&e.kind) { e.actor_id.map(|a| name(&a)) } else { None },
+                internal: Proposal::internal_kind(&e.kind),
+                kind: format!("proposal_{}", e.kind),
                 args,
-                text: reason,
+                text,
             }
         })
         .collect();
-    let show_aggregate = (admin || board) && !submitted.is_empty();
-    Ok(ProposalPage {
-        id,
-        call: call_summary(&call, now),
+    let editable = permitted.contains(&Permission::EditDraft);
+    ProposalPage {
+        id: record.id,
+        call: call_summary(call, now),
         criteria: criteria.iter().map(criterion_view).collect(),
-        company,
-        company_slug,
-        state: status.state.code().to_owned(),
-        stage: stage.code().to_owned(),
-        problems: if viewer.can_edit && check { form.problems(stage) } else { Vec::new() },
+        company: record.company.clone(),
+        company_slug: record.company_slug.clone(),
+        state: proposal.state,
+        stage,
+        permitted: permitted.into_iter().collect(),
+        is_company: lens.company,
+        problems: if editable && check { form.problems(stage) } else { Vec::new() },
         sections: form.sections(stage),
         required: super::form::SECTIONS
             .iter()
@@ -342,52 +407,42 @@ pub async fn proposal_page(
             .filter(|f| ProposalForm::required(stage, f))
             .map(|f| (*f).to_owned())
             .collect(),
-        eligibility: if is_company && matches!(status.state, ProposalState::Draft | ProposalState::Ineligible)
+        eligibility: if lens.company
+            && matches!(proposal.state, ProposalState::Draft | ProposalState::Ineligible)
         {
             eligibility(&form, rules)
         } else {
             Vec::new()
         },
-        ineligible_reason: row.ineligible_reason.clone(),
+        ineligible_reason: proposal.ineligible_reason.clone(),
         letter,
-        nodes: nodes.into_iter().map(|(slug, sv, en)| (slug, Localized::new(sv, en))).collect(),
-        last_saved: stockholm_time(&row.updated_at),
+        nodes: record.nodes.clone(),
+        last_saved: stockholm_time(&record.updated_at),
         form,
-        viewer,
         own_review,
         reviews,
-        reviews_hidden,
-        aggregate: show_aggregate.then_some(aggregate),
+        reviews_hidden: lens.reviewer && lens.reviews == ReviewsSeen::None,
+        aggregate: (lens.judge && !submitted.is_empty()).then_some(aggregate),
         assignment,
         decision,
         report,
-        agreement: store::agreement(db, id).await?.as_deref().map(stockholm_time),
+        agreement: record.agreement.as_deref().map(stockholm_time),
         timeline,
-    })
+    }
 }
 
 pub async fn panel_page(
+    conn: &mut AnyConnection,
     state: &AppState,
     person: &SignedInPerson,
     call: &CallRow,
     now: DateTime<Utc>,
 ) -> Result<PanelPage, AppError> {
-    let db = &state.db;
-    let mut conn = db.pool().acquire().await?;
-    let criteria = store::criteria(&mut conn, call.id).await?;
+    let criteria = store::criteria(&mut *conn, call.id).await?;
     let rules: Vec<scoring::Criterion> = criteria.iter().map(CriterionRecord::rule).collect();
-    let mut hidden: Vec<i64> = store::conflicted_companies(db, person.id).await?;
-    hidden.extend(
-        sqlx::query_scalar::<_, i64>("SELECT organisation_id FROM memberships WHERE person_id = $1")
-            .bind(person.id)
-            .fetch_all(&mut *conn)
-            .await?,
-    );
-    let entries = store::panel_entries(db, call.id).await?;
-    let total = entries.len();
-    let visible: Vec<store::PanelEntry> =
-        entries.into_iter().filter(|e| !hidden.contains(&e.company_id)).collect();
-    let hidden_for_conflict = total - visible.len();
+    // The proposals' rules keep those of companies the viewer represents or declared a
+    // conflict with out of their panel (`exclusions`).
+    let (visible, hidden_for_conflict) = store::panel_entries(&mut *conn, call.id, person.id).await?;
     let aggregates: Vec<(i64, scoring::Aggregate)> = visible
         .iter()
         .map(|e| {
@@ -406,7 +461,7 @@ pub async fn panel_page(
             PanelRow {
                 rank: ranked.rank,
                 tied: ranked.tied,
-                id: entry.id,
+                id: ProposalId(entry.id),
                 title: entry.title.clone(),
                 company: entry.company.clone(),
                 trl_claimed: entry.form_trl,
@@ -431,7 +486,7 @@ pub async fn panel_page(
             }
         })
         .collect();
-    let release_blockers = store::release_blockers(&mut conn, call, now).await?;
+    let release_blockers = store::release_blockers(&mut *conn, call, now).await?;
     let can_manage = permits(state, Some(person), Action::ManageCalls, Thing::Nothing);
     let can_release = can_manage && release_blockers.is_empty();
     Ok(PanelPage {

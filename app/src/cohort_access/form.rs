@@ -100,6 +100,7 @@ impl ApplicationForm {
 
 /// The form's fields as posted, before they mean anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FormFields {
     pub title: String,
     pub lay_summary: String,
@@ -186,7 +187,6 @@ pub fn changed_fields(before: &ApplicationForm, after: &ApplicationForm) -> Vec<
 impl ApplicationForm {
     /// Every problem that stops a submission, in form order; empty when it may go.
     pub fn problems(&self, demands: Demands, today: chrono::NaiveDate) -> Vec<Problem> {
-        use chrono::NaiveDate;
         let mut problems = Vec::new();
         let mut text = |field: &'static str, value: &str, max: usize, required: bool| {
             let length = value.trim().chars().count();
@@ -217,7 +217,7 @@ impl ApplicationForm {
         if self.data_form.is_none() {
             problems.push(("data_form", "form.required"));
         }
-        let date = |value: &str| NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
+        let date = kernel::dates::parse;
         match (date(&self.period_start), date(&self.period_end)) {
             (None, _) => problems.push(("period_start", "form.invalid_date")),
             (_, None) => problems.push(("period_end", "form.invalid_date")),
@@ -225,7 +225,9 @@ impl ApplicationForm {
                 problems.push(("period_end", "application.period_order"))
             }
             (Some(_), Some(end)) if end <= today => problems.push(("period_end", "application.period_past")),
-            (Some(start), Some(end)) if end > start + chrono::Months::new(120) => {
+            (Some(start), Some(end))
+                if kernel::dates::add_months(start, 120).is_none_or(|limit| end > limit) =>
+            {
                 problems.push(("period_end", "application.period_too_long"))
             }
             _ => {}

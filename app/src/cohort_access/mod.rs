@@ -2,12 +2,8 @@
 //! node under statutory clocks, checked against the cohorts' consent codes.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod clock;
 pub mod duo;
 pub mod form;
-#[cfg(feature = "ssr")]
-pub mod machine;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod notices;
@@ -18,4 +14,3 @@ pub mod pages;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod visas;
-pub mod votes;

@@ -4,61 +4,12 @@
 
 use super::duo::Compatibility;
 use super::form::ApplicationForm;
-use super::votes::{Tally, Vote};
 use crate::catalogue::model::Localized;
 pub use crate::shell::timeline::TimelineEntry;
+use kernel::access::votes::{Tally, Vote};
+pub use kernel::access::{ApplicationState, PartStatus, Permission};
+use kernel::{ApplicationId, CohortId, NodeId, PersonId};
 use serde::{Deserialize, Serialize};
-
-/// Every application state code (`ApplicationState::code`).
-pub const APPLICATION_STATES: [&str; 6] =
-    ["draft", "submitted", "returned", "decided", "withdrawn", "closed"];
-
-/// Every part state code (`PartState::code`).
-pub const PART_STATES: [&str; 10] = [
-    "draft",
-    "submitted",
-    "under_review",
-    "returned",
-    "approved",
-    "rejected",
-    "access_active",
-    "expired",
-    "revoked",
-    "withdrawn",
-];
-
-/// The part states a committee's queue lists.
-pub const QUEUE_STATES: [&str; 3] = ["submitted", "under_review", "returned"];
-
-/// Every event kind (`Event::kind`).
-pub const EVENT_KINDS: [&str; 26] = [
-    "created",
-    "member_invited",
-    "invitation_cancelled",
-    "member_joined",
-    "member_removed",
-    "terms_accepted",
-    "submitted",
-    "handler_assigned",
-    "reviewer_invited",
-    "conflict_declared",
-    "advice_given",
-    "vote_cast",
-    "remark_added",
-    "returned",
-    "deadline_extended",
-    "approved",
-    "access_activated",
-    "rejected",
-    "revoked",
-    "extension_requested",
-    "extension_granted",
-    "extension_refused",
-    "progress_reported",
-    "expired",
-    "withdrawn",
-    "closed",
-];
 
 /// Every field a refusal for an invalid value can name.
 /// Every field [`Refusal::Invalid`] can name (their messages are translated).
@@ -79,13 +30,21 @@ pub const INVALID_FIELDS: [&str; 14] = [
     "summary",
 ];
 
+impl ApplicationPage {
+    /// May the viewer give this command now? (The page offers only what the rules permit.)
+    pub fn may(&self, permission: Permission) -> bool {
+        self.permitted.contains(&permission)
+    }
+}
+
 /// The application page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationPage {
-    pub id: i64,
+    pub id: ApplicationId,
     pub title: String,
-    /// The application's state code (`draft`, `submitted`, …).
-    pub state: String,
+    pub state: ApplicationState,
+    /// The commands this viewer may give now: what the page offers (the rules' table).
+    pub permitted: Vec<Permission>,
     pub version: u32,
     pub applicant: String,
     pub viewer: ViewerRole,
@@ -117,7 +76,7 @@ pub struct ApplicationPage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewerRole {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub is_applicant: bool,
     pub on_team: bool,
     /// The form can be changed now (a draft, or returned) by this viewer.
@@ -126,16 +85,16 @@ pub struct ViewerRole {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartView {
-    pub cohort_id: i64,
+    pub cohort_id: CohortId,
     pub cohort_slug: String,
     pub acronym: String,
     pub title: Localized,
+    pub node_id: NodeId,
     pub node_slug: String,
     pub node_name: Localized,
     /// The cohort's terms of access, which each team member accepts.
     pub terms: Localized,
-    /// The part's state code.
-    pub state: String,
+    pub state: PartStatus,
     /// The decision deadline, Stockholm time.
     pub deadline: Option<String>,
     pub clock: Option<ClockView>,
@@ -158,18 +117,18 @@ pub struct ClockView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
     pub email: Option<String>,
     pub organisation: Option<String>,
     pub is_applicant: bool,
     /// Cohorts whose terms this member accepted.
-    pub accepted: Vec<i64>,
+    pub accepted: Vec<CohortId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuoView {
-    pub cohort_id: i64,
+    pub cohort_id: CohortId,
     pub acronym: String,
     /// `None` until the form names a purpose.
     pub verdict: Option<Compatibility>,
@@ -189,30 +148,25 @@ pub struct RemarkView {
 /// What a committee member needs to handle their node's part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeHandling {
+    pub node_id: NodeId,
     pub node_slug: String,
     pub node_name: Localized,
     pub cohorts: Vec<CohortHandling>,
     pub reviewers: Vec<ReviewerView>,
     /// Who may be made handler: the node's committee.
-    pub committee: Vec<(i64, String)>,
+    pub committee: Vec<(PersonId, String)>,
     /// Who may be asked for advice: people with the reviewer role not on the team.
-    pub reviewer_candidates: Vec<(i64, String)>,
-    pub can_extend_deadline: bool,
+    pub reviewer_candidates: Vec<(PersonId, String)>,
     pub in_handling: bool,
-    /// The viewer does the node's business (handler, questions, deadline, reviewers), not
-    /// only decides a cohort.
-    pub node_wide: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CohortHandling {
-    pub cohort_id: i64,
+    pub cohort_id: CohortId,
     pub acronym: String,
-    pub state: String,
+    pub state: PartStatus,
     pub votes: Vec<VoteView>,
     pub tally: Tally,
-    /// The viewer may vote and decide now (the part is under review).
-    pub can_decide: bool,
     /// A pending request for more time: (until, why).
     pub extension_request: Option<(String, String)>,
 }
@@ -234,11 +188,11 @@ pub struct ReviewerView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewerSeat {
+    pub node_id: NodeId,
     pub node_slug: String,
     pub node_name: Localized,
     pub conflicted: Option<bool>,
     pub advice: Option<String>,
-    pub can_advise: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,7 +206,7 @@ pub struct AttachmentView {
 /// A cohort in the basket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasketItem {
-    pub cohort_id: i64,
+    pub cohort_id: CohortId,
     pub slug: String,
     pub acronym: String,
     pub title: Localized,
@@ -262,20 +216,20 @@ pub struct BasketItem {
 /// One row of "my applications".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationSummary {
-    pub id: i64,
+    pub id: ApplicationId,
     pub title: String,
-    pub state: String,
+    pub state: ApplicationState,
     pub version: i64,
     pub is_applicant: bool,
     pub updated_at: String,
     /// (cohort acronym, node slug, part state)
-    pub parts: Vec<(String, String, String)>,
+    pub parts: Vec<(String, String, PartStatus)>,
 }
 
 /// What an invitation link shows before joining.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationView {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub title: String,
     pub inviter: String,
     pub email: String,
@@ -296,11 +250,11 @@ pub struct QueuePage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueRow {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub title: String,
     pub applicant: String,
     pub cohort_slug: String,
-    pub state: String,
+    pub state: PartStatus,
     pub handler: Option<String>,
     pub deadline: Option<String>,
     pub paused: bool,
@@ -311,7 +265,8 @@ pub struct QueueRow {
 /// A request for advice as the reviewer first sees it: enough to judge a conflict, no more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewRequest {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
+    pub node_id: NodeId,
     pub node_slug: String,
     pub node_name: Localized,
     pub title: String,
@@ -331,7 +286,7 @@ pub struct NodeRulesView {
     /// `simple` or `two_thirds`.
     pub majority: String,
     pub chair_decides_ties: bool,
-    pub chair: Option<i64>,
+    pub chair: Option<PersonId>,
     /// Who may chair: the node's committee and coordinators.
-    pub committee: Vec<(i64, String)>,
+    pub committee: Vec<(PersonId, String)>,
 }

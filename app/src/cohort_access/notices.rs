@@ -1,13 +1,14 @@
 //! Who is told what about an access application, and when: the mail each event causes
 //! (queued in the event's own transaction), and the reminders the hourly job sends.
 
-use super::machine::{Application, CohortId, Event, NodeId, PersonId};
-use super::store::{committee_people, create_invitation};
+use super::store::create_invitation;
 use crate::db::{self, Db};
 use crate::i18n::Lang;
 use crate::notifications::model::{Notice, PORTAL};
 use crate::notifications::store::queue;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use kernel::access::{AccessFacts, Application, Event};
+use kernel::{CohortId, NodeId, PersonId};
 use sqlx::AnyConnection;
 
 /// Committees hear of a deadline this many days before it.
@@ -26,7 +27,7 @@ pub(crate) async fn people(
     for id in ids {
         let row: Option<(Option<String>, Option<String>)> =
             sqlx::query_as("SELECT email, preferred_lang FROM people WHERE id = $1")
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(&mut *conn)
                 .await?;
         if let Some((Some(email), lang)) = row {
@@ -36,29 +37,21 @@ pub(crate) async fn people(
     Ok(recipients)
 }
 
-/// Who handles this node's part of the application: its committee, less anyone on the team
-/// or anyone who declared a conflict with it (the application is not theirs to see).
+/// Who decides on these cohorts' parts at this node, as the application's rules say:
+/// never anyone on the team or with a declared conflict.
 async fn committee(
     conn: &mut AnyConnection,
-    application_id: i64,
+    application: &Application,
+    facts: &AccessFacts,
     node: NodeId,
     cohorts: &[CohortId],
 ) -> Result<Vec<Recipient>, sqlx::Error> {
-    let excluded: Vec<i64> = sqlx::query_scalar(
-        "SELECT person_id FROM application_team WHERE application_id = $1 \
-         UNION SELECT person_id FROM application_reviewers WHERE application_id = $1 AND conflicted = 1",
-    )
-    .bind(application_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(committee_people(conn, node, cohorts)
-        .await?
+    let deciders: Vec<PersonId> = application
+        .committee_of(facts, node)
         .into_iter()
-        .filter(|(id, ..)| !excluded.contains(id))
-        .filter_map(|(id, _, email, lang)| {
-            Some((Some(id), email?, lang.as_deref().and_then(Lang::parse).unwrap_or_default()))
-        })
-        .collect())
+        .filter(|person| cohorts.iter().any(|c| application.decides(facts, *person, *c)))
+        .collect();
+    people(conn, &deciders).await
 }
 
 async fn name_of(
@@ -75,7 +68,7 @@ async fn name_of(
 }
 
 async fn node_name(conn: &mut AnyConnection, node: NodeId, lang: Lang) -> Result<String, sqlx::Error> {
-    name_of(conn, "nodes", node, if lang == Lang::En { "name_en" } else { "name_sv" }).await
+    name_of(conn, "nodes", node.get(), if lang == Lang::En { "name_en" } else { "name_sv" }).await
 }
 
 fn link(application_id: i64) -> String {
@@ -87,6 +80,7 @@ pub async fn queue_for_event(
     conn: &mut AnyConnection,
     application_id: i64,
     application: &Application,
+    facts: &AccessFacts,
     event: &Event,
     actor_id: Option<PersonId>,
     now: DateTime<Utc>,
@@ -104,7 +98,8 @@ pub async fn queue_for_event(
             let token = create_invitation(conn, application_id, email, now).await?;
             let inviter = people(conn, &actor_id.into_iter().collect::<Vec<_>>()).await?;
             let lang = inviter.first().map(|(_, _, lang)| *lang).unwrap_or_default();
-            let inviter_name = name_of(conn, "people", actor_id.unwrap_or_default(), "display_name").await?;
+            let inviter_name =
+                name_of(conn, "people", actor_id.unwrap_or_default().get(), "display_name").await?;
             sends.push((
                 "member_invited",
                 vec![(None, email.clone(), lang)],
@@ -122,8 +117,8 @@ pub async fn queue_for_event(
                 }
             }
             for (node, kind) in told {
-                let recipients = committee(conn, application_id, node, &cohorts_at(node)).await?;
-                let node_slug = name_of(conn, "nodes", node, "slug").await?;
+                let recipients = committee(conn, application, facts, node, &cohorts_at(node)).await?;
+                let node_slug = name_of(conn, "nodes", node.get(), "slug").await?;
                 sends.push((
                     kind,
                     recipients,
@@ -146,7 +141,7 @@ pub async fn queue_for_event(
             // The committee's remarks go to the team; the team's answers to the committee.
             let from_team = actor_id.is_some_and(|a| team.contains(&a));
             let recipients = if from_team {
-                committee(conn, application_id, *node, &cohorts_at(*node)).await?
+                committee(conn, application, facts, *node, &cohorts_at(*node)).await?
             } else {
                 people(conn, &team).await?
             };
@@ -181,7 +176,7 @@ pub async fn queue_for_event(
             ];
             sends.push((
                 "extension_requested",
-                committee(conn, application_id, node, &[*cohort]).await?,
+                committee(conn, application, facts, node, &[*cohort]).await?,
                 args,
                 link(application_id),
             ));
@@ -223,15 +218,15 @@ pub async fn queue_for_event(
 }
 
 async fn acronym(conn: &mut AnyConnection, cohort: CohortId) -> Result<String, sqlx::Error> {
-    name_of(conn, "cohorts", cohort, "acronym").await
+    name_of(conn, "cohorts", cohort.get(), "acronym").await
 }
 
 /// Queues the reminders that are due (each once): deadlines near for committees, access
 /// about to end for its holders, and the yearly progress report. Answers how many.
 pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let mut queued = 0;
-    let today = super::machine::Context::at(now).today();
+    let today = kernel::stockholm::date(now);
 
     let near: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
         "SELECT ap.application_id, ap.cohort_id, ap.node_id, ap.deadline, a.title FROM application_parts ap \
@@ -243,8 +238,12 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
     .fetch_all(&mut *conn)
     .await?;
     for (application_id, cohort, node, deadline, title) in near {
-        let date = super::clock::stockholm_date(&deadline);
-        for (recipient_id, email, lang) in committee(&mut conn, application_id, node, &[cohort]).await? {
+        let date = crate::time::stockholm_date(&deadline);
+        let (cohort, node) = (CohortId(cohort), NodeId(node));
+        let Ok((application, _)) = super::store::load(&mut conn, application_id).await else { continue };
+        let facts = super::store::access_facts(&mut conn, &application).await?;
+        for (recipient_id, email, lang) in committee(&mut conn, &application, &facts, node, &[cohort]).await?
+        {
             let args = vec![
                 ("title", title.clone()),
                 ("cohort", acronym(&mut conn, cohort).await?),
@@ -271,10 +270,10 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
     .fetch_all(&mut *conn)
     .await?;
     for (entitlement, application_id, cohort, person, ends_on, title) in ending {
-        for (recipient_id, email, lang) in people(&mut conn, &[person]).await? {
+        for (recipient_id, email, lang) in people(&mut conn, &[PersonId(person)]).await? {
             let args = vec![
                 ("title", title.clone()),
-                ("cohort", acronym(&mut conn, cohort).await?),
+                ("cohort", acronym(&mut conn, CohortId(cohort)).await?),
                 ("date", ends_on.clone()),
                 ("link", link(application_id)),
             ];
@@ -296,7 +295,7 @@ pub async fn queue_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx:
     .await?;
     for (application_id, applicant, title, started, last_report) in holders {
         let Some(year) = progress_report_due(&started, last_report.as_deref(), today) else { continue };
-        for (recipient_id, email, lang) in people(&mut conn, &[applicant]).await? {
+        for (recipient_id, email, lang) in people(&mut conn, &[PersonId(applicant)]).await? {
             let args = vec![("title", title.clone()), ("link", link(application_id))];
             let key = format!("progress_report_due:{application_id}:{year}");
             let reminder =
@@ -315,7 +314,15 @@ fn notice(
     application_id: i64,
     dedupe_key: Option<String>,
 ) -> Notice {
-    Notice { kind, recipient_id, email, lang, args, application_id: Some(application_id), dedupe_key }
+    Notice {
+        kind,
+        recipient_id: recipient_id.map(i64::from),
+        email,
+        lang,
+        args,
+        application_id: Some(application_id),
+        dedupe_key,
+    }
 }
 
 /// Which yearly report is due (1 for the first year…), if one is: a year or more since
@@ -329,7 +336,7 @@ pub fn progress_report_due(started: &str, last_report: Option<&str>, today: Naiv
     let anniversary = started + Duration::days(365 * years);
     let reported_since = last_report
         .and_then(db::parse_timestamp)
-        .is_some_and(|at| at.with_timezone(&chrono_tz::Europe::Stockholm).date_naive() >= anniversary);
+        .is_some_and(|at| kernel::stockholm::date(at) >= anniversary);
     (!reported_since).then_some(years)
 }
 

@@ -1,120 +1,55 @@
-//! Builds what one viewer may see of an application from its record: the team sees its
-//! whole application but no committee business; a committee sees its own node's part with
-//! the submitted form; a reviewer cleared of conflicts sees the form and their own seat.
+//! Builds what one viewer may see of an application, in two steps: [`load`] reads the
+//! record once, on one connection (the log, names, cohorts, versions, files and, for a
+//! committee, who could handle or advise); [`build`] is pure and shows only what the
+//! application's [`Visibility`] lets this viewer see, with the commands the rules permit.
 
-use super::clock::{ClockStatus, stockholm_time};
 use super::duo;
 use super::form::{ApplicationForm, Demands, changed_fields};
-use super::machine::{Actor, Application, CohortId, Event, NodeId, PartState, PersonId};
 use super::model::*;
 use super::store::{self, ExecuteError, LoggedEvent};
 use crate::catalogue::model::{ConsentCode, DuoTerm, Localized};
-use crate::db::{self, Bind, Db, Sql};
+use crate::db::{self, Sql};
 use crate::i18n::Lang;
-use crate::identity::model::SignedInPerson;
-use crate::policy::{ApplicationFacts, PartFacts, ReviewerFacts};
+use crate::time::stockholm_time;
 use chrono::{DateTime, Utc};
+use kernel::access::clock::ClockStatus;
+use kernel::access::{AccessFacts, Actor, Application, Context, Event, Part, PartState, Visibility};
+use kernel::workflow::{Aggregate, EventKind};
+use kernel::{ApplicationId, CohortId, NodeId, PersonId};
+use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The facts the policy decides on, from the projections. `None` when there is no such application.
-pub async fn facts(db: &Db, id: i64) -> Result<Option<ApplicationFacts>, sqlx::Error> {
-    let version: Option<i64> = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    let Some(version) = version else { return Ok(None) };
-    let team_ids: Vec<i64> =
-        sqlx::query_scalar("SELECT person_id FROM application_team WHERE application_id = $1")
-            .bind(id)
-            .fetch_all(db.pool())
-            .await?;
-    let parts: Vec<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT ap.cohort_id, c.slug, ap.node_id, n.slug FROM application_parts ap JOIN cohorts c ON c.id = ap.cohort_id \
-         JOIN nodes n ON n.id = ap.node_id WHERE ap.application_id = $1 ORDER BY n.sort_order, c.slug",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
-    let reviewers: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT r.person_id, n.slug, r.conflicted FROM application_reviewers r JOIN nodes n ON n.id = r.node_id \
-         WHERE r.application_id = $1",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(Some(ApplicationFacts {
-        team_ids,
-        parts: parts
-            .into_iter()
-            .map(|(cohort_id, cohort_slug, node_id, node_slug)| PartFacts {
-                cohort_id,
-                cohort_slug,
-                node_id,
-                node_slug,
-            })
-            .collect(),
-        reviewers: reviewers
-            .into_iter()
-            .map(|(person_id, node_slug, conflicted)| ReviewerFacts {
-                person_id,
-                node_slug,
-                conflicted: conflicted.map(|c| c != 0),
-            })
-            .collect(),
-        submitted: version > 0,
-    }))
-}
-
-/// The person as the application's rules see them: with the nodes whose business they do
-/// here and the cohorts they decide.
-pub fn actor(person: &SignedInPerson, facts: &ApplicationFacts) -> Actor {
-    let node_wide = facts.node_wide(person);
-    Actor::Person {
-        id: person.id,
-        committee_of: facts
-            .parts
-            .iter()
-            .filter(|p| node_wide.contains(&p.node_slug))
-            .map(|p| p.node_id)
-            .collect(),
-        cohorts: facts.serving_parts(person).iter().map(|p| p.cohort_id).collect(),
-    }
-}
-
 /// People by id: (name, e-mail, home organisation).
-type People = BTreeMap<PersonId, (String, Option<String>, Option<String>)>;
+pub type People = BTreeMap<PersonId, (String, Option<String>, Option<String>)>;
 
-async fn people(db: &Db, ids: &BTreeSet<PersonId>) -> Result<People, sqlx::Error> {
+pub async fn people(conn: &mut AnyConnection, ids: &BTreeSet<PersonId>) -> Result<People, sqlx::Error> {
     if ids.is_empty() {
         return Ok(People::new());
     }
     let mut sql = Sql::default();
     sql.push("SELECT id, display_name, email, home_organisation FROM people WHERE id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(Bind::Int(*id));
-    }
-    sql.push(")");
-    let rows: Vec<(i64, String, Option<String>, Option<String>)> =
-        sql.query_as().fetch_all(db.pool()).await?;
-    Ok(rows.into_iter().map(|(id, name, email, org)| (id, (name, email, org))).collect())
+    sql.bind_ints(&ids.iter().map(|id| id.get()).collect::<Vec<_>>()).push(")");
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sql.query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(id, name, email, org)| (PersonId(id), (name, email, org))).collect())
 }
 
 /// A requested cohort with its node, as pages name them.
-struct CohortInfo {
-    node_id: NodeId,
-    slug: String,
-    acronym: String,
-    title: Localized,
-    node_slug: String,
-    node_name: Localized,
-    terms: Localized,
-    codes: Vec<ConsentCode>,
+#[derive(Debug, Clone)]
+pub struct CohortInfo {
+    pub node_id: NodeId,
+    pub slug: String,
+    pub acronym: String,
+    pub title: Localized,
+    pub node_slug: String,
+    pub node_name: Localized,
+    pub terms: Localized,
+    pub codes: Vec<ConsentCode>,
 }
 
-async fn cohort_info(db: &Db, id: i64) -> Result<BTreeMap<i64, CohortInfo>, sqlx::Error> {
+pub async fn cohort_info(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<BTreeMap<CohortId, CohortInfo>, sqlx::Error> {
     type Row = (i64, i64, String, String, String, String, String, String, String, String, String);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.id, n.id, c.slug, c.acronym, c.title_sv, c.title_en, n.slug, n.name_sv, n.name_en, \
@@ -122,144 +57,156 @@ async fn cohort_info(db: &Db, id: i64) -> Result<BTreeMap<i64, CohortInfo>, sqlx
          JOIN cohorts c ON c.id = ap.cohort_id JOIN nodes n ON n.id = ap.node_id WHERE ap.application_id = $1",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let codes: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT cc.cohort_id, cc.code, cc.disease_term FROM cohort_consent_codes cc \
          JOIN application_parts ap ON ap.cohort_id = cc.cohort_id WHERE ap.application_id = $1",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
-    let mut info: BTreeMap<i64, CohortInfo> = rows
+    let mut info: BTreeMap<CohortId, CohortInfo> = rows
         .into_iter()
         .map(|(id, node_id, slug, acronym, sv, en, node_slug, node_sv, node_en, terms_sv, terms_en)| {
-            let title = Localized::new(sv, en);
-            let node_name = Localized::new(node_sv, node_en);
-            let terms = Localized::new(terms_sv, terms_en);
-            (id, CohortInfo { node_id, slug, acronym, title, node_slug, node_name, terms, codes: Vec::new() })
+            let info = CohortInfo {
+                node_id: NodeId(node_id),
+                slug,
+                acronym,
+                title: Localized::new(sv, en),
+                node_slug,
+                node_name: Localized::new(node_sv, node_en),
+                terms: Localized::new(terms_sv, terms_en),
+                codes: Vec::new(),
+            };
+            (CohortId(id), info)
         })
         .collect();
     for (cohort, code, disease_term) in codes {
-        if let (Some(entry), Some(term)) = (info.get_mut(&cohort), DuoTerm::parse(&code)) {
+        if let (Some(entry), Some(term)) = (info.get_mut(&CohortId(cohort)), DuoTerm::parse(&code)) {
             entry.codes.push(ConsentCode { term, disease_term });
         }
     }
     Ok(info)
 }
 
-/// A node's name, from the cohorts it decides here.
-fn node_name(info: &BTreeMap<i64, CohortInfo>, node: NodeId) -> Localized {
-    info.values()
-        .find(|c| c.node_id == node)
-        .map(|c| c.node_name.clone())
-        .unwrap_or_else(|| Localized::new("", ""))
+/// Everything the page is built from, read once.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub id: ApplicationId,
+    pub title: String,
+    pub applicant: PersonId,
+    /// The form as the team has it now.
+    pub draft: ApplicationForm,
+    pub updated_at: String,
+    pub application: Application,
+    pub log: Vec<LoggedEvent>,
+    pub facts: AccessFacts,
+    pub people: People,
+    pub info: BTreeMap<CohortId, CohortInfo>,
+    /// The last two submitted versions, newest first.
+    pub versions: Vec<(u32, ApplicationForm)>,
+    /// (id, file name, size, uploaded at) of every file uploaded.
+    pub attachments: Vec<(i64, String, i64, String)>,
+    /// The files a submitted version carries.
+    pub submitted_attachments: BTreeSet<i64>,
 }
 
-fn node_slug(info: &BTreeMap<i64, CohortInfo>, node: NodeId) -> String {
-    info.values().find(|c| c.node_id == node).map(|c| c.node_slug.clone()).unwrap_or_default()
-}
-
-/// Who is looking, and from where.
-struct Lens {
-    person: PersonId,
-    on_team: bool,
-    /// Nodes whose committee the viewer serves (for some cohort or all).
-    serving: BTreeSet<NodeId>,
-    /// The cohorts whose part the viewer decides.
-    deciding: BTreeSet<CohortId>,
-    /// Nodes whose whole business the viewer may do (handler, questions, reviewers).
-    node_wide: BTreeSet<NodeId>,
-    /// Nodes the viewer was asked to advise, cleared of conflicts.
-    advising: BTreeSet<NodeId>,
-}
-
-impl Lens {
-    fn sees_node(&self, node: NodeId) -> bool {
-        self.on_team || self.serving.contains(&node) || self.advising.contains(&node)
-    }
-
-    fn sees_part(&self, part: &super::machine::Part) -> bool {
-        self.on_team || self.deciding.contains(&part.cohort) || self.advising.contains(&part.node)
-    }
-
-    /// E-mail addresses are for the team and the committees, not for reviewers.
-    fn sees_addresses(&self) -> bool {
-        self.on_team || !self.serving.is_empty()
-    }
-
-    /// The timeline line of an event, if this viewer may see it.
-    fn sees_event(&self, event: &Event, application: &Application) -> bool {
-        match event.node(application) {
-            None => !event.internal() || !self.serving.is_empty(),
-            Some(node) if event.internal() => self.serving.contains(&node),
-            Some(node) => self.sees_node(node),
-        }
-    }
+/// Reads the application for a page, on one connection.
+pub async fn load(conn: &mut AnyConnection, id: ApplicationId) -> Result<Record, ExecuteError> {
+    let (application, log) = store::load(conn, id.get()).await?;
+    let (title, applicant, draft, updated_at): (String, i64, String, String) =
+        sqlx::query_as("SELECT title, applicant_id, form, updated_at FROM applications WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(ExecuteError::NotFound)?;
+    let facts = store::access_facts(conn, &application).await?;
+    let mut ids: BTreeSet<PersonId> = application.team();
+    ids.extend(log.iter().filter_map(|e| e.actor_id));
+    ids.extend(application.reviewers.iter().map(|r| r.person));
+    ids.extend(facts.seats.keys().copied());
+    ids.extend(facts.reviewers.iter().copied());
+    ids.extend(application.parts.values().filter_map(|p| match p.state {
+        PartState::UnderReview { handler } => Some(handler),
+        _ => None,
+    }));
+    let people = people(conn, &ids).await?;
+    let info = cohort_info(conn, id.get()).await?;
+    let versions = store::last_versions(conn, id.get()).await?;
+    let attachments: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT id, filename, size_bytes, uploaded_at FROM attachments WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(id.get())
+    .fetch_all(&mut *conn)
+    .await?;
+    let submitted_attachments = store::submitted_attachments(conn, id.get()).await?;
+    Ok(Record {
+        id,
+        title,
+        applicant: PersonId(applicant),
+        draft: serde_json::from_str(&draft).unwrap_or_default(),
+        updated_at,
+        application,
+        log,
+        facts,
+        people,
+        info,
+        versions,
+        attachments,
+        submitted_attachments,
+    })
 }
 
 fn display(at: &DateTime<Utc>) -> String {
-    stockholm_time(&db::timestamp(*at))
+    kernel::stockholm::minute_text(*at)
 }
 
 fn name(people: &People, id: &PersonId) -> String {
     people.get(id).map(|p| p.0.clone()).unwrap_or_default()
 }
 
+fn node_name(info: &BTreeMap<CohortId, CohortInfo>, node: NodeId) -> Localized {
+    info.values()
+        .find(|c| c.node_id == node)
+        .map(|c| c.node_name.clone())
+        .unwrap_or_else(|| Localized::new("", ""))
+}
+
+fn node_slug(info: &BTreeMap<CohortId, CohortInfo>, node: NodeId) -> String {
+    info.values().find(|c| c.node_id == node).map(|c| c.node_slug.clone()).unwrap_or_default()
+}
+
+/// The events of the log this viewer may see (rows from before typed events are shown
+/// to those who see the committee's business only).
+fn visible_log<'a>(
+    record: &'a Record,
+    lens: &'a Visibility,
+) -> impl Iterator<Item = (&'a LoggedEvent, &'a Event)> {
+    record
+        .log
+        .iter()
+        .filter_map(|e| e.event.as_ref().map(|event| (e, event)))
+        .filter(move |(_, event)| lens.sees_event(event, &record.application))
+}
+
 /// The whole page for one viewer. `check` asks for the form's problems (after a submission
 /// was tried).
-pub async fn application_page(
-    db: &Db,
-    id: i64,
-    person: &SignedInPerson,
-    facts: &ApplicationFacts,
-    check: bool,
-    lang: Lang,
-    now: DateTime<Utc>,
-) -> Result<ApplicationPage, ExecuteError> {
-    let mut conn = db.pool().acquire().await?;
-    let log = store::events(&mut conn, id).await?;
-    drop(conn);
-    let application = Application::fold(log.iter().map(|e| (&e.event, e.at)));
-    let (title, applicant_id, draft, updated_at): (String, i64, String, String) =
-        sqlx::query_as("SELECT title, applicant_id, form, updated_at FROM applications WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?
-            .ok_or(ExecuteError::NotFound)?;
-    let info = cohort_info(db, id).await?;
-    let node_id = |slug: &str| facts.parts.iter().find(|p| p.node_slug == slug).map(|p| p.node_id);
-    let lens = Lens {
-        person: person.id,
-        on_team: application.team().contains(&person.id),
-        serving: facts.serving_nodes(person).iter().filter_map(|s| node_id(s)).collect(),
-        deciding: facts.serving_parts(person).iter().map(|p| p.cohort_id).collect(),
-        node_wide: facts.node_wide(person).iter().filter_map(|s| node_id(s)).collect(),
-        advising: application
-            .reviewers
-            .iter()
-            .filter(|r| r.person == person.id && r.conflicted == Some(false))
-            .map(|r| r.node)
-            .collect(),
-    };
-
-    let mut ids: BTreeSet<PersonId> = application.team();
-    ids.extend(log.iter().filter_map(|e| e.actor_id));
-    ids.extend(application.reviewers.iter().map(|r| r.person));
-    ids.extend(application.parts.values().filter_map(|p| match p.state {
-        PartState::UnderReview { handler } => Some(handler),
-        _ => None,
-    }));
-    let people = people(db, &ids).await?;
-
-    let versions = store::last_versions(db, id).await?;
+pub fn build(record: &Record, actor: &Actor, check: bool, lang: Lang, now: DateTime<Utc>) -> ApplicationPage {
+    let application = &record.application;
+    let lens = application.visibility(actor, &record.facts);
+    let person = actor.id().unwrap_or_default();
+    let context = Context::with(now, record.facts.clone());
+    let permitted = application.permitted(actor, &context);
+    let info = &record.info;
+    let people = &record.people;
     // The team works on its draft; everyone else reads what was submitted.
-    let form: ApplicationForm = if lens.on_team {
-        serde_json::from_str(&draft).unwrap_or_default()
+    let form: ApplicationForm = if lens.sees_draft() {
+        record.draft.clone()
     } else {
-        versions.first().map(|(_, form)| form.clone()).unwrap_or_default()
+        record.versions.first().map(|(_, form)| form.clone()).unwrap_or_default()
     };
-    let (changed, compared) = match versions.as_slice() {
+    let (changed, compared) = match record.versions.as_slice() {
         [(newer, after), (older, before), ..] => (changed_fields(before, after), Some((*older, *newer))),
         _ => (Vec::new(), None),
     };
@@ -267,23 +214,15 @@ pub async fn application_page(
         ethics_approval: info.values().any(|c| c.codes.iter().any(|code| code.term == DuoTerm::Irb)),
         publication_plan: info.values().any(|c| c.codes.iter().any(|code| code.term == DuoTerm::Pub)),
     };
-    let today = super::machine::Context::at(now).today();
-    let editable = matches!(
-        application.state(),
-        super::machine::ApplicationState::Draft | super::machine::ApplicationState::Returned
-    );
-
+    let today = context.today();
     let parts: Vec<PartView> = application
         .parts
         .values()
         .filter(|p| lens.sees_part(p))
         .filter_map(|part| {
-            let cohort = info.get(&part.cohort)?;
-            // Who handles a part is the committee's business.
-            Some(part_view(part, cohort, &people, now, lens.serving.contains(&part.node)))
+            Some(part_view(part, info.get(&part.cohort)?, people, now, lens.sees_handler(part)))
         })
         .collect();
-
     let team: Vec<MemberView> = application
         .team()
         .into_iter()
@@ -304,7 +243,6 @@ pub async fn application_page(
             }
         })
         .collect();
-
     let duo = application
         .parts
         .values()
@@ -316,89 +254,78 @@ pub async fn application_page(
             Some(DuoView { cohort_id: part.cohort, acronym: cohort.acronym.clone(), verdict })
         })
         .collect();
-
-    let remarks = log
-        .iter()
-        .filter(|e| lens.sees_event(&e.event, &application))
-        .filter_map(|e| {
-            let (node, kind, public, text) = match &e.event {
+    let remarks = visible_log(record, &lens)
+        .filter_map(|(logged, event)| {
+            let (node, kind, public, text) = match event {
                 Event::Returned { node, questions } => (*node, "questions", true, questions),
                 Event::RemarkAdded { node, public, text } => (*node, "remark", *public, text),
                 _ => return None,
             };
             Some(RemarkView {
-                at: display(&e.at),
-                author: e.actor_id.map(|a| name(&people, &a)).unwrap_or_default(),
-                node_name: node_name(&info, node),
+                at: display(&logged.at),
+                author: logged.actor_id.map(|a| name(people, &a)).unwrap_or_default(),
+                node_name: node_name(info, node),
                 kind: kind.into(),
                 public,
                 text: text.clone(),
             })
         })
         .collect();
-
-    let mut handling = Vec::new();
-    for node in &lens.serving {
-        handling.push(node_handling(db, &application, &log, *node, &info, &people, &lens).await?);
-    }
+    let handling = lens.serving.iter().map(|node| node_handling(record, &lens, *node)).collect();
     let advice = application
         .reviewers
         .iter()
-        .filter(|r| r.person == person.id)
+        .filter(|r| r.person == person)
         .map(|r| ReviewerSeat {
-            node_slug: node_slug(&info, r.node),
-            node_name: node_name(&info, r.node),
+            node_id: r.node,
+            node_slug: node_slug(info, r.node),
+            node_name: node_name(info, r.node),
             conflicted: r.conflicted,
             advice: r.advice.clone(),
-            can_advise: r.conflicted == Some(false)
-                && application.parts.values().any(|p| p.node == r.node && p.state.in_handling()),
         })
         .collect();
-
-    let mut attachments: Vec<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT id, filename, size_bytes, uploaded_at FROM attachments WHERE application_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
     // Files uploaded to a draft are the team's until a version carries them.
-    if !lens.on_team {
-        let submitted = store::submitted_attachments(db, id).await?;
-        attachments.retain(|(attachment, ..)| submitted.contains(attachment));
-    }
-
-    let timeline = log
+    let attachments = record
+        .attachments
         .iter()
-        .filter(|e| lens.sees_event(&e.event, &application))
-        .map(|e| timeline_entry(e, &info, &people, lang, lens.sees_addresses()))
+        .filter(|(attachment, ..)| lens.sees_draft() || record.submitted_attachments.contains(attachment))
+        .map(|(id, filename, size_bytes, at)| AttachmentView {
+            id: *id,
+            filename: filename.clone(),
+            size_bytes: *size_bytes,
+            uploaded_at: stockholm_time(at),
+        })
         .collect();
-
-    Ok(ApplicationPage {
-        id,
-        title,
-        state: application.state().code().into(),
+    let timeline = visible_log(record, &lens)
+        .map(|(logged, event)| timeline_entry(logged, event, info, people, lang, lens.sees_addresses()))
+        .collect();
+    ApplicationPage {
+        id: record.id,
+        title: record.title.clone(),
+        state: application.state(),
+        permitted: permitted.into_iter().collect(),
         version: application.version,
-        applicant: name(&people, &applicant_id),
+        applicant: name(people, &record.applicant),
         viewer: ViewerRole {
-            person_id: person.id,
-            is_applicant: application.applicant == Some(person.id),
+            person_id: person,
+            is_applicant: application.applicant == Some(person),
             on_team: lens.on_team,
-            can_edit: lens.on_team && editable,
+            can_edit: application.may(actor, kernel::access::Permission::EditForm, &context).is_ok(),
         },
         parts,
         team,
-        invitations: if lens.on_team {
+        invitations: if lens.sees_draft() {
             application.invitations.iter().cloned().collect()
         } else {
             Vec::new()
         },
-        last_saved: stockholm_time(&updated_at),
-        sections: if lens.on_team {
+        last_saved: stockholm_time(&record.updated_at),
+        sections: if lens.sees_draft() {
             form.sections_complete(demands, today).into_iter().map(|(s, done)| (s.to_owned(), done)).collect()
         } else {
             Vec::new()
         },
-        problems: if check && lens.on_team {
+        problems: if check && lens.sees_draft() {
             form.problems(demands, today).into_iter().map(|(f, k)| (f.to_owned(), k.to_owned())).collect()
         } else {
             Vec::new()
@@ -407,30 +334,22 @@ pub async fn application_page(
         publication_plan_required: demands.publication_plan,
         form,
         duo,
-        changed_fields: if lens.on_team {
+        changed_fields: if lens.sees_draft() {
             Vec::new()
         } else {
             changed.into_iter().map(String::from).collect()
         },
-        compared_versions: compared.filter(|_| !lens.on_team),
+        compared_versions: compared.filter(|_| !lens.sees_draft()),
         remarks,
         handling,
         advice,
-        attachments: attachments
-            .into_iter()
-            .map(|(id, filename, size_bytes, at)| AttachmentView {
-                id,
-                filename,
-                size_bytes,
-                uploaded_at: stockholm_time(&at),
-            })
-            .collect(),
+        attachments,
         timeline,
-    })
+    }
 }
 
 fn part_view(
-    part: &super::machine::Part,
+    part: &Part,
     cohort: &CohortInfo,
     people: &People,
     now: DateTime<Utc>,
@@ -462,10 +381,11 @@ fn part_view(
         cohort_slug: cohort.slug.clone(),
         acronym: cohort.acronym.clone(),
         title: cohort.title.clone(),
+        node_id: part.node,
         node_slug: cohort.node_slug.clone(),
         node_name: cohort.node_name.clone(),
         terms: cohort.terms.clone(),
-        state: part.state.code().into(),
+        state: part.state.status(),
         deadline: part.clock.deadline.filter(|_| clock.is_some()).map(|d| display(&d)),
         clock,
         starts_on,
@@ -480,16 +400,10 @@ fn part_view(
     }
 }
 
-async fn node_handling(
-    db: &Db,
-    application: &Application,
-    log: &[LoggedEvent],
-    node: NodeId,
-    info: &BTreeMap<i64, CohortInfo>,
-    people: &People,
-    lens: &Lens,
-) -> Result<NodeHandling, sqlx::Error> {
-    let parts: Vec<&super::machine::Part> = application.parts.values().filter(|p| p.node == node).collect();
+fn node_handling(record: &Record, lens: &Visibility, node: NodeId) -> NodeHandling {
+    let application = &record.application;
+    let (info, people) = (&record.info, &record.people);
+    let parts: Vec<&Part> = application.parts.values().filter(|p| p.node == node).collect();
     let cohorts = parts
         .iter()
         .filter(|part| lens.deciding.contains(&part.cohort))
@@ -497,8 +411,8 @@ async fn node_handling(
             // This round's votes: each voter's last, with its comment and time.
             let mut votes: Vec<VoteView> = Vec::new();
             for (voter, _) in &part.votes {
-                let cast = log.iter().rev().find_map(|e| match &e.event {
-                    Event::VoteCast { cohort, voter: v, vote, comment }
+                let cast = record.log.iter().rev().find_map(|e| match &e.event {
+                    Some(Event::VoteCast { cohort, voter: v, vote, comment })
                         if *cohort == part.cohort && v == voter =>
                     {
                         Some(VoteView {
@@ -515,10 +429,9 @@ async fn node_handling(
             CohortHandling {
                 cohort_id: part.cohort,
                 acronym: info.get(&part.cohort).map(|c| c.acronym.clone()).unwrap_or_default(),
-                state: part.state.code().into(),
+                state: part.state.status(),
                 votes,
                 tally: part.tally(),
-                can_decide: matches!(part.state, PartState::UnderReview { .. }),
                 extension_request: part
                     .extension_request
                     .as_ref()
@@ -536,52 +449,52 @@ async fn node_handling(
             advice: r.advice.clone(),
         })
         .collect();
-    let cohort_ids: Vec<i64> = parts.iter().map(|p| p.cohort).collect();
-    let mut conn = db.pool().acquire().await?;
-    let committee = store::committee_people(&mut conn, node, &cohort_ids)
-        .await?
-        .into_iter()
-        .filter(|(id, ..)| !application.team().contains(id))
-        .map(|(id, name, ..)| (id, name))
-        .collect();
-    let candidates: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT DISTINCT p.id, p.display_name FROM role_assignments r JOIN people p ON p.id = r.person_id \
-         WHERE r.role = 'reviewer' AND r.revoked_at IS NULL ORDER BY p.display_name",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let asked: BTreeSet<PersonId> =
-        application.reviewers.iter().filter(|r| r.node == node).map(|r| r.person).collect();
-    let in_handling = parts.iter().any(|p| p.state.in_handling());
-    Ok(NodeHandling {
+    let named = |ids: Vec<PersonId>| -> Vec<(PersonId, String)> {
+        let mut named: Vec<(PersonId, String)> = ids.into_iter().map(|id| (id, name(people, &id))).collect();
+        named.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        named
+    };
+    let facts = &record.facts;
+    let committee = named(
+        application
+            .committee_of(facts, node)
+            .into_iter()
+            .filter(|p| application.may_handle(facts, node, *p))
+            .collect(),
+    );
+    let candidates = named(
+        facts
+            .reviewers
+            .iter()
+            .copied()
+            .filter(|p| Some(*p) != lens.person && application.may_advise(facts, node, *p))
+            .collect(),
+    );
+    NodeHandling {
+        node_id: node,
         node_slug: node_slug(info, node),
         node_name: node_name(info, node),
         cohorts,
         reviewers,
         committee,
-        reviewer_candidates: candidates
-            .into_iter()
-            .filter(|(id, _)| !application.team().contains(id) && !asked.contains(id) && *id != lens.person)
-            .collect(),
-        can_extend_deadline: in_handling
-            && !parts.iter().filter(|p| p.state.in_handling()).any(|p| p.clock.extended),
-        in_handling,
-        node_wide: lens.node_wide.contains(&node),
-    })
+        reviewer_candidates: candidates,
+        in_handling: parts.iter().any(|p| p.state.in_handling()),
+    }
 }
 
 fn timeline_entry(
     logged: &LoggedEvent,
-    info: &BTreeMap<i64, CohortInfo>,
+    event: &Event,
+    info: &BTreeMap<CohortId, CohortInfo>,
     people: &People,
     lang: Lang,
     show_addresses: bool,
 ) -> TimelineEntry {
-    let acronym = |cohort: &i64| info.get(cohort).map(|c| c.acronym.clone()).unwrap_or_default();
+    let acronym = |cohort: &CohortId| info.get(cohort).map(|c| c.acronym.clone()).unwrap_or_default();
     let node = |node: &NodeId| node_name(info, *node).get(lang).to_owned();
     let mut args: Vec<(String, String)> = Vec::new();
     let mut arg = |k: &str, v: String| args.push((k.to_owned(), v));
-    let text = match &logged.event {
+    let text = match event {
         Event::Created { cohorts, .. } => {
             arg("cohorts", cohorts.iter().map(|(c, _)| acronym(c)).collect::<Vec<_>>().join(", "));
             None
@@ -690,17 +603,18 @@ fn timeline_entry(
         at: display(&logged.at),
         at_iso: db::timestamp(logged.at),
         actor: logged.actor_id.map(|a| name(people, &a)),
-        kind: logged.event.kind().into(),
+        kind: event.kind().into(),
         args,
         text,
-        internal: logged.event.internal(),
+        internal: event.internal(),
     }
 }
 
-/// What a reviewer sees before declaring: the title and who is on the team.
+/// What a reviewer sees before declaring: the title and who is on the team. `None` when
+/// the person was not asked for advice at that node.
 pub async fn review_request(
-    db: &Db,
-    id: i64,
+    conn: &mut AnyConnection,
+    id: ApplicationId,
     node_slug: &str,
     person: PersonId,
 ) -> Result<Option<ReviewRequest>, sqlx::Error> {
@@ -710,21 +624,22 @@ pub async fn review_request(
          JOIN applications a ON a.id = r.application_id JOIN nodes n ON n.id = r.node_id \
          WHERE r.application_id = $1 AND n.slug = $2 AND r.person_id = $3",
     )
-    .bind(id)
+    .bind(id.get())
     .bind(node_slug)
-    .bind(person)
-    .fetch_optional(db.pool())
+    .bind(person.get())
+    .fetch_optional(&mut *conn)
     .await?;
-    let Some((title, _, sv, en, conflicted, advised, invited_at)) = row else { return Ok(None) };
+    let Some((title, node_id, sv, en, conflicted, advised, invited_at)) = row else { return Ok(None) };
     let team: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT p.display_name, p.home_organisation FROM application_team t JOIN people p ON p.id = t.person_id \
          WHERE t.application_id = $1 ORDER BY p.display_name",
     )
-    .bind(id)
-    .fetch_all(db.pool())
+    .bind(id.get())
+    .fetch_all(&mut *conn)
     .await?;
     Ok(Some(ReviewRequest {
         application_id: id,
+        node_id: NodeId(node_id),
         node_slug: node_slug.to_owned(),
         node_name: Localized::new(sv, en),
         title,
@@ -733,4 +648,10 @@ pub async fn review_request(
         advised: advised != 0,
         invited_at: stockholm_time(&invited_at),
     }))
+}
+
+/// The person as the application's rules see them: the committee seats their roles give,
+/// and whether they hold the reviewer role.
+pub fn actor(person: &crate::identity::model::SignedInPerson) -> Actor {
+    person.access_actor()
 }

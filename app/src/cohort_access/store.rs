@@ -1,39 +1,24 @@
 //! Applications in the database: the event log is the record; `applications`,
-//! `application_parts`, `application_team`, `application_reviewers`, `application_versions`
-//! and `entitlements` are projections of it, rewritten in the same transaction as each
-//! command's events, together with the mail the events cause.
+//! `application_parts`, `application_team`, `application_reviewers`, `application_versions`,
+//! `entitlements` and the exclusions are projections of it, rewritten in the same
+//! transaction as each command's events (by the one executor, `crate::workflow`), together
+//! with the mail the events cause.
 
 use super::form::ApplicationForm;
-use super::machine::{
-    Actor, Application, ApplicationState, CohortId, Command, Context, Event, NodeId, NodeRules, PartState,
-    PersonId, Refusal, decide,
-};
 use super::notices;
-use super::votes::{Majority, VoteRule};
-use crate::audit::{NewEvent, record_in};
-use crate::db::{self, Bind, Db, Sql};
+use crate::db::{self, Bind, Sql};
+use crate::workflow::{self, Stored, project_exclusions};
 use chrono::{DateTime, Utc};
+use kernel::access::votes::{Majority, VoteRule};
+use kernel::access::{
+    AccessFacts, Actor, Application, Command, Context, Event, NodeRules, PartState, Refusal, Seats,
+};
+use kernel::{CohortId, NodeId, PersonId};
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ExecuteError {
-    #[error("refused: {0}")]
-    Refused(Refusal),
-    #[error("no such application")]
-    NotFound,
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
-    #[error("a stored event could not be read: {0}")]
-    Corrupt(String),
-}
-
-/// What a command did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Executed {
-    pub events: Vec<Event>,
-    pub state: ApplicationState,
-}
+pub type ExecuteError = workflow::ExecuteError<Refusal>;
+pub type LoggedEvent = workflow::Logged<Event>;
 
 /// The node whose committee decides on cohort `c`: as set, else the node it was harvested
 /// from, else the first node that holds it.
@@ -41,38 +26,56 @@ pub const DECIDING_NODE: &str = "COALESCE(c.deciding_node_id, c.source_node_id, 
      (SELECT cn.node_id FROM cohort_nodes cn JOIN nodes n ON n.id = cn.node_id \
       WHERE cn.cohort_id = c.id ORDER BY n.sort_order, n.id LIMIT 1))";
 
-/// One stored event with who caused it and when.
-#[derive(Debug, Clone)]
-pub struct LoggedEvent {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub actor_id: Option<PersonId>,
-    pub event: Event,
+/// The application as its events tell it, with its log.
+pub async fn load(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<(Application, Vec<LoggedEvent>), ExecuteError> {
+    let (application, log) = workflow::load::<Application>(conn, id).await?;
+    if application.applicant.is_none() {
+        return Err(ExecuteError::NotFound);
+    }
+    Ok((application, log))
 }
 
-/// The application's events in order.
-pub async fn events(conn: &mut AnyConnection, id: i64) -> Result<Vec<LoggedEvent>, ExecuteError> {
-    let rows: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
-        "SELECT seq, occurred_at, actor_id, payload FROM application_events WHERE application_id = $1 ORDER BY seq",
+/// The seats of everyone who serves one of the application's nodes or cohorts, and who
+/// holds the reviewer role: what the rules need to know beyond the log.
+pub async fn access_facts(
+    conn: &mut AnyConnection,
+    application: &Application,
+) -> Result<AccessFacts, sqlx::Error> {
+    let mut facts = AccessFacts::default();
+    let nodes: Vec<i64> = application.nodes().into_iter().map(i64::from).collect();
+    let cohorts: Vec<i64> = application.parts.keys().copied().map(i64::from).collect();
+    if !nodes.is_empty() {
+        let mut sql = Sql::default();
+        sql.push(
+            "SELECT person_id, scope_node_id, scope_cohort_id FROM role_assignments WHERE revoked_at IS NULL AND \
+             ((role IN ('access_committee_member', 'node_coordinator') AND scope_node_id IN (",
+        );
+        sql.bind_ints(&nodes).push(")) OR (role = 'access_committee_member' AND scope_cohort_id IN (");
+        sql.bind_ints(&cohorts).push(")))");
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> = sql.query_as().fetch_all(&mut *conn).await?;
+        for (person, node, cohort) in rows {
+            let seats: &mut Seats = facts.seats.entry(PersonId(person)).or_default();
+            match (node, cohort) {
+                (Some(node), _) => {
+                    seats.nodes.insert(NodeId(node));
+                }
+                (None, Some(cohort)) => {
+                    seats.cohorts.insert(CohortId(cohort));
+                }
+                _ => {}
+            }
+        }
+    }
+    let reviewers: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT person_id FROM role_assignments WHERE role = 'reviewer' AND revoked_at IS NULL",
     )
-    .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|(seq, at, actor_id, payload)| {
-            let event: Event =
-                serde_json::from_str(&payload).map_err(|e| ExecuteError::Corrupt(e.to_string()))?;
-            let at = db::parse_timestamp(&at).ok_or_else(|| ExecuteError::Corrupt(format!("time {at}")))?;
-            Ok(LoggedEvent { seq, at, actor_id, event })
-        })
-        .collect()
-}
-
-/// The application as its events tell it, with the number of events so far.
-pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<(Application, i64), ExecuteError> {
-    let log = events(conn, id).await?;
-    let application = Application::fold(log.iter().map(|e| (&e.event, e.at)));
-    Ok((application, log.len() as i64))
+    facts.reviewers = reviewers.into_iter().map(PersonId).collect();
+    Ok(facts)
 }
 
 /// Each node's rules for deciding (the defaults where a node has none).
@@ -86,13 +89,13 @@ pub async fn node_rules(
             "SELECT decision_months, extension_months, quorum, majority, chair_decides_ties, chair_person_id \
              FROM node_access_rules WHERE node_id = $1",
         )
-        .bind(node)
+        .bind(node.get())
         .fetch_optional(&mut *conn)
         .await?;
         let node_rules = match row {
             None => NodeRules::default(),
             Some((decision, extension, quorum, majority, ties, chair)) => NodeRules {
-                clock: super::clock::ClockRules {
+                clock: kernel::access::clock::ClockRules {
                     decision_months: decision.clamp(1, 12) as u32,
                     extension_months: extension.clamp(0, 12) as u32,
                 },
@@ -101,7 +104,7 @@ pub async fn node_rules(
                     majority: if majority == "two_thirds" { Majority::TwoThirds } else { Majority::Simple },
                     chair_decides_ties: ties != 0,
                 },
-                chair,
+                chair: chair.map(PersonId),
             },
         };
         rules.push((*node, node_rules));
@@ -122,7 +125,7 @@ pub async fn set_node_rules(
              quorum = excluded.quorum, majority = excluded.majority, chair_decides_ties = excluded.chair_decides_ties, \
              chair_person_id = excluded.chair_person_id, updated_at = excluded.updated_at",
     )
-    .bind(node)
+    .bind(node.get())
     .bind(i64::from(rules.clock.decision_months))
     .bind(i64::from(rules.clock.extension_months))
     .bind(rules.votes.quorum as i64)
@@ -131,136 +134,118 @@ pub async fn set_node_rules(
         Majority::TwoThirds => "two_thirds",
     })
     .bind(i64::from(rules.votes.chair_decides_ties))
-    .bind(rules.chair)
+    .bind(rules.chair.map(PersonId::get))
     .bind(db::now())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
+impl Stored for Application {
+    const SUBJECT: &'static str = "application";
+    const TABLE: &'static str = "applications";
+    const EVENTS: &'static str = "application_events";
+    const KEY: &'static str = "application_id";
+
+    fn state_code(&self) -> &'static str {
+        self.state().code()
+    }
+
+    fn actor_id(actor: &Actor) -> Option<PersonId> {
+        actor.id()
+    }
+
+    fn event_reason(event: &Event) -> Option<String> {
+        event.reason().map(str::to_owned)
+    }
+
+    async fn facts(
+        conn: &mut AnyConnection,
+        _id: i64,
+        application: &Application,
+    ) -> Result<AccessFacts, sqlx::Error> {
+        access_facts(conn, application).await
+    }
+
+    async fn project(
+        conn: &mut AnyConnection,
+        id: i64,
+        application: &Application,
+        event: &Event,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        project(conn, id, application, event, at).await
+    }
+
+    async fn notify(
+        conn: &mut AnyConnection,
+        id: i64,
+        application: &Application,
+        facts: &AccessFacts,
+        event: &Event,
+        actor: Option<PersonId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        notices::queue_for_event(conn, id, application, facts, event, actor, at).await
+    }
+
+    fn nodes(&self) -> Vec<NodeId> {
+        self.nodes().into_iter().collect()
+    }
+}
+
 /// Starts an application for these cohorts; each goes to the node that decides it, under
-/// that node's rules. Withdrawn or unknown cohorts are refused.
+/// that node's rules. Withdrawn or unknown cohorts are refused; a refusal leaves nothing.
 pub async fn create(
-    db: &Db,
+    db: &db::Db,
     actor: &Actor,
-    applicant_id: i64,
     title: &str,
     cohort_ids: &[CohortId],
-    context: Context,
+    now: DateTime<Utc>,
 ) -> Result<i64, ExecuteError> {
+    let applicant = actor.id().ok_or(ExecuteError::Refused(Refusal::NotAllowed))?;
+    let mut tx = db.write().await?;
     let mut cohorts = Vec::with_capacity(cohort_ids.len());
     for cohort in cohort_ids {
         let node: Option<Option<i64>> = sqlx::query_scalar(&format!(
             "SELECT {DECIDING_NODE} FROM cohorts c WHERE c.id = $1 AND c.withdrawn_at IS NULL"
         ))
-        .bind(cohort)
-        .fetch_optional(db.pool())
+        .bind(cohort.get())
+        .fetch_optional(&mut *tx)
         .await?;
         let Some(Some(node)) = node else { return Err(ExecuteError::Refused(Refusal::Invalid("cohorts"))) };
-        cohorts.push((*cohort, node));
+        cohorts.push((*cohort, NodeId(node)));
     }
     let mut nodes: Vec<NodeId> = cohorts.iter().map(|(_, n)| *n).collect();
     nodes.sort_unstable();
     nodes.dedup();
-    let rules = {
-        let mut conn = db.pool().acquire().await?;
-        node_rules(&mut conn, &nodes).await?
-    };
-    let now = db::timestamp(context.now);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO applications (applicant_id, title, state, created_at, updated_at) VALUES ($1, $2, 'draft', $3, $3) RETURNING id",
-    )
-    .bind(applicant_id)
-    .bind(title.trim())
-    .bind(&now)
-    .fetch_one(db.pool())
-    .await?;
+    let rules = node_rules(&mut tx, &nodes).await?;
     let form = ApplicationForm { title: title.trim().to_owned(), ..ApplicationForm::default() };
-    sqlx::query("UPDATE applications SET form = $1 WHERE id = $2")
-        .bind(serde_json::to_string(&form).unwrap_or_default())
-        .bind(id)
-        .execute(db.pool())
-        .await?;
-    match execute(db, id, actor, Command::Create { cohorts, rules }, context).await {
-        Ok(_) => Ok(id),
-        Err(error) => {
-            // The row without events is nobody's application: take it away again.
-            sqlx::query("DELETE FROM applications WHERE id = $1").bind(id).execute(db.pool()).await?;
-            Err(error)
-        }
-    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO applications (applicant_id, title, form, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING id",
+    )
+    .bind(applicant.get())
+    .bind(title.trim())
+    .bind(serde_json::to_string(&form).unwrap_or_default())
+    .bind(db::timestamp(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    workflow::execute_in::<Application>(&mut tx, id, actor, Command::Create { cohorts, rules }, now).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Checks a command against the application and, if it is allowed, stores its events,
 /// brings the projections in step and queues the mail they cause, all in one transaction.
 pub async fn execute(
-    db: &Db,
+    db: &db::Db,
     id: i64,
     actor: &Actor,
     command: Command,
-    context: Context,
-) -> Result<Executed, ExecuteError> {
-    let mut tx = db.pool().begin().await?;
-    // Writing first takes the lock (SQLite's database lock, PostgreSQL's row lock), so two
-    // commands on one application are decided one after the other, each on fresh state.
-    let touched = sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
-        .bind(db::timestamp(context.now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if touched.rows_affected() == 0 {
-        return Err(ExecuteError::NotFound);
-    }
-    let (mut application, mut seq) = load(&mut tx, id).await?;
-    let before = application.state();
-    let events = decide(&application, actor, &command, context).map_err(ExecuteError::Refused)?;
-    let actor_id = actor.id();
-    let at = db::timestamp(context.now);
-    for event in &events {
-        seq += 1;
-        let payload = serde_json::to_string(event).map_err(|e| ExecuteError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO application_events (application_id, seq, occurred_at, actor_id, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(seq)
-        .bind(&at)
-        .bind(actor_id)
-        .bind(event.kind())
-        .bind(&payload)
-        .execute(&mut *tx)
-        .await?;
-        application.apply(event, context.now);
-        project(&mut tx, id, &application, event, context.now).await?;
-        notices::queue_for_event(&mut tx, id, &application, event, actor_id, context.now).await?;
-    }
-    let after = application.state();
-    sqlx::query("UPDATE applications SET state = $1, version = $2 WHERE id = $3")
-        .bind(after.code())
-        .bind(i64::from(application.version))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
-    let audit =
-        NewEvent::transition(actor_id, "application", id, kinds[0], Some(before.code()), Some(after.code()));
-    record_in(&mut tx, NewEvent { summary: Some(kinds.join(", ")), reason: reason_of(&events), ..audit })
-        .await?;
-    tx.commit().await?;
-    Ok(Executed { events, state: after })
-}
-
-/// The reason an event carries, for the audit trail's reason column.
-fn reason_of(events: &[Event]) -> Option<String> {
-    events.iter().find_map(|event| match event {
-        Event::Returned { questions: text, .. }
-        | Event::DeadlineExtended { reason: text, .. }
-        | Event::Rejected { reasons: text, .. }
-        | Event::Revoked { reason: text, .. }
-        | Event::ExtensionRequested { reason: text, .. }
-        | Event::ExtensionRefused { comment: text, .. } => Some(text.clone()),
-        _ => None,
-    })
+    now: DateTime<Utc>,
+) -> Result<workflow::Executed<Application>, ExecuteError> {
+    workflow::execute::<Application>(db, id, actor, command, now).await
 }
 
 /// The projections one event changes.
@@ -271,6 +256,13 @@ async fn project(
     event: &Event,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE applications SET state = $1, version = $2 WHERE id = $3")
+        .bind(application.state().code())
+        .bind(i64::from(application.version))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    project_exclusions(conn, "application", id, &application.excluded_people()).await?;
     for part in application.parts.values() {
         let handler = match part.state {
             PartState::UnderReview { handler } => Some(handler),
@@ -284,10 +276,10 @@ async fn project(
                  deadline = excluded.deadline, paused = excluded.paused",
         )
         .bind(id)
-        .bind(part.cohort)
-        .bind(part.node)
+        .bind(part.cohort.get())
+        .bind(part.node.get())
         .bind(part.state.code())
-        .bind(handler)
+        .bind(handler.map(PersonId::get))
         .bind(part.clock.deadline.map(db::timestamp))
         .bind(i64::from(part.clock.paused_at.is_some()))
         .execute(&mut *conn)
@@ -298,14 +290,14 @@ async fn project(
         Event::Created { applicant: person, .. } | Event::MemberJoined { person, .. } => {
             sqlx::query("INSERT INTO application_team (application_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(id)
-                .bind(person)
+                .bind(person.get())
                 .execute(&mut *conn)
                 .await?;
         }
         Event::MemberRemoved { person } => {
             sqlx::query("DELETE FROM application_team WHERE application_id = $1 AND person_id = $2")
                 .bind(id)
-                .bind(person)
+                .bind(person.get())
                 .execute(&mut *conn)
                 .await?;
             // Off the team, off the data.
@@ -315,7 +307,7 @@ async fn project(
             )
             .bind(&at)
             .bind(id)
-            .bind(person)
+            .bind(person.get())
             .execute(&mut *conn)
             .await?;
         }
@@ -359,8 +351,8 @@ async fn project(
                 "INSERT INTO application_reviewers (application_id, node_id, person_id, invited_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
-            .bind(node)
-            .bind(reviewer)
+            .bind(node.get())
+            .bind(reviewer.get())
             .bind(&at)
             .execute(&mut *conn)
             .await?;
@@ -371,8 +363,8 @@ async fn project(
             )
             .bind(i64::from(*conflicted))
             .bind(id)
-            .bind(node)
-            .bind(reviewer)
+            .bind(node.get())
+            .bind(reviewer.get())
             .execute(&mut *conn)
             .await?;
         }
@@ -381,8 +373,8 @@ async fn project(
                 "UPDATE application_reviewers SET advised = 1 WHERE application_id = $1 AND node_id = $2 AND person_id = $3",
             )
             .bind(id)
-            .bind(node)
-            .bind(reviewer)
+            .bind(node.get())
+            .bind(reviewer.get())
             .execute(&mut *conn)
             .await?;
         }
@@ -398,8 +390,8 @@ async fn project(
                     "INSERT INTO entitlements (application_id, cohort_id, person_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id)
-                .bind(cohort)
-                .bind(person)
+                .bind(cohort.get())
+                .bind(person.get())
                 .bind(starts_on.to_string())
                 .bind(ends_on.to_string())
                 .execute(&mut *conn)
@@ -412,7 +404,7 @@ async fn project(
             )
             .bind(ends_on.to_string())
             .bind(id)
-            .bind(cohort)
+            .bind(cohort.get())
             .execute(&mut *conn)
             .await?;
         }
@@ -424,7 +416,7 @@ async fn project(
             .bind(&at)
             .bind(reason)
             .bind(id)
-            .bind(cohort)
+            .bind(cohort.get())
             .execute(&mut *conn)
             .await?;
         }
@@ -440,12 +432,11 @@ const TITLE_CHARS: usize = 200;
 /// decision already uploaded. Only while the application can be edited; answers whether it
 /// was saved. The title committees see changes with a submission, not with a draft.
 pub async fn save_form(
-    db: &Db,
+    tx: &mut AnyConnection,
     id: i64,
     form: &ApplicationForm,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
     // Writing first takes the lock, so an upload cannot slip between the read and the write.
     let touched = sqlx::query(
         "UPDATE applications SET updated_at = $1 WHERE id = $2 AND state IN ('draft', 'returned')",
@@ -473,16 +464,15 @@ pub async fn save_form(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 
 /// The attachments a submitted version refers to (what committees and reviewers may read).
-pub async fn submitted_attachments(db: &Db, id: i64) -> Result<BTreeSet<i64>, sqlx::Error> {
+pub async fn submitted_attachments(conn: &mut AnyConnection, id: i64) -> Result<BTreeSet<i64>, sqlx::Error> {
     let forms: Vec<String> =
         sqlx::query_scalar("SELECT form FROM application_versions WHERE application_id = $1")
             .bind(id)
-            .fetch_all(db.pool())
+            .fetch_all(&mut *conn)
             .await?;
     Ok(forms
         .iter()
@@ -491,92 +481,20 @@ pub async fn submitted_attachments(db: &Db, id: i64) -> Result<BTreeSet<i64>, sq
 }
 
 /// The forms of the last two submitted versions, newest first.
-pub async fn last_versions(db: &Db, id: i64) -> Result<Vec<(u32, ApplicationForm)>, sqlx::Error> {
+pub async fn last_versions(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(u32, ApplicationForm)>, sqlx::Error> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT version, form FROM application_versions WHERE application_id = $1 ORDER BY version DESC LIMIT 2",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
         .map(|(version, form)| (version as u32, serde_json::from_str(&form).unwrap_or_default()))
         .collect())
-}
-
-// --- Attachments ---------------------------------------------------------------------
-
-#[derive(Debug, thiserror::Error)]
-pub enum AttachError {
-    #[error(transparent)]
-    Storage(#[from] crate::storage::StorageError),
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
-}
-
-/// Keeps a PDF as the draft's ethics decision, with an audit event. False when the
-/// application can no longer be changed (nothing is recorded then).
-pub async fn attach_ethics_decision(
-    db: &Db,
-    files: &crate::storage::FileStore,
-    id: i64,
-    person: PersonId,
-    filename: &str,
-    bytes: &[u8],
-) -> Result<bool, AttachError> {
-    use sha2::{Digest, Sha256};
-    let key = files.put(bytes).await?;
-    let now = db::now();
-    let mut tx = db.pool().begin().await?;
-    let draft: Option<(String, String)> =
-        sqlx::query_as("SELECT form, state FROM applications WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((form, state)) = draft.filter(|(_, s)| s == "draft" || s == "returned") else {
-        return Ok(false);
-    };
-    let attachment: i64 = sqlx::query_scalar(
-        "INSERT INTO attachments (application_id, purpose, filename, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
-         VALUES ($1, 'ethics_decision', $2, 'application/pdf', $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(id)
-    .bind(filename)
-    .bind(bytes.len() as i64)
-    .bind(hex::encode(Sha256::digest(bytes)))
-    .bind(&key)
-    .bind(person)
-    .bind(&now)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut form: ApplicationForm = serde_json::from_str(&form).unwrap_or_default();
-    form.ethics_decision_attachment = Some(attachment);
-    sqlx::query("UPDATE applications SET form = $1, updated_at = $2 WHERE id = $3")
-        .bind(serde_json::to_string(&form).unwrap_or_default())
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let event = NewEvent::transition(
-        Some(person),
-        "application",
-        id,
-        "attachment_uploaded",
-        Some(&state),
-        Some(&state),
-    );
-    record_in(&mut tx, NewEvent { summary: Some(format!("ethics decision {filename}")), ..event }).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// An application's attachment: (file name, storage key).
-pub async fn attachment(db: &Db, id: i64, attachment: i64) -> Result<Option<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT filename, storage_key FROM attachments WHERE id = $1 AND application_id = $2")
-        .bind(attachment)
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await
 }
 
 // --- Invitations -----------------------------------------------------------------------
@@ -616,7 +534,11 @@ pub struct Invitation {
     pub live: bool,
 }
 
-pub async fn invitation(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<Invitation>, sqlx::Error> {
+pub async fn invitation(
+    conn: &mut AnyConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Invitation>, sqlx::Error> {
     type Row = (i64, i64, String, String, String, String, Option<String>);
     let row: Option<Row> = sqlx::query_as(
         "SELECT i.id, i.application_id, i.email, a.title, p.display_name, i.expires_at, i.accepted_at \
@@ -624,7 +546,7 @@ pub async fn invitation(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Opti
          JOIN people p ON p.id = a.applicant_id WHERE i.token_hash = $1",
     )
     .bind(crate::identity::tokens::hash(token))
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(id, application_id, email, title, inviter, expires_at, accepted_at)| Invitation {
         id,
@@ -636,23 +558,27 @@ pub async fn invitation(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Opti
     }))
 }
 
-/// Joins the team with an invitation's token: the invitation is used up in the same step.
+/// Joins the team with an invitation's token: the invitation is used up in the same
+/// transaction as the joining.
 pub async fn join_with_invitation(
-    db: &Db,
+    db: &db::Db,
     token: &str,
     person: PersonId,
-    context: Context,
+    now: DateTime<Utc>,
 ) -> Result<i64, ExecuteError> {
-    let invitation = invitation(db, token, context.now).await?.filter(|i| i.live);
+    let mut tx = db.write().await?;
+    let invitation = invitation(&mut tx, token, now).await?.filter(|i| i.live);
     let Some(invitation) = invitation else { return Err(ExecuteError::Refused(Refusal::NotAllowed)) };
     let command = Command::JoinTeam { email: invitation.email.clone() };
-    execute(db, invitation.application_id, &Actor::person(person), command, context).await?;
+    let actor = Actor::person(person);
+    workflow::execute_in::<Application>(&mut tx, invitation.application_id, &actor, command, now).await?;
     sqlx::query("UPDATE application_invitations SET accepted_by = $1, accepted_at = $2 WHERE id = $3")
-        .bind(person)
-        .bind(db::timestamp(context.now))
+        .bind(person.get())
+        .bind(db::timestamp(now))
         .bind(invitation.id)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(invitation.application_id)
 }
 
@@ -671,7 +597,7 @@ pub struct BasketRow {
     pub node_en: Option<String>,
 }
 
-pub async fn basket(db: &Db, person: PersonId) -> Result<Vec<BasketRow>, sqlx::Error> {
+pub async fn basket(conn: &mut AnyConnection, person: PersonId) -> Result<Vec<BasketRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT c.id AS cohort_id, c.slug, c.acronym, c.title_sv, c.title_en, n.slug AS node_slug, \
                 n.name_sv AS node_sv, n.name_en AS node_en \
@@ -679,12 +605,16 @@ pub async fn basket(db: &Db, person: PersonId) -> Result<Vec<BasketRow>, sqlx::E
          WHERE b.person_id = $1 AND c.withdrawn_at IS NULL ORDER BY b.added_at, c.slug"
     ))
     .bind(person)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await
 }
 
 /// Puts a cohort in the basket; answers false when there is no such (live) cohort.
-pub async fn add_to_basket(db: &Db, person: PersonId, cohort_slug: &str) -> Result<bool, sqlx::Error> {
+pub async fn add_to_basket(
+    conn: &mut AnyConnection,
+    person: PersonId,
+    cohort_slug: &str,
+) -> Result<bool, sqlx::Error> {
     let added = sqlx::query(
         "INSERT INTO basket_items (person_id, cohort_id, added_at) \
          SELECT $1, id, $2 FROM cohorts WHERE slug = $3 AND withdrawn_at IS NULL ON CONFLICT DO NOTHING",
@@ -692,7 +622,7 @@ pub async fn add_to_basket(db: &Db, person: PersonId, cohort_slug: &str) -> Resu
     .bind(person)
     .bind(db::now())
     .bind(cohort_slug)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     if added.rows_affected() == 1 {
         return Ok(true);
@@ -700,22 +630,26 @@ pub async fn add_to_basket(db: &Db, person: PersonId, cohort_slug: &str) -> Resu
     let exists: Option<i64> =
         sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1 AND withdrawn_at IS NULL")
             .bind(cohort_slug)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *conn)
             .await?;
     Ok(exists.is_some())
 }
 
-pub async fn remove_from_basket(db: &Db, person: PersonId, cohort_id: i64) -> Result<(), sqlx::Error> {
+pub async fn remove_from_basket(
+    conn: &mut AnyConnection,
+    person: PersonId,
+    cohort_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM basket_items WHERE person_id = $1 AND cohort_id = $2")
         .bind(person)
         .bind(cohort_id)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-pub async fn clear_basket(db: &Db, person: PersonId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM basket_items WHERE person_id = $1").bind(person).execute(db.pool()).await?;
+pub async fn clear_basket(conn: &mut AnyConnection, person: PersonId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM basket_items WHERE person_id = $1").bind(person).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -732,18 +666,24 @@ pub struct MyApplicationRow {
     pub updated_at: String,
 }
 
-pub async fn my_applications(db: &Db, person: PersonId) -> Result<Vec<MyApplicationRow>, sqlx::Error> {
+pub async fn my_applications(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Vec<MyApplicationRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, a.title, a.state, a.version, a.applicant_id, a.updated_at FROM application_team t \
          JOIN applications a ON a.id = t.application_id WHERE t.person_id = $1 ORDER BY a.updated_at DESC LIMIT 200",
     )
     .bind(person)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await
 }
 
 /// Each part of these applications: (application, cohort acronym, node slug, state).
-pub async fn part_states(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
+pub async fn part_states(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -759,7 +699,7 @@ pub async fn part_states(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, Strin
         sql.bind(Bind::Int(*id));
     }
     sql.push(") ORDER BY ap.application_id, c.acronym");
-    sql.query_as().fetch_all(db.pool()).await
+    sql.query_as().fetch_all(&mut *conn).await
 }
 
 /// A review a person was asked for.
@@ -775,7 +715,7 @@ pub struct ReviewRow {
     pub invited_at: String,
 }
 
-pub async fn reviews_for(db: &Db, person: PersonId) -> Result<Vec<ReviewRow>, sqlx::Error> {
+pub async fn reviews_for(conn: &mut AnyConnection, person: PersonId) -> Result<Vec<ReviewRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.application_id, r.node_id, n.slug AS node_slug, n.name_sv AS node_sv, n.name_en AS node_en, \
                 r.conflicted, r.advised, r.invited_at \
@@ -783,7 +723,7 @@ pub async fn reviews_for(db: &Db, person: PersonId) -> Result<Vec<ReviewRow>, sq
          ORDER BY r.invited_at DESC LIMIT 200",
     )
     .bind(person)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await
 }
 
@@ -800,7 +740,7 @@ pub async fn committee_people(
          JOIN people p ON p.id = r.person_id WHERE r.revoked_at IS NULL AND ((r.role IN ('access_committee_member', 'node_coordinator') \
          AND r.scope_node_id = ",
     )
-    .bind(Bind::Int(node))
+    .bind(Bind::Int(node.get()))
     .push(")");
     if !cohorts.is_empty() {
         sql.push(" OR (r.role = 'access_committee_member' AND r.scope_cohort_id IN (");
@@ -808,7 +748,7 @@ pub async fn committee_people(
             if i > 0 {
                 sql.push(", ");
             }
-            sql.bind(Bind::Int(*cohort));
+            sql.bind(Bind::Int(cohort.get()));
         }
         sql.push("))");
     }
@@ -825,6 +765,7 @@ pub struct QueueItem {
     pub cohort_slug: String,
     pub state: String,
     pub handler_id: Option<i64>,
+    pub handler: Option<String>,
     pub deadline: Option<String>,
     /// Back with the applicant: the clock stands still.
     pub paused: bool,
@@ -839,6 +780,7 @@ struct QueueRow {
     cohort_slug: String,
     state: String,
     handler_id: Option<i64>,
+    handler: Option<String>,
     deadline: Option<String>,
     paused: i64,
 }
@@ -859,7 +801,7 @@ pub struct QueueFilter {
 
 /// A node's open parts, overdue and nearest deadlines first, those back with the applicant last.
 pub async fn committee_queue(
-    db: &Db,
+    conn: &mut AnyConnection,
     node_id: i64,
     filter: &QueueFilter,
     now: DateTime<Utc>,
@@ -870,7 +812,7 @@ pub async fn committee_queue(
     let mut sql = Sql::default();
     sql.push(
         "SELECT ap.application_id, a.title, p.display_name AS applicant, c.slug AS cohort_slug, ap.state, \
-              ap.handler_id, ap.deadline, ap.paused FROM (SELECT * FROM application_parts WHERE node_id = ",
+              ap.handler_id, h.display_name AS handler, ap.deadline, ap.paused FROM (SELECT * FROM application_parts WHERE node_id = ",
     )
     .bind(Bind::Int(node_id))
     .push(" AND state IN ('submitted', 'under_review', 'returned')");
@@ -896,14 +838,10 @@ pub async fn committee_queue(
         sql.push(" AND handler_id = ").bind(Bind::Int(handler));
     }
     if let Some(viewer) = filter.viewer {
+        // Those the application's rules exclude (its team, declared conflicts) are left out.
         sql.push(
-            " AND NOT EXISTS (SELECT 1 FROM application_team t \
-             WHERE t.application_id = application_parts.application_id AND t.person_id = ",
-        )
-        .bind(Bind::Int(viewer))
-        .push(
-            ") AND NOT EXISTS (SELECT 1 FROM application_reviewers r \
-             WHERE r.application_id = application_parts.application_id AND r.conflicted = 1 AND r.person_id = ",
+            " AND NOT EXISTS (SELECT 1 FROM exclusions x WHERE x.subject_kind = 'application' \
+             AND x.subject_id = application_parts.application_id AND x.person_id = ",
         )
         .bind(Bind::Int(viewer))
         .push(")");
@@ -911,9 +849,10 @@ pub async fn committee_queue(
     sql.push(
         " ORDER BY paused, deadline, application_id LIMIT 500) ap \
          JOIN applications a ON a.id = ap.application_id JOIN people p ON p.id = a.applicant_id \
-         JOIN cohorts c ON c.id = ap.cohort_id ORDER BY ap.paused, ap.deadline, ap.application_id",
+         JOIN cohorts c ON c.id = ap.cohort_id LEFT JOIN people h ON h.id = ap.handler_id \
+         ORDER BY ap.paused, ap.deadline, ap.application_id",
     );
-    let rows: Vec<QueueRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<QueueRow> = sql.query_as().fetch_all(&mut *conn).await?;
     Ok(rows
         .into_iter()
         .map(|row| QueueItem {
@@ -924,6 +863,7 @@ pub async fn committee_queue(
             cohort_slug: row.cohort_slug,
             state: row.state,
             handler_id: row.handler_id,
+            handler: row.handler,
             deadline: row.deadline,
             paused: row.paused == 1,
         })
@@ -943,13 +883,16 @@ pub struct Entitlement {
 }
 
 /// A person's entitlements that have not ended.
-pub async fn live_entitlements(db: &Db, person_id: i64) -> Result<Vec<Entitlement>, sqlx::Error> {
+pub async fn live_entitlements(
+    conn: &mut AnyConnection,
+    person_id: PersonId,
+) -> Result<Vec<Entitlement>, sqlx::Error> {
     let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
         "SELECT application_id, cohort_id, person_id, starts_on, ends_on FROM entitlements \
          WHERE person_id = $1 AND ended_at IS NULL ORDER BY cohort_id",
     )
     .bind(person_id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
@@ -964,19 +907,21 @@ pub async fn live_entitlements(db: &Db, person_id: i64) -> Result<Vec<Entitlemen
 }
 
 /// Ends every access period that is over (the `access_expiry` job); answers how many.
-pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<usize, ExecuteError> {
-    let context = Context::at(now);
-    let today = context.today().to_string();
+pub async fn expire_due(db: &db::Db, now: DateTime<Utc>) -> Result<usize, ExecuteError> {
+    let today = kernel::stockholm::date(now).to_string();
+    let mut conn = db.read().await?;
     let due: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT DISTINCT application_id, cohort_id FROM entitlements WHERE ended_at IS NULL AND ends_on < $1 \
          ORDER BY application_id, cohort_id",
     )
     .bind(&today)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
+    drop(conn);
     let mut expired = 0;
     for (application_id, cohort) in due {
-        match execute(db, application_id, &Actor::System, Command::Expire { cohort }, context).await {
+        let command = Command::Expire { cohort: CohortId(cohort) };
+        match execute(db, application_id, &Actor::System, command, now).await {
             Ok(_) => expired += 1,
             // Revoked or expired by someone else meanwhile: nothing left to do.
             Err(ExecuteError::Refused(Refusal::WrongState)) => {}
@@ -1000,7 +945,7 @@ pub struct EntitlementListing {
 
 /// Live entitlements today, narrowed by dataset (cohort id) and user (subject) when given.
 pub async fn entitlements_for(
-    db: &Db,
+    conn: &mut AnyConnection,
     dataset: Option<&str>,
     user: Option<&str>,
     now: DateTime<Utc>,
@@ -1016,6 +961,6 @@ pub async fn entitlements_for(
     .bind(&today)
     .bind(dataset)
     .bind(user)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await
 }

@@ -170,7 +170,7 @@ pub async fn passport(
         let asserted = starts.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp();
         // Short-lived, so a revoked grant stops working within the hour; node systems
         // fetch fresh visas.
-        let exp = super::clock::end_of_stockholm_day(ends).min(now + VISA_LIFETIME);
+        let exp = kernel::stockholm::end_of_day(ends).min(now + VISA_LIFETIME);
         last_exp = last_exp.max(exp);
         let claims = json!({
             "iss": format!("{base}/"),

@@ -315,12 +315,12 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
         cohort_ids.insert(&cohort.slug, id);
     }
     // The demo committees are small: one vote carries a decision.
-    let rules = crate::cohort_access::machine::NodeRules {
-        votes: crate::cohort_access::votes::VoteRule { quorum: 1, ..Default::default() },
+    let rules = kernel::access::NodeRules {
+        votes: kernel::access::votes::VoteRule { quorum: 1, ..Default::default() },
         ..Default::default()
     };
     for id in node_ids.values() {
-        crate::cohort_access::store::set_node_rules(&mut tx, *id, rules).await?;
+        crate::cohort_access::store::set_node_rules(&mut tx, kernel::NodeId(*id), rules).await?;
     }
     if let Some(base) = demo_catalogue_base {
         for node in &data.nodes {
@@ -371,6 +371,7 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
             to_state: Some("demo".into()),
             reason: Some("portal seed-demo".into()),
             summary: Some("demo nodes, organisations, cohorts and people loaded".into()),
+            nodes: Vec::new(),
         },
     )
     .await?;
@@ -413,10 +414,12 @@ async fn seed_demo_call(db: &Db) -> Result<(), SeedError> {
         published: true,
         criteria: Some(criteria),
     };
-    crate::co_creation::store::save_call(db, admin, None, &input).await.map_err(|error| match error {
-        crate::co_creation::store::StoreError::Sql(error) => SeedError::from(error),
-        other => SeedError::BadData(other.to_string()),
-    })?;
+    crate::co_creation::store::save_call(db, kernel::PersonId(admin), None, &input).await.map_err(
+        |error| match error {
+            crate::co_creation::store::StoreError::Sql(error) => SeedError::from(error),
+            other => SeedError::BadData(other.to_string()),
+        },
+    )?;
     Ok(())
 }
 

@@ -189,11 +189,11 @@ pub fn ClaimRulesPage() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {view.rules.into_iter().map(|rule| {
-                                        let grant = super::model::RoleGrant {
-                                            role: rule.role,
-                                            node_slug: match &rule.scope { super::model::RoleScope::Node(n) => Some(n.clone()), _ => None },
-                                            cohort_slug: match &rule.scope { super::model::RoleScope::Cohort(c) => Some(c.clone()), _ => None },
-                                        };
+                                        let grant = super::model::RoleGrant::named(
+                                            rule.role,
+                                            match &rule.scope { super::model::RoleScope::Node(n) => Some(n.clone()), _ => None },
+                                            match &rule.scope { super::model::RoleScope::Cohort(c) => Some(c.clone()), _ => None },
+                                        );
                                         view! {
                                             <tr>
                                                 <td>{rule.provider_id.clone().unwrap_or_else(|| i.t("claims.any_provider"))}</td>

@@ -57,7 +57,8 @@ pub async fn sign_out() -> Result<(), AppError> {
     let token = use_context::<http::request::Parts>().and_then(|p| cookie(&p, sessions::COOKIE));
     let mut next = "/".to_owned();
     if let (Some(token), Some(person)) = (token, person)
-        && let Some((provider_id, id_token)) = super::signin::end_session(&state, &token, person.id).await?
+        && let Some((provider_id, id_token)) =
+            super::signin::end_session(&state, &token, person.id.get()).await?
         && let Some(url) = state.oidc.end_session_url(&state.config, &provider_id, Some(&id_token)).await
     {
         next = url;
@@ -93,12 +94,12 @@ pub async fn set_language(lang: String, return_to: String) -> Result<(), AppErro
     };
     remember_language(&state.config, lang);
     if let Some(person) = person {
-        let before = super::store::set_preferred_lang(&state.db, person.id, lang).await?;
+        let before = super::store::set_preferred_lang(&state.db, person.id.get(), lang).await?;
         if before != Some(lang) {
             record(
                 &state.db,
                 NewEvent::about_person(
-                    person.id,
+                    person.id.get(),
                     "language_changed",
                     before.map(|l| l.code().to_owned()),
                     Some(lang.code().to_owned()),
@@ -201,7 +202,9 @@ pub async fn grant_role(
     let (state, admin) = authorize(Action::ManageRoles).await?;
     let admin = admin.ok_or(AppError::NotSignedIn)?;
     let (role, scope) = role_and_scope(&role, node.as_deref(), cohort.as_deref())?;
-    super::roles::grant(&state.db, person_id, role, &scope, admin.id).await.map_err(role_change_error)?;
+    super::roles::grant(&state.db, person_id, role, &scope, admin.id.get())
+        .await
+        .map_err(role_change_error)?;
     Ok(())
 }
 
@@ -215,7 +218,7 @@ pub async fn revoke_role(grant_id: i64, reason: String) -> Result<(), AppError> 
     if reason.is_empty() {
         return Err(with_status(AppError::invalid("reason", "error.reason_required")));
     }
-    super::roles::revoke(&state.db, grant_id, admin.id, reason).await.map_err(role_change_error)
+    super::roles::revoke(&state.db, grant_id, admin.id.get(), reason).await.map_err(role_change_error)
 }
 
 #[server]
@@ -224,7 +227,7 @@ pub async fn set_membership(person_id: i64, organisation: String, member: bool) 
     use crate::request::authorize;
     let (state, admin) = authorize(Action::ManageRoles).await?;
     let admin = admin.ok_or(AppError::NotSignedIn)?;
-    super::roles::set_membership(&state.db, person_id, &organisation, member, admin.id)
+    super::roles::set_membership(&state.db, person_id, &organisation, member, admin.id.get())
         .await
         .map_err(role_change_error)
 }
@@ -281,7 +284,7 @@ pub async fn add_claim_rule(
         return Err(with_status(AppError::invalid("provider", "error.admin_rule_needs_provider")));
     }
     let rule = super::roles::NewClaimRule { provider_id: provider.as_deref(), claim, value, role, scope };
-    super::roles::add_claim_rule(&state.db, rule, admin.id).await.map_err(role_change_error)?;
+    super::roles::add_claim_rule(&state.db, rule, admin.id.get()).await.map_err(role_change_error)?;
     Ok(())
 }
 
@@ -291,7 +294,7 @@ pub async fn remove_claim_rule(rule_id: i64) -> Result<(), AppError> {
     use crate::request::authorize;
     let (state, admin) = authorize(Action::ManageClaimRules).await?;
     let admin = admin.ok_or(AppError::NotSignedIn)?;
-    super::roles::remove_claim_rule(&state.db, rule_id, admin.id).await.map_err(role_change_error)
+    super::roles::remove_claim_rule(&state.db, rule_id, admin.id.get()).await.map_err(role_change_error)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,7 +367,7 @@ pub async fn create_api_token(
     };
     let expires_at = expires.and_hms_opt(23, 59, 59).expect("a valid time").and_utc();
     let token = super::tokens::NewToken { name, scopes: &scopes, node_id, expires_at };
-    let (id, token) = super::tokens::create(&state.db, token, admin.id).await?;
+    let (id, token) = super::tokens::create(&state.db, token, admin.id.get()).await?;
     Ok(CreatedToken { id, token })
 }
 
@@ -374,7 +377,7 @@ pub async fn revoke_api_token(token_id: i64) -> Result<(), AppError> {
     use crate::request::{authorize, with_status};
     let (state, admin) = authorize(Action::ManageApiTokens).await?;
     let admin = admin.ok_or(AppError::NotSignedIn)?;
-    if super::tokens::revoke(&state.db, token_id, admin.id).await? {
+    if super::tokens::revoke(&state.db, token_id, admin.id.get()).await? {
         Ok(())
     } else {
         Err(with_status(AppError::NotFound))

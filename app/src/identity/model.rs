@@ -1,6 +1,7 @@
 //! People, roles and the signed-in viewer. Pure types and rules, no I/O.
 
 use crate::i18n::Lang;
+use kernel::{CohortId, NodeId, PersonId};
 use serde::{Deserialize, Serialize};
 
 /// Roles a person can be granted. Every signed-in person is also an applicant; that role
@@ -60,9 +61,19 @@ pub struct RoleGrant {
     pub role: Role,
     pub node_slug: Option<String>,
     pub cohort_slug: Option<String>,
+    /// The same scope by id, as the workflows' rules name nodes and cohorts.
+    #[serde(default)]
+    pub node_id: Option<NodeId>,
+    #[serde(default)]
+    pub cohort_id: Option<CohortId>,
 }
 
 impl RoleGrant {
+    /// A grant named by its scope's slugs (for showing it; the ids are the store's).
+    pub fn named(role: Role, node_slug: Option<String>, cohort_slug: Option<String>) -> RoleGrant {
+        RoleGrant { role, node_slug, cohort_slug, node_id: None, cohort_id: None }
+    }
+
     pub fn scope(&self) -> RoleScope {
         match (&self.node_slug, &self.cohort_slug) {
             (Some(node), _) => RoleScope::Node(node.clone()),
@@ -159,7 +170,7 @@ pub struct ApiTokenListing {
 /// The person behind the current request, as the UI and the policy see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedInPerson {
-    pub id: i64,
+    pub id: PersonId,
     pub display_name: String,
     pub email: Option<String>,
     pub home_organisation: Option<String>,
@@ -169,6 +180,37 @@ pub struct SignedInPerson {
 impl SignedInPerson {
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// The person as access applications' rules see them: the committee seats their roles
+    /// give (a node's committee members and coordinators serve the whole node; a committee
+    /// member for a cohort serves that cohort) and whether they hold the reviewer role.
+    pub fn access_actor(&self) -> kernel::access::Actor {
+        let mut seats = kernel::access::Seats::default();
+        for grant in &self.grants {
+            match (grant.role, grant.node_id, grant.cohort_id) {
+                (Role::AccessCommitteeMember | Role::NodeCoordinator, Some(node), _) => {
+                    seats.nodes.insert(node);
+                }
+                (Role::AccessCommitteeMember, None, Some(cohort)) => {
+                    seats.cohorts.insert(cohort);
+                }
+                _ => {}
+            }
+        }
+        kernel::access::Actor::Person { id: self.id, seats, reviewer: self.has_role(Role::Reviewer) }
+    }
+
+    /// The person as proposals' rules see them.
+    pub fn proposal_actor(&self) -> kernel::proposal::Actor {
+        kernel::proposal::Actor {
+            id: self.id,
+            roles: kernel::proposal::Roles {
+                administrator: self.has_role(Role::Administrator),
+                board: self.has_role(Role::SteeringBoardMember),
+                reviewer: self.has_role(Role::Reviewer),
+            },
+        }
     }
 
     /// Distinct roles, in a stable order, for display.
@@ -185,13 +227,19 @@ impl SignedInPerson {
     /// A test person holding these roles, unscoped.
     pub fn with_roles(roles: &[Role]) -> SignedInPerson {
         SignedInPerson {
-            id: 1,
+            id: PersonId(1),
             display_name: "Test Person".into(),
             email: None,
             home_organisation: None,
             grants: roles
                 .iter()
-                .map(|&role| RoleGrant { role, node_slug: None, cohort_slug: None })
+                .map(|&role| RoleGrant {
+                    role,
+                    node_slug: None,
+                    cohort_slug: None,
+                    node_id: None,
+                    cohort_id: None,
+                })
                 .collect(),
         }
     }

@@ -57,11 +57,7 @@ pub async fn person_admin_view(db: &Db, person_id: i64) -> Result<Option<PersonA
         let Some(role) = Role::parse(&row.try_get::<String, _>("role")?) else { continue };
         grants.push(GrantRecord {
             id: row.try_get("id")?,
-            grant: RoleGrant {
-                role,
-                node_slug: row.try_get("node_slug")?,
-                cohort_slug: row.try_get("cohort_slug")?,
-            },
+            grant: RoleGrant::named(role, row.try_get("node_slug")?, row.try_get("cohort_slug")?),
             granted_at: row.try_get("granted_at")?,
             granted_by: row.try_get("granted_by")?,
             source_rule_id: row.try_get("source_rule_id")?,
@@ -295,11 +291,7 @@ pub async fn claim_rules(db: &Db) -> Result<Vec<ClaimRule>, sqlx::Error> {
     let mut rules = Vec::new();
     for row in &rows {
         let Some(role) = Role::parse(&row.try_get::<String, _>("role")?) else { continue };
-        let grant = RoleGrant {
-            role,
-            node_slug: row.try_get("node_slug")?,
-            cohort_slug: row.try_get("cohort_slug")?,
-        };
+        let grant = RoleGrant::named(role, row.try_get("node_slug")?, row.try_get("cohort_slug")?);
         rules.push(ClaimRule {
             id: row.try_get("id")?,
             provider_id: row.try_get("provider_id")?,

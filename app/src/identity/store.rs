@@ -5,7 +5,7 @@ use super::sessions::SessionPolicy;
 use crate::db::{self, Db};
 use crate::i18n::Lang;
 use chrono::Utc;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(sqlx::FromRow)]
 struct PersonRow {
@@ -22,30 +22,43 @@ struct GrantRow {
     role: String,
     node_slug: Option<String>,
     cohort_slug: Option<String>,
+    node_id: Option<i64>,
+    cohort_id: Option<i64>,
 }
 
-const GRANTS_SQL: &str = "SELECT r.person_id, r.role, n.slug AS node_slug, c.slug AS cohort_slug \
+const GRANTS_SQL: &str = "SELECT r.person_id, r.role, n.slug AS node_slug, c.slug AS cohort_slug, \
+     r.scope_node_id AS node_id, r.scope_cohort_id AS cohort_id \
      FROM role_assignments r \
      LEFT JOIN nodes n ON n.id = r.scope_node_id \
      LEFT JOIN cohorts c ON c.id = r.scope_cohort_id \
      WHERE r.revoked_at IS NULL";
 
 /// Live role grants, grouped by person id.
-async fn grants_by_person(db: &Db, person_id: Option<i64>) -> Result<Vec<(i64, RoleGrant)>, sqlx::Error> {
+async fn grants_by_person(
+    conn: &mut AnyConnection,
+    person_id: Option<i64>,
+) -> Result<Vec<(i64, RoleGrant)>, sqlx::Error> {
     let rows: Vec<GrantRow> = match person_id {
         Some(id) => {
             sqlx::query_as(&format!("{GRANTS_SQL} AND r.person_id = $1 ORDER BY r.id"))
                 .bind(id)
-                .fetch_all(db.pool())
+                .fetch_all(&mut *conn)
                 .await?
         }
-        None => sqlx::query_as(&format!("{GRANTS_SQL} ORDER BY r.id")).fetch_all(db.pool()).await?,
+        None => sqlx::query_as(&format!("{GRANTS_SQL} ORDER BY r.id")).fetch_all(&mut *conn).await?,
     };
     Ok(rows
         .into_iter()
         .filter_map(|row| {
             let role = Role::parse(&row.role)?;
-            Some((row.person_id, RoleGrant { role, node_slug: row.node_slug, cohort_slug: row.cohort_slug }))
+            let grant = RoleGrant {
+                role,
+                node_slug: row.node_slug,
+                cohort_slug: row.cohort_slug,
+                node_id: row.node_id.map(kernel::NodeId),
+                cohort_id: row.cohort_id.map(kernel::CohortId),
+            };
+            Some((row.person_id, grant))
         })
         .collect())
 }
@@ -54,16 +67,24 @@ fn grants_of(all: &[(i64, RoleGrant)], person_id: i64) -> Vec<RoleGrant> {
     all.iter().filter(|(id, _)| *id == person_id).map(|(_, g)| g.clone()).collect()
 }
 
-pub async fn load_person(db: &Db, person_id: i64) -> Result<Option<SignedInPerson>, sqlx::Error> {
+pub async fn load_person(
+    db: &Db,
+    person_id: kernel::PersonId,
+) -> Result<Option<SignedInPerson>, sqlx::Error> {
+    let mut conn = db.read().await?;
+    person_on(&mut conn, person_id.get()).await
+}
+
+async fn person_on(conn: &mut AnyConnection, person_id: i64) -> Result<Option<SignedInPerson>, sqlx::Error> {
     let row: Option<PersonRow> =
         sqlx::query_as("SELECT id, display_name, email, home_organisation, issuer FROM people WHERE id = $1")
             .bind(person_id)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *conn)
             .await?;
     let Some(row) = row else { return Ok(None) };
-    let grants = grants_by_person(db, Some(row.id)).await?;
+    let grants = grants_by_person(conn, Some(row.id)).await?;
     Ok(Some(SignedInPerson {
-        id: row.id,
+        id: kernel::PersonId(row.id),
         display_name: row.display_name,
         email: row.email,
         home_organisation: row.home_organisation,
@@ -71,15 +92,17 @@ pub async fn load_person(db: &Db, person_id: i64) -> Result<Option<SignedInPerso
     }))
 }
 
-/// The person holding a live session with this token hash; refreshes its last use.
+/// The person holding a live session with this token hash; refreshes its last use. One
+/// connection, held for these few queries only.
 pub async fn person_for_session(
     db: &Db,
     token_hash: &str,
     policy: &SessionPolicy,
 ) -> Result<Option<SignedInPerson>, sqlx::Error> {
+    let mut conn = db.read().await?;
     let row = sqlx::query("SELECT person_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let now = Utc::now();
@@ -94,10 +117,10 @@ pub async fn person_for_session(
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(db::timestamp(now))
             .bind(token_hash)
-            .execute(db.pool())
+            .execute(&mut *conn)
             .await?;
     }
-    load_person(db, person_id).await
+    person_on(&mut conn, person_id).await
 }
 
 pub async fn create_session(
@@ -178,8 +201,9 @@ async fn people(db: &Db, demo_only: bool) -> Result<Vec<(PersonRow, Vec<RoleGran
     } else {
         "SELECT id, display_name, email, home_organisation, issuer FROM people ORDER BY display_name, id"
     };
-    let rows: Vec<PersonRow> = sqlx::query_as(sql).fetch_all(db.pool()).await?;
-    let grants = grants_by_person(db, None).await?;
+    let mut conn = db.read().await?;
+    let rows: Vec<PersonRow> = sqlx::query_as(sql).fetch_all(&mut *conn).await?;
+    let grants = grants_by_person(&mut conn, None).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -7,8 +7,8 @@ use crate::audit::views::AuditTrailPage;
 use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
 use crate::catalogue::views::HomePage;
 use crate::co_creation::pages::{
-    CallEditPage, CallPageView, CallsPage, CompanyNewPage, CompanyPageView, MyProposalsPage, PanelPageView,
-    ProposalPageView, ReviewingPage,
+    CallEditPage, CallPageView, CallsPage, CompanyInvitationPage, CompanyNewPage, CompanyPageView,
+    MyProposalsPage, PanelPageView, ProposalPageView, ReviewingPage,
 };
 use crate::cohort_access::pages::{
     ApplicationPageView, BasketPage, CommitteeQueuePage, InvitationPage, MyApplicationsPage,
@@ -128,6 +128,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/calls/:slug/panel") view=PanelPageView ssr=SsrMode::Async />
                     <Route path=path!("/companies/new") view=CompanyNewPage ssr=SsrMode::Async />
                     <Route path=path!("/companies/:slug") view=CompanyPageView ssr=SsrMode::Async />
+                    <Route path=path!("/company-invitations/:token") view=CompanyInvitationPage ssr=SsrMode::Async />
                     <Route path=path!("/proposals") view=MyProposalsPage ssr=SsrMode::Async />
                     <Route path=path!("/proposals/:id") view=ProposalPageView ssr=SsrMode::Async />
                     <Route path=path!("/reviewing") view=ReviewingPage ssr=SsrMode::Async />

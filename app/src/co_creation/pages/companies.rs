@@ -2,7 +2,7 @@
 //! adding representatives.
 
 use crate::co_creation::api::{AddRepresentative, RegisterCompany, UpdateCompany, get_company};
-use crate::co_creation::model::{COMPANY_KINDS, COMPANY_SIZES, CompanyView};
+use crate::co_creation::model::{CompanyKind, CompanySize, CompanyView};
 use crate::error::AppError;
 use crate::forms::{Field, FieldError, FieldKind, error_at};
 use crate::i18n::use_i18n;
@@ -41,13 +41,13 @@ fn ProfileFields(
                 kind value message=message(field) hint=hint required />
         }
     };
-    let choice = move |field: &'static str, choices: &'static [&'static str], current: String| {
+    let choice = move |field: &'static str, choices: Vec<&'static str>, current: String| {
         view! {
             <div class="field">
                 <label for=format!("company-{field}")>{i.t(&format!("company.field.{field}"))}</label>
                 <select id=format!("company-{field}") name=format!("company[{field}]") aria-describedby=format!("company-{field}-error")>
                     <option value="" selected=current.is_empty()>{i.t("form.choose")}</option>
-                    {choices.iter().map(|c| view! { <option value=*c selected=current == *c>{i.t(&format!("company.{field}.{c}"))}</option> }).collect_view()}
+                    {choices.into_iter().map(|c| view! { <option value=c selected=current == c>{i.t(&format!("company.{field}.{c}"))}</option> }).collect_view()}
                 </select>
                 <FieldError id=format!("company-{field}-error") message=message(field) />
             </div>
@@ -56,8 +56,8 @@ fn ProfileFields(
     view! {
         {field("name", FieldKind::Text, c.name.clone(), true)}
         {field("org_number", FieldKind::Text, c.org_number.clone(), true)}
-        {choice("kind", &COMPANY_KINDS, c.kind.clone())}
-        {choice("size", &COMPANY_SIZES, c.size.clone())}
+        {choice("kind", CompanyKind::ALL.iter().map(|k| k.code()).collect(), c.kind.clone())}
+        {choice("size", CompanySize::ALL.iter().map(|k| k.code()).collect(), c.size.clone())}
         {field("city", FieldKind::Text, c.city.clone(), false)}
         {field("website", FieldKind::Text, c.website.clone(), false)}
         {field("contact_name", FieldKind::Text, c.contact_name.clone(), true)}
@@ -125,10 +125,11 @@ fn CompanyView(company: CompanyView, version: RwSignal<u64>) -> impl IntoView {
                 <div class="field">
                     <label for="representative-email">{i.t("company.add_representative")}</label>
                     <p class="field__hint" id="representative-email-hint">{i.t("company.add_representative_hint")}</p>
-                    <input id="representative-email" name="email" type="email" aria-describedby="representative-email-hint representative-email-error" />
+                    <input id="representative-email" name="email" type="email" maxlength=crate::forms::limits::EMAIL aria-describedby="representative-email-hint representative-email-error" />
                     <FieldError id="representative-email-error".into() message=add_error />
                 </div>
                 <button type="submit" class="button button--quiet">{i.t("company.add")}</button>
+                {move || add.value().get().and_then(|r| r.ok()).map(|_| view! { <p role="status" data-testid="invitation-sent">{i.t("company.invitation_sent")}</p> })}
             </ActionForm>
             <h2>{i.t("company.profile")}</h2>
             <ActionForm action=update attr:class="form" attr:novalidate=true>
@@ -137,6 +138,44 @@ fn CompanyView(company: CompanyView, version: RwSignal<u64>) -> impl IntoView {
                 <button type="submit" class="button">{i.t("company.save")}</button>
                 {move || update.value().get().and_then(|r| r.ok()).map(|_| view! { <p role="status">{i.t("company.saved")}</p> })}
             </ActionForm>
+        </section>
+    }
+}
+
+/// An invitation to represent a company, opened from its mail: whoever opens it signed in
+/// may accept it (someone who judges proposals is refused, and the administrators told).
+#[component]
+pub fn CompanyInvitationPage() -> impl IntoView {
+    use crate::co_creation::api::{AcceptCompanyInvitation, CompanyInvitationView, get_company_invitation};
+    let i = use_i18n();
+    let params = leptos_router::hooks::use_params_map();
+    let token = Memo::new(move |_| params.get().get("token").unwrap_or_default());
+    let invitation = Resource::new(move || token.get(), get_company_invitation);
+    let accept = ServerAction::<AcceptCompanyInvitation>::new();
+    let error = Signal::derive(move || {
+        error_at(i, accept.value().get(), "invitation").or_else(|| error_at(i, accept.value().get(), ""))
+    });
+    view! {
+        <Title text=i.t("company.invitation_title") />
+        <section class="page page--narrow">
+            <h1>{i.t("company.invitation_title")}</h1>
+            <Loaded resource=invitation render={move |invitation: CompanyInvitationView| {
+                view! {
+                    <p class="lede">{i.t_with("company.invitation_lede", &[("company", &invitation.company), ("email", &invitation.email)])}</p>
+                    {if invitation.live {
+                        view! {
+                            <p>{i.t("company.invitation_explain")}</p>
+                            <ActionForm action=accept attr:class="inline-form">
+                                <input type="hidden" name="token" value=token.get_untracked() />
+                                <button type="submit" class="button" data-testid="accept-invitation">{i.t("company.invitation_accept")}</button>
+                            </ActionForm>
+                            <FieldError id="accept-error".into() message=error />
+                        }.into_any()
+                    } else {
+                        view! { <p class="notice notice--error" role="status">{i.t("invitation.not_live")}</p> }.into_any()
+                    }}
+                }.into_any()
+            }} />
         </section>
     }
 }

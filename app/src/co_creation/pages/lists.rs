@@ -3,7 +3,7 @@
 
 use super::proposal::proposal_state;
 use crate::co_creation::api::{DeclareConflict, my_proposals, reviewer_desk};
-use crate::co_creation::model::{CONFLICT_KINDS, MyProposalsView, ReviewerDeskView};
+use crate::co_creation::model::{ConflictKind, MyProposalsView, ReviewerDeskView};
 use crate::forms::{FieldError, error_at, successes};
 use crate::i18n::use_i18n;
 use crate::shell::Loaded;
@@ -48,7 +48,7 @@ pub fn MyProposalsPage() -> impl IntoView {
                                             <td><a href=format!("/proposals/{}", p.id)>{if p.title.is_empty() { i.t("proposal.untitled") } else { p.title.clone() }}</a></td>
                                             <td><a href=format!("/calls/{}", p.call_slug)>{p.call.get(i.lang).to_owned()}</a></td>
                                             <td>{p.company.clone()}</td>
-                                            <td>{proposal_state(i, &p.state)}</td>
+                                            <td>{proposal_state(i, p.state)}</td>
                                             <td>{p.updated.clone()}</td>
                                         </tr>
                                     }).collect_view()}
@@ -108,7 +108,7 @@ pub fn ReviewingPage() -> impl IntoView {
                                                 <input type="hidden" name="company" value=company.to_string() />
                                                 <label class="visually-hidden" for=format!("conflict-kind-{company}")>{i.t_with("reviewing.conflict_with", &[("company", &name)])}</label>
                                                 <select id=format!("conflict-kind-{company}") name="kind">
-                                                    {CONFLICT_KINDS.iter().map(|k| view! { <option value=*k>{i.t(&format!("conflict.{k}"))}</option> }).collect_view()}
+                                                    {ConflictKind::ALL.iter().map(|k| view! { <option value=k.code()>{i.t(&format!("conflict.{}", k.code()))}</option> }).collect_view()}
                                                 </select>
                                                 <button type="submit" class="button button--quiet" data-testid=format!("declare-{company}")>{i.t("reviewing.declare")}</button>
                                             </ActionForm>

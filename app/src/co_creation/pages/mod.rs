@@ -7,7 +7,7 @@ mod lists;
 mod proposal;
 
 pub use calls::{CallEditPage, CallPageView, CallsPage, PanelPageView};
-pub use companies::{CompanyNewPage, CompanyPageView};
+pub use companies::{CompanyInvitationPage, CompanyNewPage, CompanyPageView};
 pub use lists::{MyProposalsPage, ReviewingPage};
 pub use proposal::ProposalPageView;
 
@@ -15,23 +15,23 @@ pub use proposal::ProposalPageView;
 pub fn dynamic_translation_keys() -> Vec<String> {
     use super::form::{AI_ACT_CLASSES, DEVICE_CLASSES, RESOURCES, SECTIONS};
     use super::model::{
-        CALL_PHASES, COMPANY_KINDS, COMPANY_SIZES, CONFIDENCE, CONFLICT_KINDS, DEFAULT_CRITERIA,
+        CallPhase, CompanyKind, CompanySize, Confidence, ConflictKind, DEFAULT_CRITERIA, Decision,
+        ProposalState,
     };
-    use super::proposal::{DECISIONS, EVENT_KINDS, PROPOSAL_STATES};
-    let mut keys: Vec<String> = PROPOSAL_STATES.iter().map(|s| format!("proposal.state.{s}")).collect();
-    keys.extend(CALL_PHASES.iter().map(|p| format!("call.phase.{p}")));
+    let mut keys: Vec<String> =
+        ProposalState::ALL.iter().map(|s| format!("proposal.state.{}", s.code())).collect();
+    keys.extend(CallPhase::ALL.iter().map(|p| format!("call.phase.{}", p.code())));
     keys.extend(SECTIONS.iter().map(|(s, _)| format!("proposal.section.{s}")));
     keys.extend(SECTIONS.iter().flat_map(|(_, fields)| fields.iter().map(|f| format!("proposal.field.{f}"))));
     keys.extend(RESOURCES.iter().map(|r| format!("resource.{r}")));
     keys.extend(DEVICE_CLASSES.iter().map(|c| format!("device_class.{c}")));
     keys.extend(AI_ACT_CLASSES.iter().map(|c| format!("ai_act_class.{c}")));
-    keys.extend(COMPANY_KINDS.iter().map(|k| format!("company.kind.{k}")));
-    keys.extend(COMPANY_SIZES.iter().map(|k| format!("company.size.{k}")));
-    keys.extend(CONFIDENCE.iter().map(|c| format!("confidence.{c}")));
-    keys.extend(CONFLICT_KINDS.iter().map(|c| format!("conflict.{c}")));
-    keys.extend(DECISIONS.iter().map(|d| format!("decision.{d}")));
-    keys.extend(EVENT_KINDS.iter().map(|k| format!("timeline.proposal_{k}")));
-    keys.extend(["reviewer_removed", "reviewer_conflicted"].iter().map(|k| format!("timeline.proposal_{k}")));
+    keys.extend(CompanyKind::ALL.iter().map(|k| format!("company.kind.{}", k.code())));
+    keys.extend(CompanySize::ALL.iter().map(|k| format!("company.size.{}", k.code())));
+    keys.extend(Confidence::ALL.iter().map(|c| format!("confidence.{}", c.code())));
+    keys.extend(ConflictKind::ALL.iter().map(|c| format!("conflict.{}", c.code())));
+    keys.extend(Decision::ALL.iter().map(|d| format!("decision.{}", d.code())));
+    keys.extend(kernel::proposal::EVENT_KINDS.iter().map(|k| format!("timeline.proposal_{k}")));
     keys.extend((1..=9).map(|n| format!("trl.{n}")));
     keys.extend(
         DEFAULT_CRITERIA
@@ -47,6 +47,7 @@ pub fn dynamic_translation_keys() -> Vec<String> {
             "org_number_taken",
             "unknown_person",
             "website",
+            "judging_role",
         ]
         .iter()
         .map(|k| format!("company.refused.{k}")),

@@ -2,29 +2,52 @@
 //! screening, the reviewers, the reviews, the board's decision, the consensus report the
 //! company reads once decisions are released, and the timeline.
 
-use crate::co_creation::api::{
-    ActAsCompany, DecideProposal, ManageProposal, SaveProposal, SaveReview, get_proposal,
-};
+use crate::co_creation::api::{ActOnProposal, SaveProposal, SaveReview, get_proposal};
 use crate::co_creation::form::{AI_ACT_CLASSES, DEVICE_CLASSES, RESOURCES, SECTIONS};
-use crate::co_creation::model::{CONFIDENCE, ProposalPage};
-use crate::co_creation::proposal::DECISIONS;
+use crate::co_creation::model::{Confidence, Decision, Permission, ProposalPage, ProposalState, Stage};
 use crate::forms::{Autosave, Field, FieldError, FieldKind, Progress, Refresh, command_form, error_at};
 use crate::i18n::{I18n, use_i18n};
 use crate::shell::Loaded;
 use crate::shell::timeline::Timeline;
+use kernel::ProposalId;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-pub fn proposal_state(i: I18n, code: &str) -> String {
-    i.t(&format!("proposal.state.{code}"))
+pub fn proposal_state(i: I18n, state: ProposalState) -> String {
+    i.t(&format!("proposal.state.{}", state.code()))
+}
+
+/// The name of a command's field in a form: `command[screen][reason]`.
+fn field_name(command: &str, name: &str) -> String {
+    format!("command[{command}][{name}]")
+}
+
+/// A form for one command on the proposal: `command` names it, `fixed` are its values the
+/// form does not ask for; a command without values (`start_agreement`) posts its name.
+fn proposal_command(
+    id: ProposalId,
+    command: &'static str,
+    fixed: Vec<(&'static str, String)>,
+    key: String,
+    children: Children,
+    class: Option<String>,
+) -> impl IntoView {
+    let mut hidden: Vec<(String, String)> = vec![("id".into(), id.to_string())];
+    if command == "start_agreement" {
+        hidden.push(("command".into(), command.to_owned()));
+    }
+    hidden.extend(fixed.into_iter().map(|(name, value)| (field_name(command, name), value)));
+    command_form(ServerAction::<ActOnProposal>::new(), hidden, key, children, class)
 }
 
 #[component]
 pub fn ProposalPageView() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = Memo::new(move |_| params.get().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let id = Memo::new(move |_| {
+        ProposalId(params.get().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0))
+    });
     let upload_error = Memo::new(move |_| query.get().get("upload_error"));
     let check = Memo::new(move |_| query.get().get("check").is_some());
     let refresh = RwSignal::new(0u64);
@@ -45,12 +68,18 @@ fn ProposalView(page: ProposalPage, upload_error: Option<String>) -> impl IntoVi
     let i = use_i18n();
     let title = if page.form.title.is_empty() { i.t("proposal.untitled") } else { page.form.title.clone() };
     let id = page.id;
-    let v = page.viewer.clone();
+    let is_company = page.is_company;
+    let (can_edit, can_withdraw, can_start, can_screen) = (
+        page.may(Permission::EditDraft),
+        page.may(Permission::Withdraw),
+        page.may(Permission::StartAgreement),
+        page.may(Permission::Screen),
+    );
     view! {
         <Title text=title.clone() />
         <article class="page proposal-page" data-testid="proposal">
             <p class="breadcrumbs">
-                {if v.is_company {
+                {if is_company {
                     view! { <a href="/proposals">{i.t("proposals.title")}</a> }.into_any()
                 } else {
                     view! { <a href=format!("/calls/{}", page.call.slug)>{page.call.title.get(i.lang).to_owned()}</a> }.into_any()
@@ -58,8 +87,8 @@ fn ProposalView(page: ProposalPage, upload_error: Option<String>) -> impl IntoVi
             </p>
             <h1>{title}</h1>
             <p>
-                <span class="tag" data-testid="proposal-state">{proposal_state(i, &page.state)}</span>" "
-                {(page.stage == "expression_of_interest").then(|| view! { <span class="tag tag--muted">{i.t("proposal.stage.expression_of_interest")}</span>" " })}
+                <span class="tag" data-testid="proposal-state">{proposal_state(i, page.state)}</span>" "
+                {(page.stage == Stage::ExpressionOfInterest).then(|| view! { <span class="tag tag--muted">{i.t("proposal.stage.expression_of_interest")}</span>" " })}
                 {i.t_with("proposal.by", &[("company", &page.company), ("call", page.call.title.get(i.lang))])}
             </p>
             <Eligibility page=page.clone() />
@@ -67,14 +96,14 @@ fn ProposalView(page: ProposalPage, upload_error: Option<String>) -> impl IntoVi
             {page.report.clone().map(|_| view! { <Report page=page.clone() /> })}
             <section id="form" aria-labelledby="form-heading">
                 <h2 id="form-heading">{i.t("proposal.form")}</h2>
-                {if v.can_edit {
+                {if can_edit {
                     view! { <ProposalForm page=page.clone() upload_error /> }.into_any()
                 } else {
                     view! { <ProposalRead page=page.clone() /> }.into_any()
                 }}
             </section>
-            {(v.can_withdraw || v.can_start_agreement).then(|| view! { <CompanyActions page=page.clone() /> })}
-            {v.can_screen.then(|| view! { <Screening id /> })}
+            {(can_withdraw || can_start).then(|| view! { <CompanyActions page=page.clone() /> })}
+            {can_screen.then(|| view! { <Screening id /> })}
             {page.assignment.clone().map(|_| view! { <Assignment page=page.clone() /> })}
             {page.own_review.clone().map(|_| view! { <ReviewForm page=page.clone() /> })}
             <Reviews page=page.clone() />
@@ -99,7 +128,7 @@ fn Eligibility(page: ProposalPage) -> impl IntoView {
             i.t_with(key, &values)
         })
         .collect();
-    if page.state == "ineligible" {
+    if page.state == ProposalState::Ineligible {
         return view! {
             <div class="notice notice--error" role="status" data-testid="ineligible">
                 <p><strong>{i.t("proposal.ineligible_heading")}</strong></p>
@@ -339,29 +368,18 @@ fn ProposalRead(page: ProposalPage) -> impl IntoView {
 #[component]
 fn CompanyActions(page: ProposalPage) -> impl IntoView {
     let i = use_i18n();
-    let id = page.id.to_string();
-    let v = page.viewer.clone();
+    let id = page.id;
     view! {
         <section id="company-actions" aria-labelledby="company-actions-heading">
             <h2 id="company-actions-heading">{i.t("proposal.actions")}</h2>
-            {v.can_start_agreement.then(|| {
-                let hidden = vec![("id", id.clone()), ("step", "start_agreement".to_owned())];
-                if v.is_company {
-                    command_form(ServerAction::<ActAsCompany>::new(), hidden, "start-agreement".into(), Box::new(move || view! {
-                        <p>{i.t("proposal.start_agreement_hint")}</p>
-                        <button type="submit" class="button" data-testid="start-agreement">{i.t("proposal.start_agreement")}</button>
-                    }.into_any()), None).into_any()
-                } else {
-                    command_form(ServerAction::<ManageProposal>::new(), hidden, "start-agreement".into(), Box::new(move || view! {
-                        <p>{i.t("proposal.start_agreement_hint")}</p>
-                        <button type="submit" class="button" data-testid="start-agreement">{i.t("proposal.start_agreement")}</button>
-                    }.into_any()), None).into_any()
-                }
-            })}
-            {v.can_withdraw.then(|| command_form(ServerAction::<ActAsCompany>::new(), vec![("id", id.clone()), ("step", "withdraw".to_owned())], "withdraw".into(), Box::new(move || view! {
+            {page.may(Permission::StartAgreement).then(|| proposal_command(id, "start_agreement", vec![], "start-agreement".into(), Box::new(move || view! {
+                <p>{i.t("proposal.start_agreement_hint")}</p>
+                <button type="submit" class="button" data-testid="start-agreement">{i.t("proposal.start_agreement")}</button>
+            }.into_any()), None))}
+            {page.may(Permission::Withdraw).then(|| proposal_command(id, "withdraw", vec![], "withdraw".into(), Box::new(move || view! {
                 <div class="field">
                     <label for="withdraw-reason">{i.t("proposal.withdraw_reason")}</label>
-                    <input id="withdraw-reason" name="reason" />
+                    <input id="withdraw-reason" name=field_name("withdraw", "reason") maxlength=crate::forms::limits::REASON />
                 </div>
                 <button type="submit" class="button button--quiet">{i.t("proposal.withdraw")}</button>
             }.into_any()), None))}
@@ -370,18 +388,20 @@ fn CompanyActions(page: ProposalPage) -> impl IntoView {
 }
 
 #[component]
-fn Screening(id: i64) -> impl IntoView {
+fn Screening(id: ProposalId) -> impl IntoView {
     let i = use_i18n();
-    let form = |step: &'static str, label: String, testid: &'static str| {
-        command_form(
-            ServerAction::<ManageProposal>::new(),
-            vec![("id", id.to_string()), ("step", step.to_owned())],
-            format!("screen-{step}"),
+    let form = |eligible: bool, label: String, testid: &'static str| {
+        let key = if eligible { "eligible" } else { "ineligible" };
+        proposal_command(
+            id,
+            "screen",
+            vec![("eligible", eligible.to_string())],
+            format!("screen-{key}"),
             Box::new(move || {
                 view! {
                     <div class="field">
-                        <label for=format!("{step}-reason")>{i.t("proposal.screening_reason")}</label>
-                        <textarea id=format!("{step}-reason") name="reason" rows="2"></textarea>
+                        <label for=format!("screen-{key}-reason")>{i.t("proposal.screening_reason")}</label>
+                        <textarea id=format!("screen-{key}-reason") name=field_name("screen", "reason") rows="2"></textarea>
                     </div>
                     <button type="submit" class="button" data-testid=testid>{label}</button>
                 }
@@ -394,8 +414,8 @@ fn Screening(id: i64) -> impl IntoView {
         <section id="screening" aria-labelledby="screening-heading">
             <h2 id="screening-heading">{i.t("proposal.screening")}</h2>
             <p>{i.t("proposal.screening_hint")}</p>
-            {form("screen_eligible", i.t("proposal.screen_eligible"), "screen-eligible")}
-            {form("screen_ineligible", i.t("proposal.screen_ineligible"), "screen-ineligible")}
+            {form(true, i.t("proposal.screen_eligible"), "screen-eligible")}
+            {form(false, i.t("proposal.screen_ineligible"), "screen-ineligible")}
         </section>
     }
 }
@@ -404,7 +424,7 @@ fn Screening(id: i64) -> impl IntoView {
 fn Assignment(page: ProposalPage) -> impl IntoView {
     let i = use_i18n();
     let Some(assignment) = page.assignment.clone() else { return ().into_any() };
-    let id = page.id.to_string();
+    let id = page.id;
     view! {
         <section id="reviewers" aria-labelledby="reviewers-heading">
             <h2 id="reviewers-heading">{i.t("proposal.reviewers")}</h2>
@@ -414,20 +434,20 @@ fn Assignment(page: ProposalPage) -> impl IntoView {
                 {assignment.assigned.iter().map(|(reviewer, name, done)| {
                     let name = name.clone();
                     let done = *done;
-                    let hidden = vec![("id", id.clone()), ("step", "unassign".to_owned()), ("reviewer", reviewer.to_string())];
+                    let reviewer = *reviewer;
                     view! {
                         <li>{name.clone()}" "{if done { i.t("proposal.review_done") } else { i.t("proposal.review_pending") }}
-                            {(!done).then(|| command_form(ServerAction::<ManageProposal>::new(), hidden, format!("unassign-{reviewer}"), Box::new(move || view! {
+                            {(!done).then(|| proposal_command(id, "remove_reviewer", vec![("reviewer", reviewer.to_string())], format!("unassign-{reviewer}"), Box::new(move || view! {
                                 <button type="submit" class="button button--quiet">{i.t_with("proposal.unassign", &[("name", &name)])}</button>
                             }.into_any()), Some("command-form command-form--inline".into())))}
                         </li>
                     }
                 }).collect_view()}
             </ul>
-            {(!assignment.candidates.is_empty()).then(|| command_form(ServerAction::<ManageProposal>::new(), vec![("id", id.clone()), ("step", "assign".to_owned())], "assign".into(), Box::new(move || view! {
+            {(!assignment.candidates.is_empty()).then(|| proposal_command(id, "assign_reviewer", vec![], "assign".into(), Box::new(move || view! {
                 <div class="field">
                     <label for="assign-reviewer">{i.t("proposal.add_reviewer")}</label>
-                    <select id="assign-reviewer" name="reviewer">
+                    <select id="assign-reviewer" name=field_name("assign_reviewer", "reviewer")>
                         {assignment.candidates.iter().map(|(r, name, load)| view! {
                             <option value=r.to_string()>{i.t_with("proposal.candidate", &[("name", name), ("load", &load.to_string())])}</option>
                         }).collect_view()}
@@ -461,7 +481,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
             _ => None,
         })
     };
-    let editable = page.viewer.can_review;
+    let editable = page.may(Permission::Review);
     let criteria = page.criteria.clone();
     view! {
         <section id="review" aria-labelledby="review-heading">
@@ -477,7 +497,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                             <p class="field__hint">{c.description.get(i.lang).to_owned()}" "{i.t_with("review.threshold", &[("threshold", &c.threshold)])}</p>
                             <div class="field">
                                 <label for=format!("score-{code}")>{i.t("review.score")}</label>
-                                <select id=format!("score-{code}") name=format!("score[{code}]") disabled=!editable aria-describedby=format!("score-{code}-error")>
+                                <select id=format!("score-{code}") name=format!("review[score][{code}]") disabled=!editable aria-describedby=format!("score-{code}-error")>
                                     <option value="" selected=s.score.is_empty()>{i.t("form.choose")}</option>
                                     {(0..=10u8).map(|h| {
                                         let written = if h % 2 == 0 { (h / 2).to_string() } else { format!("{}.5", h / 2) };
@@ -489,7 +509,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                             </div>
                             <div class="field">
                                 <label for=format!("comment-{code}")>{i.t("review.comment")}</label>
-                                <textarea id=format!("comment-{code}") name=format!("comment[{code}]") rows="3" disabled=!editable aria-describedby=format!("comment-{code}-error")>{s.comment.clone()}</textarea>
+                                <textarea id=format!("comment-{code}") name=format!("review[comment][{code}]") rows="3" disabled=!editable aria-describedby=format!("comment-{code}-error")>{s.comment.clone()}</textarea>
                                 <FieldError id=format!("comment-{code}-error") message=at(format!("comment-{code}")) />
                             </div>
                         </fieldset>
@@ -497,7 +517,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                 }).collect_view()}
                 <div class="field">
                     <label for="review-assessed_trl">{i.t("review.assessed_trl")}</label>
-                    <select id="review-assessed_trl" name="assessed_trl" disabled=!editable aria-describedby="review-assessed_trl-error">
+                    <select id="review-assessed_trl" name="review[assessed_trl]" disabled=!editable aria-describedby="review-assessed_trl-error">
                         <option value="" selected=own.assessed_trl.is_none()>{i.t("form.choose")}</option>
                         {(1..=9u8).map(|t| view! { <option value=t.to_string() selected=own.assessed_trl == Some(t)>{format!("TRL {t}")}</option> }).collect_view()}
                     </select>
@@ -505,8 +525,8 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                 </div>
                 <fieldset class="field" aria-describedby="review-confidence-error">
                     <legend>{i.t("review.confidence")}</legend>
-                    {CONFIDENCE.iter().map(|c| view! {
-                        <label class="checkbox"><input type="radio" name="confidence" value=*c checked=own.confidence == *c disabled=!editable />{i.t(&format!("confidence.{c}"))}</label>
+                    {Confidence::ALL.iter().map(|c| view! {
+                        <label class="checkbox"><input type="radio" name="review[confidence]" value=c.code() checked=own.confidence == c.code() disabled=!editable />{i.t(&format!("confidence.{}", c.code()))}</label>
                     }).collect_view()}
                     <FieldError id="review-confidence-error".into() message=at("confidence".into()) />
                 </fieldset>
@@ -514,7 +534,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                     <div class="field">
                         <label for="review-justification">{i.t("review.justification")}</label>
                         <p class="field__hint" id="review-justification-hint">{i.t("review.justification_hint")}</p>
-                        <textarea id="review-justification" name="justification" rows="2" disabled=!editable aria-describedby="review-justification-hint review-justification-error"></textarea>
+                        <textarea id="review-justification" name="review[justification]" rows="2" disabled=!editable aria-describedby="review-justification-hint review-justification-error"></textarea>
                         <FieldError id="review-justification-error".into() message=at("justification".into()) />
                     </div>
                 })}
@@ -580,7 +600,7 @@ fn Reviews(page: ProposalPage) -> impl IntoView {
 fn BoardDecision(page: ProposalPage) -> impl IntoView {
     let i = use_i18n();
     let Some(decision) = page.decision.clone() else { return ().into_any() };
-    let decide = ServerAction::<DecideProposal>::new();
+    let decide = ServerAction::<ActOnProposal>::new();
     if let Some(Refresh(refresh)) = use_context::<Refresh>() {
         Effect::new(move |_| {
             if decide.value().with(|v| matches!(v, Some(Ok(_)))) {
@@ -597,25 +617,25 @@ fn BoardDecision(page: ProposalPage) -> impl IntoView {
                     " "{if decision.released { i.t("decision.released") } else { i.t("decision.not_released") }}</p>
                 <p class="prose-text">{decision.rationale.clone()}</p>
             })}
-            {page.viewer.can_decide.then(|| view! {
+            {page.may(Permission::RecordDecision).then(|| view! {
                 <ActionForm action=decide attr:class="form" attr:novalidate=true>
                     <input type="hidden" name="id" value=page.id.to_string() />
                     <fieldset class="field" aria-describedby="decision-error">
                         <legend>{i.t("decision.choice")}</legend>
-                        {DECISIONS.iter().map(|d| view! {
-                            <label class="checkbox"><input type="radio" name="decision" value=*d checked=decision.decision == *d />{i.t(&format!("decision.{d}"))}</label>
+                        {Decision::ALL.iter().map(|d| view! {
+                            <label class="checkbox"><input type="radio" name="command[record_decision][decision]" value=d.code() checked=decision.decision == d.code() />{i.t(&format!("decision.{}", d.code()))}</label>
                         }).collect_view()}
                         <FieldError id="decision-error".into() message=at("decision") />
                     </fieldset>
                     <div class="field">
                         <label for="decision-rationale">{i.t("decision.rationale")}</label>
-                        <textarea id="decision-rationale" name="rationale" rows="3" aria-describedby="decision-rationale-error">{decision.rationale.clone()}</textarea>
-                        <FieldError id="decision-rationale-error".into() message=at("rationale") />
+                        <textarea id="decision-rationale" name="command[record_decision][rationale]" rows="3" aria-describedby="decision-rationale-error">{decision.rationale.clone()}</textarea>
+                        <FieldError id="decision-rationale-error".into() message=at("reason") />
                     </div>
                     <div class="field">
                         <label for="decision-summary">{i.t("decision.summary")}</label>
                         <p class="field__hint" id="decision-summary-hint">{i.t("decision.summary_hint")}</p>
-                        <textarea id="decision-summary" name="summary" rows="4" aria-describedby="decision-summary-hint decision-summary-error">{decision.consensus_summary.clone()}</textarea>
+                        <textarea id="decision-summary" name="command[record_decision][summary]" rows="4" aria-describedby="decision-summary-hint decision-summary-error">{decision.consensus_summary.clone()}</textarea>
                         <FieldError id="decision-summary-error".into() message=at("summary") />
                     </div>
                     <FieldError id="decision-form-error".into() message=at("") />

@@ -2,16 +2,17 @@
 //! the form, remarks, the committees' handling (for those who serve), advice (for
 //! reviewers) and the timeline of every event the viewer may see.
 
-use super::commands::{Refresh, ReviewerForm, TeamForm};
+use super::commands::{CommandForm, Refresh, field};
 use super::form::ApplicationFormView;
 use super::handling::NodeHandlingView;
 use super::{application_state, part_state};
 use crate::cohort_access::api::get_application;
 use crate::cohort_access::duo::{Compatibility, Reason};
-use crate::cohort_access::model::{ApplicationPage, DuoView, PartView};
+use crate::cohort_access::model::{ApplicationPage, DuoView, PartStatus, PartView, Permission};
 use crate::i18n::{I18n, use_i18n};
 use crate::shell::Loaded;
 use crate::shell::timeline::Timeline;
+use kernel::ApplicationId;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -20,7 +21,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn ApplicationPageView() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = Memo::new(move |_| params.get().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let id = Memo::new(move |_| {
+        ApplicationId(params.get().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0))
+    });
     let check = Memo::new(move |_| query.get().get("check").is_some());
     let upload_error = Memo::new(move |_| query.get().get("upload_error"));
     let refresh = RwSignal::new(0u64);
@@ -58,7 +61,7 @@ fn ApplicationView(page: ApplicationPage, upload_error: Option<String>) -> impl 
             </p>
             <h1>{title}</h1>
             <p class="application-page__status">
-                <span class="tag" data-testid="application-state">{application_state(i, &page.state)}</span>
+                <span class="tag" data-testid="application-state">{application_state(i, page.state)}</span>
                 {(page.version > 0).then(|| view! { " "<span>{i.t_with("application.version", &[("version", &page.version.to_string())])}</span> })}
                 " · "{i.t_with("application.by", &[("name", &page.applicant)])}
             </p>
@@ -84,7 +87,7 @@ fn ApplicationView(page: ApplicationPage, upload_error: Option<String>) -> impl 
                 <ApplicationFormView page=page.clone() upload_error />
             </section>
             <Remarks page=page.clone() />
-            {page.handling.clone().into_iter().map(|handling| view! { <NodeHandlingView id=page.id handling /> }).collect_view()}
+            {page.handling.clone().into_iter().map(|handling| view! { <NodeHandlingView id=page.id handling permitted=page.permitted.clone() /> }).collect_view()}
             {has_advice.then(|| view! { <Advice page=page.clone() /> })}
             <section id="timeline" aria-labelledby="timeline-heading">
                 <h2 id="timeline-heading">{i.t("application.timeline")}</h2>
@@ -100,50 +103,49 @@ fn ApplicationView(page: ApplicationPage, upload_error: Option<String>) -> impl 
 fn Parts(page: ApplicationPage) -> impl IntoView {
     let i = use_i18n();
     let id = page.id;
-    let is_applicant = page.viewer.is_applicant;
-    let on_team = page.viewer.on_team;
-    let reports_open =
-        on_team && page.parts.iter().any(|p| matches!(p.state.as_str(), "access_active" | "expired"));
-    let can_withdraw = is_applicant && matches!(page.state.as_str(), "draft" | "submitted" | "returned");
-    let can_close = is_applicant
-        && page.state == "decided"
-        && page.parts.iter().all(|p| matches!(p.state.as_str(), "rejected" | "expired" | "revoked"));
+    let reports_open = page.may(Permission::ReportProgress);
+    let can_withdraw = page.may(Permission::Withdraw);
+    let can_close = page.may(Permission::Close);
+    let permitted = page.permitted.clone();
     view! {
         <section id="parts" aria-labelledby="parts-heading">
             <h2 id="parts-heading">{i.t("application.parts")}</h2>
             <ul class="part-list">
-                {page.parts.into_iter().map(|part| view! { <PartCard id part is_applicant /> }).collect_view()}
+                {page.parts.into_iter().map(|part| {
+                    let may_extend = permitted.contains(&Permission::RequestExtension(part.cohort_id));
+                    view! { <PartCard id part may_extend /> }
+                }).collect_view()}
             </ul>
             {reports_open.then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("progress.heading")}</summary>
                     <p>{i.t("progress.explain")}</p>
-                    <TeamForm id step="report_progress" key="progress".into()>
+                    <CommandForm id command="report_progress" key="progress".into()>
                         <div class="field">
                             <label for="progress-summary">{i.t("progress.summary")}</label>
-                            <textarea id="progress-summary" name="text" rows="4"></textarea>
+                            <textarea id="progress-summary" name=field("report_progress", "summary") rows="4"></textarea>
                         </div>
                         <div class="field">
                             <label for="progress-publications">{i.t("progress.publications")}</label>
-                            <textarea id="progress-publications" name="extra" rows="3"></textarea>
+                            <textarea id="progress-publications" name=field("report_progress", "publications") rows="3"></textarea>
                         </div>
                         <button type="submit" class="button">{i.t("progress.send")}</button>
-                    </TeamForm>
+                    </CommandForm>
                 </details>
             })}
             {can_withdraw.then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("application.withdraw")}</summary>
                     <p>{i.t("application.withdraw_explain")}</p>
-                    <TeamForm id step="withdraw" key="withdraw".into()>
+                    <CommandForm id command="withdraw" key="withdraw".into()>
                         <button type="submit" class="button button--danger">{i.t("application.withdraw_confirm")}</button>
-                    </TeamForm>
+                    </CommandForm>
                 </details>
             })}
             {can_close.then(|| view! {
-                <TeamForm id step="close" key="close".into()>
+                <CommandForm id command="close" key="close".into()>
                     <button type="submit" class="button button--quiet">{i.t("application.close")}</button>
-                </TeamForm>
+                </CommandForm>
             })}
         </section>
     }
@@ -151,7 +153,7 @@ fn Parts(page: ApplicationPage) -> impl IntoView {
 }
 
 #[component]
-fn PartCard(id: i64, part: PartView, is_applicant: bool) -> impl IntoView {
+fn PartCard(id: ApplicationId, part: PartView, may_extend: bool) -> impl IntoView {
     let i = use_i18n();
     let clock = part.clock.clone().map(|clock| {
         let text = match clock.status.as_str() {
@@ -161,7 +163,6 @@ fn PartCard(id: i64, part: PartView, is_applicant: bool) -> impl IntoView {
         };
         (text, clock.extended, clock.status == "overdue")
     });
-    let active = part.state == "access_active";
     let cohort_id = part.cohort_id;
     let pending = part.extension_request.clone();
     view! {
@@ -174,7 +175,7 @@ fn PartCard(id: i64, part: PartView, is_applicant: bool) -> impl IntoView {
                 <dt>{i.t("application.decided_by")}</dt>
                 <dd>{part.node_name.get(i.lang).to_owned()}</dd>
                 <dt>{i.t("applications.state")}</dt>
-                <dd data-testid="part-state"><strong>{part_state(i, &part.state)}</strong></dd>
+                <dd data-testid="part-state"><strong>{part_state(i, part.state)}</strong></dd>
                 {part.deadline.clone().map(|deadline| view! {
                     <dt>{i.t("application.deadline")}</dt>
                     <dd data-testid="part-deadline">
@@ -196,21 +197,20 @@ fn PartCard(id: i64, part: PartView, is_applicant: bool) -> impl IntoView {
             {pending.clone().map(|(until, why)| view! {
                 <p class="notice">{i.t_with("extension.pending", &[("date", &until)])}" "<span class="prose-text">{why}</span></p>
             })}
-            {(active && is_applicant && pending.is_none()).then(|| view! {
+            {may_extend.then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("extension.ask")}</summary>
-                    <TeamForm id step="request_extension" key=format!("extension-{cohort_id}")>
-                        <input type="hidden" name="cohort_id" value=cohort_id.to_string() />
+                    <CommandForm id command="request_extension" fixed=vec![("cohort", cohort_id.to_string())] key=format!("extension-{cohort_id}")>
                         <div class="field">
                             <label for=format!("extension-date-{cohort_id}")>{i.t("extension.until")}</label>
-                            <input id=format!("extension-date-{cohort_id}") type="date" name="date" />
+                            <input id=format!("extension-date-{cohort_id}") type="date" name=field("request_extension", "ends_on") />
                         </div>
                         <div class="field">
                             <label for=format!("extension-reason-{cohort_id}")>{i.t("extension.reason")}</label>
-                            <textarea id=format!("extension-reason-{cohort_id}") name="text" rows="3"></textarea>
+                            <textarea id=format!("extension-reason-{cohort_id}") name=field("request_extension", "reason") rows="3"></textarea>
                         </div>
                         <button type="submit" class="button">{i.t("extension.send")}</button>
-                    </TeamForm>
+                    </CommandForm>
                 </details>
             })}
         </li>
@@ -275,8 +275,10 @@ fn Team(page: ApplicationPage) -> impl IntoView {
     let i = use_i18n();
     let id = page.id;
     let can_edit = page.viewer.can_edit;
-    let manage = can_edit && page.viewer.is_applicant;
+    let manage = page.may(Permission::InviteMember);
+    let remove = page.may(Permission::RemoveMember);
     let me = page.viewer.person_id;
+    let permitted = page.permitted.clone();
     let parts = page.parts.clone();
     let my_open_terms: Vec<PartView> = page
         .team
@@ -293,7 +295,7 @@ fn Team(page: ApplicationPage) -> impl IntoView {
                         <th scope="col">{i.t("team.name")}</th>
                         <th scope="col">{i.t("team.organisation")}</th>
                         {parts.iter().map(|p| view! { <th scope="col">{i.t_with("team.terms_of", &[("cohort", &p.acronym)])}</th> }).collect_view()}
-                        {manage.then(|| view! { <th scope="col"><span class="visually-hidden">{i.t("team.remove")}</span></th> })}
+                        {remove.then(|| view! { <th scope="col"><span class="visually-hidden">{i.t("team.remove")}</span></th> })}
                     </tr></thead>
                     <tbody>
                         {page.team.clone().into_iter().map(|member| view! {
@@ -308,12 +310,11 @@ fn Team(page: ApplicationPage) -> impl IntoView {
                                     let accepted = member.accepted.contains(&p.cohort_id);
                                     view! { <td>{if accepted { i.t("team.accepted") } else { i.t("team.not_yet") }}</td> }
                                 }).collect_view()}
-                                {(manage && !member.is_applicant).then(|| view! {
+                                {(remove && !member.is_applicant).then(|| view! {
                                     <td>
-                                        <TeamForm id step="remove_member" key=format!("remove-{}", member.person_id) class="inline-form">
-                                            <input type="hidden" name="person_id" value=member.person_id.to_string() />
+                                        <CommandForm id command="remove_member" fixed=vec![("person", member.person_id.to_string())] key=format!("remove-{}", member.person_id) class="inline-form">
                                             <button type="submit" class="button button--quiet">{i.t("team.remove")}<span class="visually-hidden">{format!(" {}", member.name)}</span></button>
-                                        </TeamForm>
+                                        </CommandForm>
                                     </td>
                                 })}
                             </tr>
@@ -328,33 +329,31 @@ fn Team(page: ApplicationPage) -> impl IntoView {
                         <li>
                             {email.clone()}
                             {manage.then(|| view! {
-                                <TeamForm id step="cancel_invitation" key=format!("cancel-{email}") class="inline-form">
-                                    <input type="hidden" name="email" value=email.clone() />
+                                <CommandForm id command="cancel_invitation" fixed=vec![("email", email.clone())] key=format!("cancel-{email}") class="inline-form">
                                     <button type="submit" class="button button--quiet">{i.t("team.cancel_invitation")}</button>
-                                </TeamForm>
+                                </CommandForm>
                             })}
                         </li>
                     }).collect_view()}
                 </ul>
             })}
             {manage.then(|| view! {
-                <TeamForm id step="invite" key="invite".into() class="form-grid">
+                <CommandForm id command="invite_member" key="invite".into() class="form-grid">
                     <div class="field">
                         <label for="invite-email">{i.t("team.invite_email")}</label>
-                        <input id="invite-email" type="email" name="email" autocomplete="off" aria-describedby="invite-error" />
+                        <input id="invite-email" type="email" name=field("invite_member", "email") autocomplete="off" maxlength=crate::forms::limits::EMAIL aria-describedby="invite-error" />
                     </div>
                     <div class="field field--actions"><button type="submit" class="button" data-testid="invite">{i.t("team.invite")}</button></div>
-                </TeamForm>
+                </CommandForm>
             })}
             {(can_edit && !my_open_terms.is_empty()).then(|| view! {
                 <h3>{i.t("team.your_terms")}</h3>
-                {my_open_terms.into_iter().map(|part| view! {
+                {my_open_terms.into_iter().filter(|part| permitted.contains(&Permission::AcceptTerms(part.cohort_id))).map(|part| view! {
                     <div class="terms" data-testid=format!("terms-{}", part.cohort_slug)>
                         <p><strong>{part.acronym.clone()}</strong>": "<span class="prose-text">{part.terms.get(i.lang).to_owned()}</span></p>
-                        <TeamForm id step="accept_terms" key=format!("terms-{}", part.cohort_id) class="inline-form">
-                            <input type="hidden" name="cohort_id" value=part.cohort_id.to_string() />
+                        <CommandForm id command="accept_terms" fixed=vec![("cohort", part.cohort_id.to_string())] key=format!("terms-{}", part.cohort_id) class="inline-form">
                             <button type="submit" class="button">{i.t_with("team.accept_terms", &[("cohort", &part.acronym)])}</button>
-                        </TeamForm>
+                        </CommandForm>
                     </div>
                 }).collect_view()}
             })}
@@ -369,11 +368,12 @@ fn Remarks(page: ApplicationPage) -> impl IntoView {
     let i = use_i18n();
     let id = page.id;
     // The team answers each node that sent the application back.
-    let asking: std::collections::BTreeMap<String, String> = page
+    let asking: std::collections::BTreeMap<String, (kernel::NodeId, String)> = page
         .parts
         .iter()
-        .filter(|p| page.viewer.on_team && p.state == "returned")
-        .map(|p| (p.node_slug.clone(), p.node_name.get(i.lang).to_owned()))
+        .filter(|p| page.viewer.on_team && p.state == PartStatus::Returned)
+        .filter(|p| page.may(Permission::AddRemark { node: p.node_id, internal: false }))
+        .map(|p| (p.node_slug.clone(), (p.node_id, p.node_name.get(i.lang).to_owned())))
         .collect();
     view! {
         <section id="remarks" aria-labelledby="remarks-heading">
@@ -396,15 +396,14 @@ fn Remarks(page: ApplicationPage) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-            {asking.into_iter().map(|(slug, name)| view! {
-                <TeamForm id step="remark" key=format!("answer-{slug}")>
-                    <input type="hidden" name="node" value=slug.clone() />
+            {asking.into_iter().map(|(slug, (node, name))| view! {
+                <CommandForm id command="add_remark" fixed=vec![("node", node.to_string()), ("public", "true".into())] key=format!("answer-{slug}")>
                     <div class="field">
                         <label for=format!("answer-{slug}")>{i.t_with("remarks.answer", &[("node", &name)])}</label>
-                        <textarea id=format!("answer-{slug}") name="text" rows="3"></textarea>
+                        <textarea id=format!("answer-{slug}") name=field("add_remark", "text") rows="3"></textarea>
                     </div>
                     <button type="submit" class="button button--quiet" data-testid=format!("answer-{slug}-send")>{i.t("remarks.send")}</button>
-                </TeamForm>
+                </CommandForm>
             }).collect_view()}
         </section>
     }
@@ -416,6 +415,7 @@ fn Remarks(page: ApplicationPage) -> impl IntoView {
 fn Advice(page: ApplicationPage) -> impl IntoView {
     let i = use_i18n();
     let id = page.id;
+    let permitted = page.permitted.clone();
     view! {
         <section id="advice" aria-labelledby="advice-heading">
             <h2 id="advice-heading">{i.t("advice.heading")}</h2>
@@ -423,14 +423,14 @@ fn Advice(page: ApplicationPage) -> impl IntoView {
                 <div class="advice-seat">
                     <h3>{seat.node_name.get(i.lang).to_owned()}</h3>
                     {seat.advice.clone().map(|a| view! { <p class="prose-text" data-testid="my-advice">{a}</p> })}
-                    {seat.can_advise.then(|| view! {
-                        <ReviewerForm id node=seat.node_slug.clone() step="advise" key=format!("advise-{}", seat.node_slug)>
+                    {permitted.contains(&Permission::GiveAdvice(seat.node_id)).then(|| view! {
+                        <CommandForm id command="give_advice" fixed=vec![("node", seat.node_id.to_string())] key=format!("advise-{}", seat.node_slug)>
                             <div class="field">
                                 <label for=format!("advice-{}", seat.node_slug)>{i.t("advice.your_advice")}</label>
-                                <textarea id=format!("advice-{}", seat.node_slug) name="text" rows="5"></textarea>
+                                <textarea id=format!("advice-{}", seat.node_slug) name=field("give_advice", "advice") rows="5"></textarea>
                             </div>
                             <button type="submit" class="button" data-testid="give-advice">{i.t("advice.send")}</button>
-                        </ReviewerForm>
+                        </CommandForm>
                     })}
                 </div>
             }).collect_view()}

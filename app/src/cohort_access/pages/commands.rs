@@ -1,48 +1,35 @@
 //! The small forms that give an application one command each. Every form has its own
 //! action, so a refusal shows at the form that caused it; a success reloads the page's data.
+//! A form posts its command as the application's rules type it: `command[vote][cohort]=12`.
 
-use crate::cohort_access::api::{ActAsCommittee, ActAsReviewer, ActAsTeam};
+use crate::cohort_access::api::ActOnApplication;
 pub use crate::forms::Refresh;
 use crate::forms::command_form;
+use kernel::ApplicationId;
 use leptos::prelude::*;
 
-/// A command of the team (see [`crate::cohort_access::api::act_as_team`]).
+/// The name of a command's field in a form: `command[vote][comment]`.
+pub fn field(command: &str, name: &str) -> String {
+    format!("command[{command}][{name}]")
+}
+
+/// A form for one command on the application. `command` is the command's name
+/// (`vote`, `withdraw`…); `fixed` are its values the form does not ask for (the cohort, the
+/// node); a command without values (`withdraw`) has none and no fields.
 #[component]
-pub fn TeamForm(
-    id: i64,
-    step: &'static str,
+pub fn CommandForm(
+    id: ApplicationId,
+    command: &'static str,
+    #[prop(optional)] fixed: Vec<(&'static str, String)>,
     /// Unique on the page, for the message's id.
     key: String,
     children: Children,
     #[prop(optional, into)] class: Option<String>,
 ) -> impl IntoView {
-    let hidden = vec![("id", id.to_string()), ("step", step.to_owned())];
-    command_form(ServerAction::<ActAsTeam>::new(), hidden, key, children, class)
-}
-
-/// A command of a node's committee (see [`crate::cohort_access::api::act_as_committee`]).
-#[component]
-pub fn CommitteeForm(
-    id: i64,
-    node: String,
-    step: &'static str,
-    key: String,
-    children: Children,
-    #[prop(optional, into)] class: Option<String>,
-) -> impl IntoView {
-    let hidden = vec![("id", id.to_string()), ("node", node), ("step", step.to_owned())];
-    command_form(ServerAction::<ActAsCommittee>::new(), hidden, key, children, class)
-}
-
-/// A reviewer's declaration or advice (see [`crate::cohort_access::api::act_as_reviewer`]).
-#[component]
-pub fn ReviewerForm(
-    id: i64,
-    node: String,
-    step: &'static str,
-    key: String,
-    children: Children,
-) -> impl IntoView {
-    let hidden = vec![("id", id.to_string()), ("node", node), ("step", step.to_owned())];
-    command_form(ServerAction::<ActAsReviewer>::new(), hidden, key, children, None)
+    let mut hidden: Vec<(String, String)> = vec![("id".into(), id.to_string())];
+    if kernel::access::PersonCommand::UNIT.contains(&command) {
+        hidden.push(("command".into(), command.to_owned()));
+    }
+    hidden.extend(fixed.into_iter().map(|(name, value)| (field(command, name), value)));
+    command_form(ServerAction::<ActOnApplication>::new(), hidden, key, children, class)
 }

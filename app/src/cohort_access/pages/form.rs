@@ -50,7 +50,7 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
         let hint_key = format!("form.hint.{field}");
         let hint = (i.t(&hint_key) != hint_key).then(|| i.t(&hint_key));
         view! {
-            <Field id=format!("form-{field}") name=field label=i.t(&format!("form.field.{field}")) kind value
+            <Field id=format!("form-{field}") name=format!("form[{field}]") label=i.t(&format!("form.field.{field}")) kind value
                 message=message(field) hint=hint required />
         }
     };
@@ -87,16 +87,16 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
                 <fieldset class="field" id="form-purpose" aria-describedby="form-purpose-error">
                     <legend>{i.t("form.field.purpose")}</legend>
                     {PURPOSES.iter().map(|p| view! {
-                        <label class="checkbox"><input type="radio" name="purpose" value=*p checked=purpose == *p />{i.t(&format!("purpose.{p}"))}</label>
+                        <label class="checkbox"><input type="radio" name="form[purpose]" value=*p checked=purpose == *p />{i.t(&format!("purpose.{p}"))}</label>
                     }).collect_view()}
                     <div class="field field--nested">
                         <label for="form-disease">{i.t("form.field.disease")}</label>
-                        <input id="form-disease" name="disease" value=disease />
+                        <input id="form-disease" name="form[disease]" value=disease maxlength=crate::forms::limits::SHORT />
                     </div>
                     <FieldError id="form-purpose-error".into() message=message("purpose") />
                 </fieldset>
                 <div class="field">
-                    <label class="checkbox"><input type="checkbox" name="for_profit" value="true" checked=form.for_profit />{i.t("form.field.for_profit")}</label>
+                    <label class="checkbox"><input type="checkbox" name="form[for_profit]" value="true" checked=form.for_profit />{i.t("form.field.for_profit")}</label>
                 </div>
                 {field("funding", FieldKind::Area, form.funding.clone(), false)}
                 {field("publication_plan", FieldKind::Area, form.publication_plan.clone(), pub_required)}
@@ -109,7 +109,7 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
                 <fieldset class="field" id="form-data_form" aria-describedby="form-data_form-error">
                     <legend>{i.t("form.field.data_form")}</legend>
                     {[("pseudonymised", DataForm::Pseudonymised), ("anonymised", DataForm::Anonymised)].into_iter().map(|(code, value)| view! {
-                        <label class="checkbox"><input type="radio" name="data_form" value=code checked=form.data_form == Some(value) />{i.t(&format!("data_form.{code}"))}</label>
+                        <label class="checkbox"><input type="radio" name="form[data_form]" value=code checked=form.data_form == Some(value) />{i.t(&format!("data_form.{code}"))}</label>
                     }).collect_view()}
                     <FieldError id="form-data_form-error".into() message=message("data_form") />
                 </fieldset>

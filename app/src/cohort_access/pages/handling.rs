@@ -2,11 +2,12 @@
 //! under the node's rule, the decision per cohort, questions back to the applicant,
 //! the one extension of the deadline, remarks, revocation and requests for more time.
 
-use super::commands::CommitteeForm;
+use super::commands::{CommandForm, field};
 use super::part_state;
-use crate::cohort_access::model::{CohortHandling, NodeHandling};
-use crate::cohort_access::votes::{Tally, Vote};
+use crate::cohort_access::model::{CohortHandling, NodeHandling, PartStatus, Permission};
 use crate::i18n::{I18n, use_i18n};
+use kernel::ApplicationId;
+use kernel::access::votes::{Tally, Vote};
 use leptos::prelude::*;
 
 fn tally_text(i: I18n, tally: &Tally) -> String {
@@ -37,9 +38,23 @@ fn vote_label(i: I18n, vote: Vote) -> String {
 }
 
 #[component]
-pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
+pub fn NodeHandlingView(
+    id: ApplicationId,
+    handling: NodeHandling,
+    permitted: Vec<Permission>,
+) -> impl IntoView {
     let i = use_i18n();
     let node = handling.node_slug.clone();
+    let node_id = handling.node_id;
+    let may = |p: Permission| permitted.contains(&p);
+    let (may_assign, may_invite, may_return, may_extend) = (
+        may(Permission::AssignHandler(node_id)),
+        may(Permission::InviteReviewer(node_id)),
+        may(Permission::ReturnForChanges(node_id)),
+        may(Permission::ExtendDeadline(node_id)),
+    );
+    let may_remark_internal = may(Permission::AddRemark { node: node_id, internal: true });
+    let at_node = move || vec![("node", node_id.to_string())];
     let name = handling.node_name.get(i.lang).to_owned();
     let key = |what: &str| format!("{what}-{node}");
     let (handler_id, reviewer_id, questions_id, extend_id, remark_id) = (
@@ -52,27 +67,31 @@ pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
     view! {
         <section id=format!("handling-{node}") class="handling" aria-labelledby=format!("handling-{node}-heading") data-testid=format!("handling-{node}")>
             <h2 id=format!("handling-{node}-heading")>{i.t_with("handling.heading", &[("node", &name)])}</h2>
-            {handling.cohorts.iter().map(|cohort| view! { <CohortDecision id node=node.clone() cohort=cohort.clone() /> }).collect_view()}
-            {(handling.in_handling && handling.node_wide).then(|| view! {
+            {handling.cohorts.iter().map(|cohort| view! { <CohortDecision id cohort=cohort.clone() permitted=permitted.clone() /> }).collect_view()}
+            {(may_assign || may_invite).then(|| view! {
                 <div class="handling__row">
-                    <CommitteeForm id node=node.clone() step="assign_handler" key=key("handler") class="form-grid">
-                        <div class="field">
-                            <label for=handler_id.clone()>{i.t("handling.handler")}</label>
-                            <select id=handler_id.clone() name="person_id">
-                                {handling.committee.iter().map(|(pid, person)| view! { <option value=pid.to_string()>{person.clone()}</option> }).collect_view()}
-                            </select>
-                        </div>
-                        <div class="field field--actions"><button type="submit" class="button button--quiet" data-testid="assign-handler">{i.t("handling.assign")}</button></div>
-                    </CommitteeForm>
-                    <CommitteeForm id node=node.clone() step="invite_reviewer" key=key("reviewer") class="form-grid">
-                        <div class="field">
-                            <label for=reviewer_id.clone()>{i.t("handling.reviewer")}</label>
-                            <select id=reviewer_id.clone() name="person_id">
-                                {handling.reviewer_candidates.iter().map(|(pid, person)| view! { <option value=pid.to_string()>{person.clone()}</option> }).collect_view()}
-                            </select>
-                        </div>
-                        <div class="field field--actions"><button type="submit" class="button button--quiet" data-testid="invite-reviewer">{i.t("handling.invite_reviewer")}</button></div>
-                    </CommitteeForm>
+                    {may_assign.then(|| view! {
+                        <CommandForm id command="assign_handler" fixed=at_node() key=key("handler") class="form-grid">
+                            <div class="field">
+                                <label for=handler_id.clone()>{i.t("handling.handler")}</label>
+                                <select id=handler_id.clone() name=field("assign_handler", "handler")>
+                                    {handling.committee.iter().map(|(pid, person)| view! { <option value=pid.to_string()>{person.clone()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field field--actions"><button type="submit" class="button button--quiet" data-testid="assign-handler">{i.t("handling.assign")}</button></div>
+                        </CommandForm>
+                    })}
+                    {may_invite.then(|| view! {
+                        <CommandForm id command="invite_reviewer" fixed=at_node() key=key("reviewer") class="form-grid">
+                            <div class="field">
+                                <label for=reviewer_id.clone()>{i.t("handling.reviewer")}</label>
+                                <select id=reviewer_id.clone() name=field("invite_reviewer", "reviewer")>
+                                    {handling.reviewer_candidates.iter().map(|(pid, person)| view! { <option value=pid.to_string()>{person.clone()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field field--actions"><button type="submit" class="button button--quiet" data-testid="invite-reviewer">{i.t("handling.invite_reviewer")}</button></div>
+                        </CommandForm>
+                    })}
                 </div>
             })}
             {(!handling.reviewers.is_empty()).then(|| view! {
@@ -91,45 +110,47 @@ pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
-            {(handling.in_handling && handling.node_wide).then(|| view! {
+            {may_return.then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("handling.return")}</summary>
-                    <CommitteeForm id node=node.clone() step="return" key=key("return")>
+                    <CommandForm id command="return_for_changes" fixed=at_node() key=key("return")>
                         <div class="field">
                             <label for=questions_id.clone()>{i.t("handling.questions")}</label>
-                            <textarea id=questions_id.clone() name="text" rows="4"></textarea>
+                            <textarea id=questions_id.clone() name=field("return_for_changes", "questions") rows="4"></textarea>
                         </div>
                         <button type="submit" class="button" data-testid="return-for-changes">{i.t("handling.return_send")}</button>
-                    </CommitteeForm>
+                    </CommandForm>
                 </details>
             })}
-            {(handling.can_extend_deadline && handling.node_wide).then(|| view! {
+            {may_extend.then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("handling.extend")}</summary>
-                    <CommitteeForm id node=node.clone() step="extend_deadline" key=key("extend")>
+                    <CommandForm id command="extend_deadline" fixed=at_node() key=key("extend")>
                         <div class="field">
                             <label for=extend_id.clone()>{i.t("handling.extend_reason")}</label>
-                            <textarea id=extend_id.clone() name="text" rows="3"></textarea>
+                            <textarea id=extend_id.clone() name=field("extend_deadline", "reason") rows="3"></textarea>
                         </div>
                         <button type="submit" class="button button--quiet">{i.t("handling.extend_send")}</button>
-                    </CommitteeForm>
+                    </CommandForm>
                 </details>
             })}
-            <details class="disclosure">
-                <summary>{i.t("handling.remark")}</summary>
-                <CommitteeForm id node=node.clone() step="remark" key=key("remark")>
-                    <div class="field">
-                        <label for=remark_id.clone()>{i.t("handling.remark_text")}</label>
-                        <textarea id=remark_id.clone() name="text" rows="3"></textarea>
-                    </div>
-                    <fieldset class="field">
-                        <legend>{i.t("handling.remark_to")}</legend>
-                        <label class="checkbox"><input type="radio" name="public" value="false" checked=true />{i.t("handling.internal")}</label>
-                        <label class="checkbox"><input type="radio" name="public" value="true" />{i.t("handling.public")}</label>
-                    </fieldset>
-                    <button type="submit" class="button button--quiet">{i.t("handling.remark_send")}</button>
-                </CommitteeForm>
-            </details>
+            {may_remark_internal.then(|| view! {
+                <details class="disclosure">
+                    <summary>{i.t("handling.remark")}</summary>
+                    <CommandForm id command="add_remark" fixed=at_node() key=key("remark")>
+                        <div class="field">
+                            <label for=remark_id.clone()>{i.t("handling.remark_text")}</label>
+                            <textarea id=remark_id.clone() name=field("add_remark", "text") rows="3"></textarea>
+                        </div>
+                        <fieldset class="field">
+                            <legend>{i.t("handling.remark_to")}</legend>
+                            <label class="checkbox"><input type="radio" name=field("add_remark", "public") value="false" checked=true />{i.t("handling.internal")}</label>
+                            <label class="checkbox"><input type="radio" name=field("add_remark", "public") value="true" />{i.t("handling.public")}</label>
+                        </fieldset>
+                        <button type="submit" class="button button--quiet">{i.t("handling.remark_send")}</button>
+                    </CommandForm>
+                </details>
+            })}
         </section>
     }
     .into_any()
@@ -137,17 +158,23 @@ pub fn NodeHandlingView(id: i64, handling: NodeHandling) -> impl IntoView {
 
 /// One cohort: the votes so far, a vote, and the decision the votes allow.
 #[component]
-fn CohortDecision(id: i64, node: String, cohort: CohortHandling) -> impl IntoView {
+fn CohortDecision(id: ApplicationId, cohort: CohortHandling, permitted: Vec<Permission>) -> impl IntoView {
     let i = use_i18n();
     let c = cohort.cohort_id;
     let key = move |what: &str| format!("{what}-{c}");
     let acronym = cohort.acronym.clone();
-    let cohort_field = move || view! { <input type="hidden" name="cohort_id" value=c.to_string() /> };
-    let active = cohort.state == "access_active";
-    let request = cohort.extension_request.clone();
+    let at_cohort = move || vec![("cohort", c.to_string())];
+    let may = |p: Permission| permitted.contains(&p);
+    let (may_vote, may_decide, may_revoke, may_extension) = (
+        may(Permission::Vote(c)),
+        may(Permission::Decide(c)),
+        may(Permission::Revoke(c)),
+        may(Permission::DecideExtension(c)),
+    );
+    let request = cohort.extension_request.clone().filter(|_| may_extension);
     view! {
         <div class="cohort-decision" data-testid=format!("decide-{}", cohort.acronym)>
-            <h3>{cohort.acronym.clone()}" · "{part_state(i, &cohort.state)}</h3>
+            <h3>{cohort.acronym.clone()}" · "{part_state(i, cohort.state)}</h3>
             {(!cohort.votes.is_empty()).then(|| view! {
                 <ul class="plain-list votes">
                     {cohort.votes.iter().map(|v| view! {
@@ -157,72 +184,68 @@ fn CohortDecision(id: i64, node: String, cohort: CohortHandling) -> impl IntoVie
                     }).collect_view()}
                 </ul>
             })}
-            {(cohort.state == "submitted").then(|| view! { <p class="muted">{i.t("handling.needs_handler")}</p> })}
-            {cohort.can_decide.then(|| view! {
+            {(cohort.state == PartStatus::Submitted).then(|| view! { <p class="muted">{i.t("handling.needs_handler")}</p> })}
+            {may_vote.then(|| view! {
                 <p data-testid="tally">{tally_text(i, &cohort.tally)}</p>
-                <CommitteeForm id node=node.clone() step="vote" key=key("vote")>
-                    {cohort_field()}
+                <CommandForm id command="vote" fixed=at_cohort() key=key("vote")>
                     <fieldset class="field">
                         <legend>{i.t_with("handling.your_vote", &[("cohort", &acronym)])}</legend>
-                        <label class="checkbox"><input type="radio" name="vote" value="approve" />{i.t("vote.approve")}</label>
-                        <label class="checkbox"><input type="radio" name="vote" value="reject" />{i.t("vote.reject")}</label>
-                        <label class="checkbox"><input type="radio" name="vote" value="abstain" />{i.t("vote.abstain")}</label>
+                        <label class="checkbox"><input type="radio" name=field("vote", "vote") value="approve" />{i.t("vote.approve")}</label>
+                        <label class="checkbox"><input type="radio" name=field("vote", "vote") value="reject" />{i.t("vote.reject")}</label>
+                        <label class="checkbox"><input type="radio" name=field("vote", "vote") value="abstain" />{i.t("vote.abstain")}</label>
                     </fieldset>
                     <div class="field">
                         <label for=key("vote-comment")>{i.t("handling.vote_comment")}</label>
-                        <input id=key("vote-comment") name="text" />
+                        <input id=key("vote-comment") name=field("vote", "comment") maxlength=crate::forms::limits::REASON />
                     </div>
                     <button type="submit" class="button button--quiet" data-testid="cast-vote">{i.t("handling.cast_vote")}</button>
-                </CommitteeForm>
+                </CommandForm>
+            })}
+            {may_decide.then(|| view! {
                 <div class="handling__row">
-                    <CommitteeForm id node=node.clone() step="approve" key=key("approve")>
-                        {cohort_field()}
+                    <CommandForm id command="decide" fixed=at_cohort() key=key("approve")>
                         <div class="field">
                             <label for=key("ends-on")>{i.t("handling.ends_on")}</label>
-                            <input id=key("ends-on") type="date" name="date" />
+                            <input id=key("ends-on") type="date" name="command[decide][decision][approve][ends_on]" />
                         </div>
                         <div class="field">
                             <label for=key("conditions")>{i.t("application.conditions")}</label>
-                            <textarea id=key("conditions") name="text" rows="3"></textarea>
+                            <textarea id=key("conditions") name="command[decide][decision][approve][conditions]" rows="3"></textarea>
                         </div>
                         <button type="submit" class="button" data-testid="approve">{i.t("handling.approve")}</button>
-                    </CommitteeForm>
-                    <CommitteeForm id node=node.clone() step="reject" key=key("reject")>
-                        {cohort_field()}
+                    </CommandForm>
+                    <CommandForm id command="decide" fixed=at_cohort() key=key("reject")>
                         <div class="field">
                             <label for=key("reasons")>{i.t("application.reasons")}</label>
-                            <textarea id=key("reasons") name="text" rows="3"></textarea>
+                            <textarea id=key("reasons") name="command[decide][decision][reject][reasons]" rows="3"></textarea>
                         </div>
                         <button type="submit" class="button button--danger" data-testid="reject">{i.t("handling.reject")}</button>
-                    </CommitteeForm>
+                    </CommandForm>
                 </div>
             })}
-            {active.then(|| view! {
+            {may_revoke.then(|| view! {
                 <details class="disclosure">
                     <summary>{i.t("handling.revoke")}</summary>
-                    <CommitteeForm id node=node.clone() step="revoke" key=key("revoke")>
-                        {cohort_field()}
+                    <CommandForm id command="revoke" fixed=at_cohort() key=key("revoke")>
                         <div class="field">
                             <label for=key("revoke-reason")>{i.t("handling.revoke_reason")}</label>
-                            <textarea id=key("revoke-reason") name="text" rows="3"></textarea>
+                            <textarea id=key("revoke-reason") name=field("revoke", "reason") rows="3"></textarea>
                         </div>
                         <button type="submit" class="button button--danger">{i.t("handling.revoke_send")}</button>
-                    </CommitteeForm>
+                    </CommandForm>
                 </details>
             })}
             {request.map(|(until, why)| view! {
                 <p class="notice">{i.t_with("extension.pending", &[("date", &until)])}" "<span class="prose-text">{why}</span></p>
                 <div class="handling__row">
-                    <CommitteeForm id node=node.clone() step="grant_extension" key=key("grant") class="inline-form">
-                        {cohort_field()}
+                    <CommandForm id command="decide_extension" fixed=vec![("cohort", c.to_string()), ("approve", "true".into())] key=key("grant") class="inline-form">
                         <button type="submit" class="button button--quiet">{i.t("extension.grant")}</button>
-                    </CommitteeForm>
-                    <CommitteeForm id node=node.clone() step="refuse_extension" key=key("refuse") class="inline-form">
-                        {cohort_field()}
+                    </CommandForm>
+                    <CommandForm id command="decide_extension" fixed=vec![("cohort", c.to_string()), ("approve", "false".into())] key=key("refuse") class="inline-form">
                         <label for=key("refuse-why") class="visually-hidden">{i.t("extension.refuse_reason")}</label>
-                        <input id=key("refuse-why") name="text" placeholder=i.t("extension.refuse_reason") />
+                        <input id=key("refuse-why") name=field("decide_extension", "comment") placeholder=i.t("extension.refuse_reason") />
                         <button type="submit" class="button button--quiet">{i.t("extension.refuse")}</button>
-                    </CommitteeForm>
+                    </CommandForm>
                 </div>
             })}
         </div>

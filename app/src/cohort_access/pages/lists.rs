@@ -2,17 +2,16 @@
 //! advice, and a node committee's queue.
 
 use super::basket::BASKET_PATH;
-use super::commands::ReviewerForm;
+use super::commands::{CommandForm, field};
 use super::{application_state, part_state};
 use crate::cohort_access::api::{
     JoinTeam, committee_queue, get_invitation, get_review_request, my_applications, my_reviews,
 };
-use crate::cohort_access::model::{
-    ApplicationSummary, InvitationView, QUEUE_STATES, QueuePage, ReviewRequest,
-};
+use crate::cohort_access::model::{ApplicationSummary, InvitationView, PartStatus, QueuePage, ReviewRequest};
 use crate::forms::{FieldError, error_at};
 use crate::i18n::use_i18n;
 use crate::shell::Loaded;
+use kernel::ApplicationId;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -46,11 +45,11 @@ pub fn MyApplicationsPage() -> impl IntoView {
                                 {rows.into_iter().map(|row| view! {
                                     <tr>
                                         <td><a href=format!("/applications/{}", row.id)>{if row.title.is_empty() { i.t("applications.untitled") } else { row.title.clone() }}</a></td>
-                                        <td>{application_state(i, &row.state)}</td>
+                                        <td>{application_state(i, row.state)}</td>
                                         <td>
                                             <ul class="plain-list">
                                                 {row.parts.iter().map(|(acronym, node, state)| view! {
-                                                    <li>{format!("{acronym} ({node}): ")}{part_state(i, state)}</li>
+                                                    <li>{format!("{acronym} ({node}): ")}{part_state(i, *state)}</li>
                                                 }).collect_view()}
                                             </ul>
                                         </td>
@@ -158,7 +157,8 @@ pub fn ReviewRequestPage() -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| {
         let p = params.get();
-        (p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0), p.get("node").unwrap_or_default())
+        let id = p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+        (ApplicationId(id), p.get("node").unwrap_or_default())
     });
     let refresh = RwSignal::new(0u64);
     provide_context(super::commands::Refresh(refresh));
@@ -189,18 +189,18 @@ pub fn ReviewRequestPage() -> impl IntoView {
                     {match request.conflicted {
                         None => view! {
                             <p>{i.t("reviews.declare_explain")}</p>
-                            <ReviewerForm id node=request.node_slug.clone() step="declare" key="declare".into()>
+                            <CommandForm id command="declare_conflict" fixed=vec![("node", request.node_id.to_string())] key="declare".into()>
                                 <fieldset class="field">
                                     <legend>{i.t("reviews.conflict_question")}</legend>
-                                    <label class="checkbox"><input type="radio" name="conflicted" value="no" />{i.t("reviews.no_conflict")}</label>
-                                    <label class="checkbox"><input type="radio" name="conflicted" value="yes" />{i.t("reviews.conflict")}</label>
+                                    <label class="checkbox"><input type="radio" name=field("declare_conflict", "conflicted") value="false" />{i.t("reviews.no_conflict")}</label>
+                                    <label class="checkbox"><input type="radio" name=field("declare_conflict", "conflicted") value="true" />{i.t("reviews.conflict")}</label>
                                 </fieldset>
                                 <div class="field">
                                     <label for="conflict-reason">{i.t("reviews.conflict_reason")}</label>
-                                    <textarea id="conflict-reason" name="text" rows="3"></textarea>
+                                    <textarea id="conflict-reason" name=field("declare_conflict", "reason") rows="3"></textarea>
                                 </div>
                                 <button type="submit" class="button" data-testid="declare">{i.t("reviews.declare")}</button>
-                            </ReviewerForm>
+                            </CommandForm>
                         }.into_any(),
                         Some(true) => view! { <p class="notice" role="status" data-testid="declared-conflict">{i.t("reviews.declared_conflict")}</p> }.into_any(),
                         Some(false) => view! {
@@ -262,8 +262,8 @@ fn QueueView(page: QueuePage, filters: QueueFilters) -> impl IntoView {
                 <label for="queue-state">{i.t("applications.state")}</label>
                 <select id="queue-state" name="state">
                     <option value="">{i.t("committee.any")}</option>
-                    {QUEUE_STATES.iter().map(|code| view! {
-                        <option value=*code selected=state.as_deref() == Some(*code)>{part_state(i, code)}</option>
+                    {PartStatus::IN_QUEUE.iter().map(|status| view! {
+                        <option value=status.code() selected=state.as_deref() == Some(status.code())>{part_state(i, *status)}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -314,7 +314,7 @@ fn QueueView(page: QueuePage, filters: QueueFilters) -> impl IntoView {
                                         <td><a href=href>{row.title.clone()}</a></td>
                                         <td>{row.applicant.clone()}</td>
                                         <td>{row.cohort_slug.clone()}</td>
-                                        <td>{part_state(i, &row.state)}</td>
+                                        <td>{part_state(i, row.state)}</td>
                                         <td>{row.handler.clone().unwrap_or_else(|| i.t("committee.no_handler"))}</td>
                                         <td>{row.deadline.clone().unwrap_or_default()}" "{flag.map(|(class, text)| view! { <span class=class>{text}</span> })}</td>
                                     </tr>

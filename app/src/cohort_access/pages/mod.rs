@@ -16,23 +16,25 @@ pub use lists::{CommitteeQueuePage, InvitationPage, MyApplicationsPage, ReviewRe
 pub use rules::NodeRulesForm;
 
 use crate::i18n::I18n;
+use kernel::access::{ApplicationState, PartStatus};
 
 /// The label of an application's state.
-pub fn application_state(i: I18n, code: &str) -> String {
-    i.t(&format!("application.state.{code}"))
+pub fn application_state(i: I18n, state: ApplicationState) -> String {
+    i.t(&format!("application.state.{}", state.code()))
 }
 
 /// The label of a part's state.
-pub fn part_state(i: I18n, code: &str) -> String {
-    i.t(&format!("part.state.{code}"))
+pub fn part_state(i: I18n, state: PartStatus) -> String {
+    i.t(&format!("part.state.{}", state.code()))
 }
 
 /// Translation keys these pages build at run time (checked by the i18n tests).
 pub fn dynamic_translation_keys() -> Vec<String> {
-    use super::model::{APPLICATION_STATES, EVENT_KINDS, INVALID_FIELDS, PART_STATES};
-    let mut keys: Vec<String> = APPLICATION_STATES.iter().map(|c| format!("application.state.{c}")).collect();
-    keys.extend(PART_STATES.iter().map(|c| format!("part.state.{c}")));
-    keys.extend(EVENT_KINDS.iter().map(|k| format!("timeline.{k}")));
+    use super::model::INVALID_FIELDS;
+    let mut keys: Vec<String> =
+        ApplicationState::ALL.iter().map(|s| format!("application.state.{}", s.code())).collect();
+    keys.extend(PartStatus::ALL.iter().map(|s| format!("part.state.{}", s.code())));
+    keys.extend(kernel::access::EVENT_KINDS.iter().map(|k| format!("timeline.{k}")));
     keys.extend(super::form::SECTIONS.iter().map(|(s, _)| format!("form.section.{s}")));
     keys.extend(
         super::form::SECTIONS.iter().flat_map(|(_, fields)| fields.iter().map(|f| format!("form.field.{f}"))),

@@ -29,7 +29,7 @@ pub fn NodeRulesForm(slug: String) -> impl IntoView {
                         let number = move |field: &'static str, value: String| view! {
                             <div class="field">
                                 <label for=format!("rules-{field}")>{i.t(&format!("rules.{field}"))}</label>
-                                <input id=format!("rules-{field}") name=field type="number" inputmode="numeric" value=value
+                                <input id=format!("rules-{field}") name=format!("rules[{field}]") type="number" inputmode="numeric" value=value
                                     aria-describedby=format!("rules-{field}-error") />
                                 <FieldError id=format!("rules-{field}-error") message=error(field) />
                             </div>
@@ -42,7 +42,7 @@ pub fn NodeRulesForm(slug: String) -> impl IntoView {
                                 {number("quorum", rules.quorum.to_string())}
                                 <div class="field">
                                     <label for="rules-majority">{i.t("rules.majority")}</label>
-                                    <select id="rules-majority" name="majority">
+                                    <select id="rules-majority" name="rules[majority]">
                                         {["simple", "two_thirds"].into_iter().map(|m| view! {
                                             <option value=m selected=rules.majority == m>{i.t(&format!("rules.majority.{m}"))}</option>
                                         }).collect_view()}
@@ -50,7 +50,7 @@ pub fn NodeRulesForm(slug: String) -> impl IntoView {
                                 </div>
                                 <div class="field">
                                     <label for="rules-chair">{i.t("rules.chair")}</label>
-                                    <select id="rules-chair" name="chair" aria-describedby="rules-chair-error">
+                                    <select id="rules-chair" name="rules[chair]" aria-describedby="rules-chair-error">
                                         <option value="">{i.t("rules.no_chair")}</option>
                                         {rules.committee.iter().map(|(id, name)| view! {
                                             <option value=id.to_string() selected=rules.chair == Some(*id)>{name.clone()}</option>
@@ -60,7 +60,7 @@ pub fn NodeRulesForm(slug: String) -> impl IntoView {
                                 </div>
                                 <div class="field field--checks">
                                     <label class="checkbox">
-                                        <input type="checkbox" name="chair_decides_ties" value="true" checked=rules.chair_decides_ties />
+                                        <input type="checkbox" name="rules[chair_decides_ties]" value="true" checked=rules.chair_decides_ties />
                                         {i.t("rules.chair_decides_ties")}
                                     </label>
                                 </div>
