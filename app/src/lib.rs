@@ -9,6 +9,7 @@ pub mod cohort_access;
 pub mod content;
 pub mod error;
 pub mod forms;
+pub mod html;
 pub mod i18n;
 pub mod identity;
 pub mod notifications;

@@ -94,17 +94,58 @@ pub fn render_typed_markdown(markdown: &str) -> String {
     render(markdown, false)
 }
 
-fn render(markdown: &str, keep_html: bool) -> String {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_SMART_PUNCTUATION;
-    let events: Vec<Event> = Parser::new_ext(markdown, options)
-        .map(|event| match event {
-            Event::Html(text) | Event::InlineHtml(text) if !keep_html => Event::Text(text),
-            other => other,
-        })
-        .collect();
+/// A link or image target typed text may have: `http(s)`, `mailto` or one within the portal
+/// (a path, a query, a fragment). Anything with another scheme (`javascript:`, `data:`,
+/// `vbscript:`) is dropped, as is a scheme hidden behind control characters or entities
+/// a browser would strip.
+pub fn allowed_url(url: &str) -> bool {
+    let url = url.trim();
+    if url.chars().any(|c| c.is_control() || c == '\\') {
+        return false;
+    }
+    match url.find(':') {
+        None => true,
+        Some(colon) => {
+            // A colon after the first `/`, `?` or `#` is part of a path, not a scheme.
+            let first_delimiter = url.find(['/', '?', '#']).unwrap_or(usize::MAX);
+            if first_delimiter < colon {
+                return true;
+            }
+            let scheme = url[..colon].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+    }
+}
+
+fn render(markdown: &str, own_page: bool) -> String {
+    // Heading attributes (`# T {onclick=...}`) only in the portal's own pages, never from
+    // typed text.
+    let mut options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
+    if own_page {
+        options |= Options::ENABLE_HEADING_ATTRIBUTES;
+    }
+    // For each open link or image, whether its target was dropped (its text stays).
+    let mut open_targets: Vec<bool> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Html(text) | Event::InlineHtml(text) if !own_page => events.push(Event::Text(text)),
+            Event::Start(Tag::Link { ref dest_url, .. }) | Event::Start(Tag::Image { ref dest_url, .. }) => {
+                let dropped = !allowed_url(dest_url);
+                open_targets.push(dropped);
+                if !dropped {
+                    events.push(event);
+                }
+            }
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
+                if !open_targets.pop().unwrap_or(false) {
+                    events.push(event);
+                }
+            }
+            other => events.push(other),
+        }
+    }
     let mut used = HashSet::new();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -222,6 +263,44 @@ impl ContentLibrary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_markdown_keeps_no_script_urls_and_no_attributes() {
+        let html = render_typed_markdown(
+            "# T {onclick=alert(1) #x}\n\n[a](javascript:alert(1)) [b](JaVaScRiPt:alert(1)) \
+             [c](java%0Ascript:x) [d](data:text/html,x) ![e](javascript:x) [f](https://example.org/) \
+             [g](/pages/about) [h](mailto:a@example.org) [i](#top) [j](?q=a:b)",
+        );
+        assert!(
+            html.starts_with("<h1 id=\"t-onclick-alert-1-x\">T {onclick"),
+            "attributes stay text: {html}"
+        );
+        assert!(!html.to_ascii_lowercase().contains("javascript"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        for kept in ["https://example.org/", "/pages/about", "mailto:a@example.org", "#top", "?q=a:b"] {
+            assert!(html.contains(&format!("href=\"{kept}\"")), "{kept} in {html}");
+        }
+        assert!(html.contains("<p>a b c d e <a"), "the text of a dropped link stays: {html}");
+    }
+
+    #[test]
+    fn allowed_urls_are_web_mail_and_relative_only() {
+        for url in ["https://a.example", "HTTP://a.example", "mailto:x@y", "/p", "p/q:r", "#f", "?a=b:c", ""]
+        {
+            assert!(allowed_url(url), "{url}");
+        }
+        for url in [
+            "javascript:x",
+            " javascript:x",
+            "vbscript:x",
+            "data:x",
+            "java\tscript:x",
+            "file:///etc",
+            "a\\b:c",
+        ] {
+            assert!(!allowed_url(url), "{url}");
+        }
+    }
 
     const PAGE: &str = "---\ntitle: Om klustret\nslug: about\norder: 1\n---\n# Om oss\n\nText med [länk](/pages/nodes).\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n## Noder och sjukhus\n\n## Noder och sjukhus\n";
 

@@ -92,7 +92,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/portal.css" />
         <Title formatter=move |page: String| {
-            if page.is_empty() { i18n.t("shell.site_name") } else { format!("{page} – {}", i18n.t("shell.site_name")) }
+            let title = if page.is_empty() {
+                i18n.t("shell.site_name")
+            } else {
+                format!("{page} – {}", i18n.t("shell.site_name"))
+            };
+            title_markup(title)
         } />
         <Router>
             <Header />
@@ -477,5 +482,20 @@ mod tests {
         for role in Role::ALL.into_iter().filter(|r| *r != Role::Administrator) {
             assert!(!hrefs(Some(&viewer_with(&[role]))).contains(&"/admin/people"), "{role:?}");
         }
+    }
+}
+
+/// What goes between `<title>` and `</title>`. `leptos_meta` writes the formatted title into
+/// the server-rendered page as it is, so people's text (a proposal's title, a harvested
+/// dataset's) is escaped here, the one formatter every page's title passes through. In the
+/// browser the title is set as text (`document.title`), where escaping would show.
+fn title_markup(title: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::html::escape_text(&title)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        title
     }
 }
