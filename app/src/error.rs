@@ -18,6 +18,9 @@ pub enum AppError {
     /// Something failed on the server; the details are in the log, never in the response.
     #[error("internal error")]
     Internal,
+    /// The portal is too busy to answer now (its connections are all in use); try again.
+    #[error("busy")]
+    Busy,
     /// The request itself could not be read or sent (malformed arguments, network).
     #[error("request failed: {0}")]
     Request(String),
@@ -43,6 +46,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid { .. } | AppError::Request(_) => 400,
             AppError::Internal => 500,
+            AppError::Busy => 503,
         }
     }
 
@@ -54,6 +58,7 @@ impl AppError {
             AppError::NotFound => "error.not_found",
             AppError::Invalid { message_key, .. } => message_key,
             AppError::Internal => "error.internal",
+            AppError::Busy => "error.busy",
             AppError::Request(_) => "error.request",
         }
     }
@@ -73,6 +78,10 @@ impl From<crate::policy::Denied> for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            tracing::warn!("no database connection came free in time; answering 503");
+            return AppError::Busy;
+        }
         tracing::error!(%error, "database error");
         AppError::Internal
     }

@@ -71,14 +71,26 @@ pub async fn signed_in_person(state: &AppState) -> Result<Option<SignedInPerson>
     }
 }
 
+/// The signed-in person of one request, looked up once however many of the page's
+/// resources and checks ask (the server puts an empty one on every request). Each lookup
+/// would take a connection; a page with six resources took six.
+#[derive(Clone, Default)]
+pub struct SessionLookup(Arc<tokio::sync::OnceCell<Option<SignedInPerson>>>);
+
 /// The person behind a request's session cookie (for plain axum handlers too).
 pub async fn person_from_parts(state: &AppState, parts: &Parts) -> Result<Option<SignedInPerson>, AppError> {
     let Some(token) = cookie(parts, sessions::COOKIE) else {
         return Ok(None);
     };
-    let token_hash = sessions::hash_token(&state.config.session_key(), &token);
-    let policy = sessions::SessionPolicy::from_config(&state.config);
-    Ok(store::person_for_session(&state.db, &token_hash, &policy).await?)
+    let look_up = || async {
+        let token_hash = sessions::hash_token(&state.config.session_key(), &token);
+        let policy = sessions::SessionPolicy::from_config(&state.config);
+        store::person_for_session(&state.db, &token_hash, &policy).await.map_err(AppError::from)
+    };
+    match parts.extensions.get::<SessionLookup>() {
+        Some(lookup) => Ok(lookup.0.get_or_try_init(look_up).await?.clone()),
+        None => look_up().await,
+    }
 }
 
 pub async fn current_viewer() -> Result<Viewer, AppError> {

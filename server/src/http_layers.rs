@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::Span;
 
@@ -65,6 +66,8 @@ pub fn origin_of(url: &str) -> Option<String> {
 pub async fn security_headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let nonce = app::identity::sessions::new_token();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    // One session lookup per request, shared by every server function the page calls.
+    request.extensions_mut().insert(app::request::SessionLookup::default());
     let mut response = next.run(request).await;
     let provider_origins: Vec<String> =
         state.config.oidc_providers.iter().filter_map(|p| origin_of(&p.issuer)).collect();
@@ -84,6 +87,46 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
     response
 }
 
+/// How many requests this replica works on at once, and how long one may wait in line.
+#[derive(Clone)]
+pub struct Admission {
+    permits: Arc<tokio::sync::Semaphore>,
+    queue: Duration,
+}
+
+/// Seconds a client is told to wait after a 503.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+impl Admission {
+    pub fn new(in_flight: u32, queue_seconds: u32) -> Admission {
+        Admission {
+            permits: Arc::new(tokio::sync::Semaphore::new(in_flight.max(1) as usize)),
+            queue: Duration::from_secs(u64::from(queue_seconds.max(1))),
+        }
+    }
+}
+
+/// Overload waits in line, then gets 503 with `Retry-After`, so a burst neither exhausts the
+/// connection pool in the middle of a page nor grows without bound. Health checks and static
+/// files pass at once: a load balancer must see a busy replica as alive.
+pub async fn admit(State(admission): State<Admission>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path == "/healthz" || path == "/readyz" || path.starts_with("/pkg/") {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(admission.queue, admission.permits.clone().acquire_owned()).await {
+        Ok(Ok(_permit)) => next.run(request).await,
+        _ => busy(),
+    }
+}
+
+pub fn busy() -> Response {
+    let mut response =
+        (StatusCode::SERVICE_UNAVAILABLE, "the portal is busy; try again shortly").into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    response
+}
+
 /// Server functions answer every error with 500; the error itself knows its status (a
 /// malformed argument is the client's fault, a denial is 401/403/404), so set it here.
 pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
@@ -99,6 +142,9 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if error == AppError::Busy {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -117,10 +163,7 @@ pub async fn reject_cross_site_writes(
     let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
     let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            is_same_origin(origin, &state.config.public_url, host)
-        }
+        Some(origin) => is_same_origin(origin, &state.config.public_url),
     };
     if cross_site || !origin_ok {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
@@ -128,12 +171,10 @@ pub async fn reject_cross_site_writes(
     next.run(request).await
 }
 
-/// The origin is the portal's public URL, or the host this request was sent to.
-pub fn is_same_origin(origin: &str, public_url: &str, host: &str) -> bool {
-    let public_origin = public_url.trim_end_matches('/');
-    let public_origin = public_origin.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-    origin == public_origin
-        || (!host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}")))
+/// The origin is the portal's configured public URL. Never the `Host` a request names: a
+/// DNS-rebinding page sends its own name there, and would pass.
+pub fn is_same_origin(origin: &str, public_url: &str) -> bool {
+    origin_of(public_url).is_some_and(|public_origin| origin.eq_ignore_ascii_case(&public_origin))
 }
 
 #[cfg(test)]
@@ -156,10 +197,12 @@ mod tests {
     }
 
     #[test]
-    fn same_origin_is_the_public_url_or_the_requested_host() {
-        assert!(is_same_origin("https://portal.example.se", "https://portal.example.se/", "internal:8080"));
-        assert!(is_same_origin("http://127.0.0.1:4000", "http://127.0.0.1:3000", "127.0.0.1:4000"));
-        assert!(!is_same_origin("https://evil.example", "https://portal.example.se", "portal.example.se"));
-        assert!(!is_same_origin("null", "https://portal.example.se", "portal.example.se"));
+    fn same_origin_is_the_public_url_only() {
+        assert!(is_same_origin("https://portal.example.se", "https://portal.example.se/"));
+        assert!(is_same_origin("https://portal.example.se", "https://portal.example.se/some/path"));
+        assert!(!is_same_origin("http://127.0.0.1:4000", "http://127.0.0.1:3000"), "not the Host it names");
+        assert!(!is_same_origin("http://rebound.example:3000", "http://127.0.0.1:3000"));
+        assert!(!is_same_origin("https://evil.example", "https://portal.example.se"));
+        assert!(!is_same_origin("null", "https://portal.example.se"));
     }
 }

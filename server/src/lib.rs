@@ -103,8 +103,11 @@ pub fn router(state: AppState) -> Router {
     let limiter = rate_limit::RateLimiter::new(
         state.config.rate_limit_sign_in_per_minute,
         state.config.rate_limit_api_per_minute,
+        state.config.rate_limit_actions_per_minute,
         state.config.trust_forwarded_for,
     );
+    let admission =
+        http_layers::Admission::new(state.config.max_requests_in_flight, state.config.request_queue_seconds);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -124,8 +127,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_layers::reject_cross_site_writes))
         .layer(axum::middleware::from_fn(http_layers::server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(admission, http_layers::admit))
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
-        .layer(axum::middleware::from_fn_with_state(state, http_layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http_layers::security_headers))
         // Outermost last: the id is set first, then the span sees it, then it is echoed.
         .layer(PropagateRequestIdLayer::new(request_id_header.clone()))
         .layer(

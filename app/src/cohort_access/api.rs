@@ -358,11 +358,8 @@ pub async fn committee_queue(
         Some(slug) => nodes.iter().find(|n| n.slug == slug).ok_or_else(|| with_status(AppError::NotFound))?,
         None => served.first().copied().or(nodes.first()).ok_or_else(|| with_status(AppError::NotFound))?,
     };
-    authorize_on(
-        Action::ViewCommitteeQueue,
-        Thing::Committee { node_slug: &chosen.slug, cohort_slugs: &chosen.cohorts },
-    )
-    .await?;
+    let queue = Thing::Committee { node_slug: &chosen.slug, cohort_slugs: &chosen.cohorts };
+    authorize_on(Action::ViewCommitteeQueue, queue).await?;
     let state_filter = match state_filter.filter(|s| !s.is_empty()) {
         None => None,
         Some(code) => Some(

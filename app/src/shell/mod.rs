@@ -395,6 +395,17 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     if error == AppError::NotFound {
         return view! { <NotFound /> }.into_any();
     }
+    // The page answers with the error's status (a busy portal 503 with Retry-After), so
+    // clients and load balancers see what happened, not a 200.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if error == AppError::Busy {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
+        }
+    }
     let sign_in = matches!(error, AppError::NotSignedIn);
     view! {
         <Title text=i.t("error.title") />
@@ -449,6 +460,21 @@ pub fn Pager(
     }
 }
 
+/// What goes between `<title>` and `</title>`. `leptos_meta` writes the formatted title into
+/// the server-rendered page as it is, so people's text (a proposal's title, a harvested
+/// dataset's) is escaped here, the one formatter every page's title passes through. In the
+/// browser the title is set as text (`document.title`), where escaping would show.
+fn title_markup(title: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::html::escape_text(&title)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        title
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,17 +511,3 @@ mod tests {
     }
 }
 
-/// What goes between `<title>` and `</title>`. `leptos_meta` writes the formatted title into
-/// the server-rendered page as it is, so people's text (a proposal's title, a harvested
-/// dataset's) is escaped here, the one formatter every page's title passes through. In the
-/// browser the title is set as text (`document.title`), where escaping would show.
-fn title_markup(title: String) -> String {
-    #[cfg(feature = "ssr")]
-    {
-        crate::html::escape_text(&title)
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        title
-    }
-}

@@ -146,11 +146,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(test_db: &TestDb, adjust: impl FnOnce(&mut PortalConfig)) -> TestApp {
-        let mut config = test_config(&test_db.url);
-        adjust(&mut config);
-        let state = portal::state_with(config, test_db.db.clone(), test_leptos_options()).expect("state");
+        TestApp::spawn_on(test_db, test_db.db.clone(), adjust).await
+    }
+
+    /// [`TestApp::spawn`] over another pool on the same database (a smaller one, say).
+    pub async fn spawn_on(test_db: &TestDb, db: Db, adjust: impl FnOnce(&mut PortalConfig)) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = test_config(&test_db.url);
+        // Writes are accepted from the public URL's origin only, as a browser there sends.
+        config.public_url = base.clone();
+        adjust(&mut config);
+        let state = portal::state_with(config, db, test_leptos_options()).expect("state");
         let router = portal::router(state.clone());
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
@@ -161,6 +168,11 @@ impl TestApp {
             .build()
             .unwrap();
         TestApp { base, client, state }
+    }
+
+    /// The origin a browser on the portal's public URL sends with its writes.
+    pub fn origin(&self) -> String {
+        portal::http_layers::origin_of(&self.state.config.public_url).unwrap_or_default()
     }
 
     pub async fn get(&self, path: &str, cookies: &str) -> reqwest::Response {
@@ -183,7 +195,7 @@ impl TestApp {
             .client
             .post(format!("{}{path}", self.base))
             .header("accept", "text/html")
-            .header("origin", &self.base)
+            .header("origin", self.origin())
             .form(form);
         if !cookies.is_empty() {
             request = request.header("cookie", cookies);
@@ -195,7 +207,7 @@ impl TestApp {
     /// status and body.
     pub async fn call(&self, path: &str, form: &[(&str, &str)], cookies: &str) -> (u16, String) {
         let mut request =
-            self.client.post(format!("{}{path}", self.base)).header("origin", &self.base).form(form);
+            self.client.post(format!("{}{path}", self.base)).header("origin", self.origin()).form(form);
         if !cookies.is_empty() {
             request = request.header("cookie", cookies);
         }
