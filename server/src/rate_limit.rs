@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 pub enum Bucket {
     SignIn,
     Api,
+    /// Actions that create things or send mail (an application, a company, an invitation).
+    Action,
 }
 
 /// When a client's current window started and how many requests it has made in it.
@@ -30,9 +32,18 @@ pub struct RateLimiter {
 const WINDOW: Duration = Duration::from_secs(60);
 
 impl RateLimiter {
-    pub fn new(sign_in_per_minute: u32, api_per_minute: u32, trust_forwarded_for: bool) -> RateLimiter {
+    pub fn new(
+        sign_in_per_minute: u32,
+        api_per_minute: u32,
+        actions_per_minute: u32,
+        trust_forwarded_for: bool,
+    ) -> RateLimiter {
         RateLimiter {
-            per_minute: HashMap::from([(Bucket::SignIn, sign_in_per_minute), (Bucket::Api, api_per_minute)]),
+            per_minute: HashMap::from([
+                (Bucket::SignIn, sign_in_per_minute),
+                (Bucket::Api, api_per_minute),
+                (Bucket::Action, actions_per_minute),
+            ]),
             trust_forwarded_for,
             windows: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -63,12 +74,37 @@ pub fn last_forwarded(header: &str) -> Option<IpAddr> {
     header.rsplit(',').next()?.trim().parse().ok()
 }
 
-/// Which bucket a request falls in, if any.
-pub fn bucket_for(path: &str, sign_in_paths: &[&str]) -> Option<Bucket> {
+/// The server functions that create things or send mail.
+fn action_paths() -> [&'static str; 10] {
+    use app::co_creation::api::{
+        AcceptCompanyInvitation, ActOnProposal, AddRepresentative, RegisterCompany, StartProposal,
+    };
+    use app::cohort_access::api::{ActOnApplication, JoinTeam, StartApplication};
+    use app::identity::api::CreateApiToken;
+    use leptos::server_fn::ServerFn;
+    [
+        StartApplication::PATH,
+        ActOnApplication::PATH,
+        JoinTeam::PATH,
+        RegisterCompany::PATH,
+        AddRepresentative::PATH,
+        AcceptCompanyInvitation::PATH,
+        StartProposal::PATH,
+        ActOnProposal::PATH,
+        CreateApiToken::PATH,
+        <app::catalogue::api::HarvestNodeNow as ServerFn>::PATH,
+    ]
+}
+
+/// Which bucket a request falls in, if any: sign-in, the machine API (every route under
+/// `/api/` that is not a server function of the pages), or an action that creates or mails.
+pub fn bucket_for(path: &str, sign_in_paths: &[&str], action_paths: &[&str]) -> Option<Bucket> {
     if path.starts_with("/auth/") || sign_in_paths.contains(&path) {
         Some(Bucket::SignIn)
-    } else if path.starts_with("/api/v1/") {
+    } else if path.starts_with("/api/v1/") || path.starts_with("/api/permissions/") || path == "/api/jwk" {
         Some(Bucket::Api)
+    } else if action_paths.contains(&path) {
+        Some(Bucket::Action)
     } else {
         None
     }
@@ -80,9 +116,19 @@ pub async fn limit(
     next: Next,
 ) -> Response {
     let sign_in_paths = [<app::identity::api::DemoSignIn as leptos::server_fn::ServerFn>::PATH];
-    let Some(bucket) = bucket_for(request.uri().path(), &sign_in_paths) else {
+    let Some(bucket) = bucket_for(request.uri().path(), &sign_in_paths, &action_paths()) else {
         return next.run(request).await;
     };
+    if !limiter.trust_forwarded_for && request.headers().contains_key("x-forwarded-for") {
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                "requests arrive through a proxy (X-Forwarded-For) but trust_forwarded_for is off: \
+                 every client behind it shares one rate limit; set PORTAL_TRUST_FORWARDED_FOR=true \
+                 when the proxy is yours"
+            );
+        }
+    }
     let forwarded = limiter
         .trust_forwarded_for
         .then(|| {
@@ -115,7 +161,7 @@ mod tests {
 
     #[test]
     fn the_limit_holds_per_client_and_resets_after_a_minute() {
-        let limiter = RateLimiter::new(2, 100, false);
+        let limiter = RateLimiter::new(2, 100, 100, false);
         let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
         let start = Instant::now();
         assert!(limiter.check(Bucket::SignIn, a, start).is_ok());
@@ -135,9 +181,17 @@ mod tests {
 
     #[test]
     fn buckets_by_path() {
-        assert_eq!(bucket_for("/auth/oidc/callback", &[]), Some(Bucket::SignIn));
-        assert_eq!(bucket_for("/api/demo_sign_in123", &["/api/demo_sign_in123"]), Some(Bucket::SignIn));
-        assert_eq!(bucket_for("/api/v1/token", &[]), Some(Bucket::Api));
-        assert_eq!(bucket_for("/", &[]), None);
+        let actions = ["/api/start_proposal1"];
+        assert_eq!(bucket_for("/auth/oidc/callback", &[], &actions), Some(Bucket::SignIn));
+        assert_eq!(
+            bucket_for("/api/demo_sign_in123", &["/api/demo_sign_in123"], &actions),
+            Some(Bucket::SignIn)
+        );
+        assert_eq!(bucket_for("/api/v1/token", &[], &actions), Some(Bucket::Api));
+        assert_eq!(bucket_for("/api/permissions/abc", &[], &actions), Some(Bucket::Api));
+        assert_eq!(bucket_for("/api/jwk", &[], &actions), Some(Bucket::Api));
+        assert_eq!(bucket_for("/api/start_proposal1", &[], &actions), Some(Bucket::Action));
+        assert_eq!(bucket_for("/api/get_call1", &[], &actions), None);
+        assert_eq!(bucket_for("/", &[], &actions), None);
     }
 }

@@ -404,7 +404,7 @@ on_both_backends!(node_systems_verify_visas_for_exactly_the_approved_cohort, |t|
     let (status, keys) = get("/api/jwk".into(), None).await;
     assert_eq!(status, 200);
     let keys = keys["keys"].as_array().unwrap().clone();
-    let public_url = app::config::PortalConfig::default().public_url;
+    let public_url = app.state.config.public_url.clone();
     for visa in &visas {
         let header = jsonwebtoken::decode_header(visa).unwrap();
         assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);

@@ -181,11 +181,8 @@ on_both_backends!(without_a_mail_server_mail_stays_in_the_demo_outbox_and_remind
     assert_eq!(status, 200, "{body}");
     let messages: Vec<app::notifications::model::OutboxMessage> = serde_json::from_str(&body).unwrap();
     assert!(messages.iter().all(|m| m.to == "anna.ekstrom@example.org"), "only her own mail");
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.kind == "deadline_near" && m.body.contains("http://127.0.0.1:3000/applications/"))
-    );
+    assert!(messages.iter().any(|m| m.kind == "deadline_near"
+        && m.body.contains(&format!("{}/applications/", app.state.config.public_url))));
     // With a mail server configured there is no outbox page.
     let production_like =
         common::TestApp::spawn(t, |c| c.smtp_url = Some("smtp://127.0.0.1:1".to_owned().into())).await;
