@@ -1,13 +1,11 @@
 //! The one way forms report back: a message beside the field that failed, and forms that
-//! keep what was typed when a submission fails (they reset only after a success).
+//! keep what was typed when a submission fails (they reset only after a success). The
+//! rules and signals live here; the controls that show them are in `crate::ui::fields`.
 
 use crate::error::AppError;
-use crate::i18n::{I18n, use_i18n};
+use crate::i18n::I18n;
 use leptos::prelude::*;
-use leptos::server_fn::client::Client;
-use leptos::server_fn::codec::PostUrl;
-use leptos::server_fn::request::ClientReq;
-use leptos::server_fn::{Http, ServerFn};
+use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 
 /// The longest text each kind of field takes, in characters: the one table every field's
@@ -70,120 +68,9 @@ where
     })
 }
 
-#[component]
-pub fn FieldError(id: String, message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p class="field__error" id=id.clone()>{move || message.get()}</p>
-        </Show>
-    }
-}
-
-/// What kind of control a [`Field`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Text,
-    Email,
-    Date,
-    Area,
-}
-
-/// A labelled control with its hint and the message for its last problem; `changed` marks a
-/// value that differs from the version before (for committees comparing versions).
-#[component]
-pub fn Field(
-    /// Unique on the page: the control's id and the prefix of its hint's and message's ids.
-    id: String,
-    #[prop(into)] name: String,
-    label: String,
-    kind: FieldKind,
-    value: String,
-    message: Signal<Option<String>>,
-    #[prop(default = None)] hint: Option<String>,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] disabled: bool,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
-    let invalid = move || message.get().is_some().to_string();
-    let control = match kind {
-        FieldKind::Area => view! {
-            <textarea id=id.clone() name=name rows="5" aria-describedby=described.clone() aria-invalid=invalid
-                required=required disabled=disabled>{value}</textarea>
-        }
-        .into_any(),
-        other => {
-            let kind = match other {
-                FieldKind::Email => "email",
-                FieldKind::Date => "date",
-                _ => "text",
-            };
-            view! {
-                <input id=id.clone() name=name type=kind value=value aria-describedby=described.clone()
-                    aria-invalid=invalid required=required disabled=disabled />
-            }
-            .into_any()
-        }
-    };
-    view! {
-        <div class="field" class:field--invalid=move || message.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|hint| view! { <p class="field__hint" id=hint_id.clone()>{hint}</p> })}
-            {control}
-            <FieldError id=error_id.clone() message />
-        </div>
-    }
-}
-
 /// Bumped after every successful command: the application page reloads its data on it.
 #[derive(Debug, Clone, Copy)]
 pub struct Refresh(pub RwSignal<u64>);
-
-/// A form for one command: the hidden values that name it, the fields given as children,
-/// and the message of a refusal below them.
-pub fn command_form<S, P>(
-    action: ServerAction<S>,
-    hidden: Vec<(String, String)>,
-    key: String,
-    children: Children,
-    class: Option<String>,
-) -> impl IntoView
-where
-    S: DeserializeOwned
-        + ServerFn<Protocol = Http<PostUrl, P>, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    <<S::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData:
-        From<leptos::web_sys::FormData>,
-    S::Output: Clone + Send + Sync + 'static,
-    S::Client: Client<AppError>,
-    P: Send + Sync + 'static,
-{
-    let i = use_i18n();
-    if let Some(Refresh(refresh)) = use_context::<Refresh>() {
-        Effect::new(move |_| {
-            if action.value().with(|v| matches!(v, Some(Ok(_)))) {
-                refresh.update(|n| *n += 1);
-            }
-        });
-    }
-    let message = Signal::derive(move || match action.value().get() {
-        Some(Err(error)) => Some(i.t(error.message_key())),
-        _ => None,
-    });
-    let error_id = format!("{key}-error");
-    let described = error_id.clone();
-    view! {
-        <ActionForm action attr:class=class.unwrap_or_else(|| "command-form".into()) attr:aria-describedby=described>
-            {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value /> }).collect_view()}
-            {children()}
-            <FieldError id=error_id message />
-        </ActionForm>
-    }
-}
 
 /// Saves the form a moment after typing stops, or at once when a field is left (unless
 /// for one of the form's own buttons, which save anyway). In the browser only; without
@@ -277,33 +164,6 @@ where
         #[cfg(not(feature = "hydrate"))]
         let _ = event;
     }
-}
-
-/// How far the form is: one step per section, done or not.
-#[component]
-pub fn Progress(
-    sections: Vec<(String, bool)>,
-    /// Translation key prefix of the section names (`form.section`).
-    prefix: &'static str,
-) -> impl IntoView {
-    let i = use_i18n();
-    let done = sections.iter().filter(|(_, d)| *d).count();
-    let total = sections.len();
-    view! {
-        <nav class="progress" aria-label=i.t("form.progress")>
-            <p class="progress__summary" data-testid="form-progress">{i.t_with("form.progress_summary", &[("done", &done.to_string()), ("total", &total.to_string())])}</p>
-            <ol class="progress__steps">
-                {sections.into_iter().map(|(section, complete)| view! {
-                    <li class="progress__step" class:progress__step--done=complete>
-                        <a href=format!("#section-{section}")>{i.t(&format!("{prefix}.{section}"))}</a>
-                        <span class="visually-hidden">{if complete { i.t("form.section_done") } else { i.t("form.section_todo") }}</span>
-                        <span aria-hidden="true">{if complete { " ✓" } else { "" }}</span>
-                    </li>
-                }).collect_view()}
-            </ol>
-        </nav>
-    }
-    .into_any()
 }
 
 /// What a save answers: when it saved (Stockholm time).

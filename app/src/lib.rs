@@ -14,8 +14,11 @@ pub mod i18n;
 pub mod identity;
 pub mod notifications;
 pub mod policy;
+pub mod routes;
 pub mod shell;
 pub mod time;
+pub mod timeline;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod attachments;
@@ -40,5 +43,5 @@ pub mod workflow;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(shell::App);
+    leptos::mount::hydrate_body(routes::App);
 }

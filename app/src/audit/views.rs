@@ -1,11 +1,11 @@
 //! The administrators' audit page: filter by actor, action, subject and dates; see the
 //! state of the hash chain.
 
-use super::api::{audit_chain_status, audit_trail};
+use super::api::{ChainStatus, audit_chain_status, audit_trail};
 use super::model::{AuditFilter, AuditPage};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::{ErrorNotice, Pager};
+use crate::ui::{DataTable, Loaded, Pager, TableName};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -51,42 +51,34 @@ pub fn AuditTrailPage() -> impl IntoView {
     let filter = filter_from_query();
     let trail = Resource::new(move || filter.get(), audit_trail);
     let chain = Resource::new(|| (), |_| audit_chain_status());
+    // A refused filter shows at its field, with the form to correct it.
+    let refused_filter = Callback::new(move |error: AppError| {
+        let AppError::Invalid { field, message_key } = error else { return Err(error) };
+        let empty = AuditPage { entries: vec![], total: 0, page: 1, actions: vec![], subject_kinds: vec![] };
+        Ok(view! { <AuditFilterForm filter=filter.get_untracked() page=empty error=Some((field, message_key)) /> }
+            .into_any())
+    });
     view! {
         <Title text=i.t("audit.title") />
         <section class="page">
             <h1>{i.t("audit.title")}</h1>
             <p>{i.t("audit.intro")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match chain.await {
-                        Ok(status) => match status.broken_at {
-                            None => view! {
-                                <p class="notice notice--ok" data-testid="chain-status">
-                                    {i.t_with("audit.chain_ok", &[("count", &status.rows_checked.to_string())])}
-                                </p>
-                            }.into_any(),
-                            Some(id) => view! {
-                                <p class="notice notice--error" role="alert" data-testid="chain-status">
-                                    {i.t_with("audit.chain_broken", &[("id", &id.to_string())])}
-                                </p>
-                            }.into_any(),
-                        },
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    let current = filter.get_untracked();
-                    match trail.await {
-                        Ok(page) => view! { <AuditFilterForm filter=current.clone() page=page.clone() error=None /> <AuditTable filter=current page /> }.into_any(),
-                        Err(AppError::Invalid { field, message_key }) => view! {
-                            <AuditFilterForm filter=current page=AuditPage { entries: vec![], total: 0, page: 1, actions: vec![], subject_kinds: vec![] } error=Some((field, message_key)) />
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=chain render={move |status: ChainStatus| match status.broken_at {
+                None => view! {
+                    <p class="notice notice--ok" data-testid="chain-status">
+                        {i.t_with("audit.chain_ok", &[("count", &status.rows_checked.to_string())])}
+                    </p>
+                }.into_any(),
+                Some(id) => view! {
+                    <p class="notice notice--error" role="alert" data-testid="chain-status">
+                        {i.t_with("audit.chain_broken", &[("id", &id.to_string())])}
+                    </p>
+                }.into_any(),
+            }} />
+            <Loaded resource=trail recover=refused_filter render={move |page: AuditPage| {
+                let current = filter.get_untracked();
+                view! { <AuditFilterForm filter=current.clone() page=page.clone() error=None /> <AuditTable filter=current page /> }.into_any()
+            }} />
         </section>
     }
 }
@@ -172,45 +164,42 @@ fn AuditTable(filter: AuditFilter, page: AuditPage) -> impl IntoView {
         ],
     );
     view! {
-        <div class="table-scroll" role="region" aria-labelledby="audit-caption" tabindex="0">
-            <table class="table" data-testid="audit-table">
-                <caption id="audit-caption">{caption}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"#"</th>
-                        <th scope="col">{i.t("audit.time")}</th>
-                        <th scope="col">{i.t("audit.actor")}</th>
-                        <th scope="col">{i.t("audit.action")}</th>
-                        <th scope="col">{i.t("audit.subject")}</th>
-                        <th scope="col">{i.t("audit.change")}</th>
-                        <th scope="col">{i.t("audit.summary")}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.entries.into_iter().map(|entry| {
-                        let (id, actor_name) = (entry.id, entry.actor_name);
-                        let entry = entry.event;
-                        let change = match (&entry.from_state, &entry.to_state) {
-                            (None, None) => String::new(),
-                            (from, to) => format!("{} → {}", from.as_deref().unwrap_or("–"), to.as_deref().unwrap_or("–")),
-                        };
-                        let action = crate::i18n::translate_or(i.lang, &format!("audit.action.{}", entry.action), &entry.action);
-                        let summary = [entry.summary.clone(), entry.reason.clone()].into_iter().flatten().collect::<Vec<_>>().join(" — ");
-                        view! {
-                            <tr>
-                                <td>{id}</td>
-                                <td><time datetime=entry.occurred_at.clone()>{crate::i18n::display_utc(&entry.occurred_at)}</time></td>
-                                <td>{actor_name.unwrap_or_else(|| i.t("audit.system"))}</td>
-                                <td>{action}</td>
-                                <td>{format!("{} {}", entry.subject_kind, entry.subject_id)}</td>
-                                <td>{change}</td>
-                                <td>{summary}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable name=TableName::Caption { id: "audit-caption", text: caption } testid="audit-table">
+            <thead>
+                <tr>
+                    <th scope="col">"#"</th>
+                    <th scope="col">{i.t("audit.time")}</th>
+                    <th scope="col">{i.t("audit.actor")}</th>
+                    <th scope="col">{i.t("audit.action")}</th>
+                    <th scope="col">{i.t("audit.subject")}</th>
+                    <th scope="col">{i.t("audit.change")}</th>
+                    <th scope="col">{i.t("audit.summary")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.entries.into_iter().map(|entry| {
+                    let (id, actor_name) = (entry.id, entry.actor_name);
+                    let entry = entry.event;
+                    let change = match (&entry.from_state, &entry.to_state) {
+                        (None, None) => String::new(),
+                        (from, to) => format!("{} → {}", from.as_deref().unwrap_or("–"), to.as_deref().unwrap_or("–")),
+                    };
+                    let action = crate::i18n::translate_or(i.lang, &format!("audit.action.{}", entry.action), &entry.action);
+                    let summary = [entry.summary.clone(), entry.reason.clone()].into_iter().flatten().collect::<Vec<_>>().join(" — ");
+                    view! {
+                        <tr>
+                            <td>{id}</td>
+                            <td><time datetime=entry.occurred_at.clone()>{crate::i18n::display_utc(&entry.occurred_at)}</time></td>
+                            <td>{actor_name.unwrap_or_else(|| i.t("audit.system"))}</td>
+                            <td>{action}</td>
+                            <td>{format!("{} {}", entry.subject_kind, entry.subject_id)}</td>
+                            <td>{change}</td>
+                            <td>{summary}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </DataTable>
         <Pager
             label=i.t("audit.pages")
             previous=(current > 1).then(|| (page_href(&filter, current - 1), i.t("audit.newer")))

@@ -10,9 +10,10 @@ use super::model::{
     SortOrder, format_count,
 };
 use crate::cohort_access::pages::{BasketControl, NodeRulesForm};
-use crate::forms::{FieldError, error_at, successes};
+use crate::error::AppError;
+use crate::forms::{error_at, successes};
 use crate::i18n::{I18n, display_utc, use_i18n};
-use crate::shell::{ErrorNotice, Pager};
+use crate::ui::{DataTable, ErrorNotice, FieldError, Loaded, Pager, TableName};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
@@ -82,29 +83,23 @@ pub fn CataloguePage() -> impl IntoView {
     let location = use_location();
     let search = Memo::new(move |_| location.search.get());
     let results = Resource::new(move || search.get(), search_datasets);
+    // A query the catalogue cannot read: say so above an empty search form.
+    let bad_query = Callback::new(move |error: AppError| {
+        if !matches!(error, AppError::Invalid { .. }) {
+            return Err(error);
+        }
+        Ok(view! {
+            <SearchForm query=DatasetQuery::default() />
+            <p class="notice notice--error" role="alert">{i.t("catalogue.bad_query")}</p>
+        }
+        .into_any())
+    });
     view! {
         <Title text=i.t("catalogue.title") />
         <section class="page">
             <h1>{i.t("catalogue.title")}</h1>
             <p class="lede">{i.t("catalogue.lede")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match results.await {
-                        Ok(result) => view! { <SearchResults result /> }.into_any(),
-                        Err(error) => {
-                            let invalid = matches!(error, crate::error::AppError::Invalid { .. });
-                            if invalid {
-                                view! {
-                                    <SearchForm query=DatasetQuery::default() />
-                                    <p class="notice notice--error" role="alert">{i.t("catalogue.bad_query")}</p>
-                                }.into_any()
-                            } else {
-                                view! { <ErrorNotice error /> }.into_any()
-                            }
-                        }
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=results recover=bad_query render={|result: DatasetSearchResult| view! { <SearchResults result /> }.into_any()} />
         </section>
     }
 }
@@ -247,18 +242,10 @@ fn DatasetCard(item: DatasetSummary) -> impl IntoView {
 
 #[component]
 pub fn DatasetPage() -> impl IntoView {
-    let i = use_i18n();
     let slug = slug_param();
     let dataset = Resource::new(move || slug.get(), get_dataset);
     view! {
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match dataset.await {
-                    Ok(dataset) => view! { <DatasetView dataset /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=dataset page=true render={|dataset: DatasetDetail| view! { <DatasetView dataset /> }.into_any()} />
     }
 }
 
@@ -352,50 +339,35 @@ pub fn NodesPage() -> impl IntoView {
         <section class="page">
             <h1>{i.t("nodes.title")}</h1>
             <p class="lede">{i.t("nodes.lede")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match nodes.await {
-                        Ok(nodes) => view! {
-                            <ul class="card-grid">
-                                {nodes.into_iter().map(|node| view! {
-                                    <li class="card">
-                                        <h2 class="card__title"><a href=format!("/nodes/{}", node.slug)>{node.name.get(i.lang).to_owned()}</a></h2>
-                                        <dl class="facts">
-                                            <dt>{i.t("home.universities")}</dt>
-                                            <dd>{node.universities.join(", ")}</dd>
-                                            <dt>{i.t("home.hospital")}</dt>
-                                            <dd>{node.hospitals.join(", ")}</dd>
-                                            <dt>{i.t("nodes.services")}</dt>
-                                            <dd>{node.services.iter().map(|s| i.t(&format!("vocab.service.{s}"))).collect::<Vec<_>>().join(", ")}</dd>
-                                        </dl>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=nodes render={move |nodes: Vec<NodeDetail>| view! {
+                <ul class="card-grid">
+                    {nodes.into_iter().map(|node| view! {
+                        <li class="card">
+                            <h2 class="card__title"><a href=format!("/nodes/{}", node.slug)>{node.name.get(i.lang).to_owned()}</a></h2>
+                            <dl class="facts">
+                                <dt>{i.t("home.universities")}</dt>
+                                <dd>{node.universities.join(", ")}</dd>
+                                <dt>{i.t("home.hospital")}</dt>
+                                <dd>{node.hospitals.join(", ")}</dd>
+                                <dt>{i.t("nodes.services")}</dt>
+                                <dd>{node.services.iter().map(|s| i.t(&format!("vocab.service.{s}"))).collect::<Vec<_>>().join(", ")}</dd>
+                            </dl>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()} />
         </section>
     }
 }
 
 #[component]
 pub fn NodePage() -> impl IntoView {
-    let i = use_i18n();
     let slug = slug_param();
     let harvest = ServerAction::<HarvestNodeNow>::new();
     let harvested = successes(harvest);
     let node = Resource::new(move || (slug.get(), harvested.get()), |(slug, _)| get_node(slug));
     view! {
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match node.await {
-                    Ok(node) => view! { <NodeView node harvest /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=node page=true render={move |node: NodeDetail| view! { <NodeView node harvest /> }.into_any()} />
     }
 }
 
@@ -503,71 +475,63 @@ fn HarvestRuns(runs: Vec<HarvestRunView>) -> impl IntoView {
         return view! { <p>{i.t("nodes.no_harvests")}</p> }.into_any();
     }
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label=i.t("nodes.harvests_heading")>
-            <table class="table" data-testid="harvest-runs">
-                <thead>
-                    <tr>
-                        <th scope="col">{i.t("nodes.run_started")}</th>
-                        <th scope="col">{i.t("nodes.run_by")}</th>
-                        <th scope="col">{i.t("nodes.run_outcome")}</th>
-                        <th scope="col">{i.t("nodes.run_pages")}</th>
-                        <th scope="col">{i.t("nodes.run_counts")}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {runs.into_iter().map(|run| {
-                        let by = run.requested_by.clone().unwrap_or_else(|| i.t("nodes.run_schedule"));
-                        let outcome = i.t(&format!("nodes.outcome.{}", run.outcome.code()));
-                        let failed = run.outcome == HarvestOutcome::Failed;
-                        let counts = i.t_with("nodes.run_count_cells", &[
-                            ("created", &run.created.to_string()),
-                            ("updated", &run.updated.to_string()),
-                            ("unchanged", &run.unchanged.to_string()),
-                            ("withdrawn", &run.withdrawn.to_string()),
-                        ]);
-                        let warnings = (!run.warnings.is_empty()).then(|| view! {
-                            <details><summary>{i.t_with("nodes.run_warnings", &[("count", &run.warnings.len().to_string())])}</summary>
-                                <ul>{run.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
-                            </details>
-                        });
-                        view! {
-                            <tr class:run--failed=failed>
-                                <td><time datetime=run.started_at.clone()>{display_utc(&run.started_at)}</time></td>
-                                <td>{by}</td>
-                                <td>
-                                    <strong>{outcome}</strong>
-                                    {run.error.clone().map(|e| view! { <p class="run__error" data-testid="run-error">{e}</p> })}
-                                </td>
-                                <td>{run.pages}</td>
-                                <td>{counts}{warnings}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable name=TableName::Label(i.t("nodes.harvests_heading")) testid="harvest-runs">
+            <thead>
+                <tr>
+                    <th scope="col">{i.t("nodes.run_started")}</th>
+                    <th scope="col">{i.t("nodes.run_by")}</th>
+                    <th scope="col">{i.t("nodes.run_outcome")}</th>
+                    <th scope="col">{i.t("nodes.run_pages")}</th>
+                    <th scope="col">{i.t("nodes.run_counts")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {runs.into_iter().map(|run| {
+                    let by = run.requested_by.clone().unwrap_or_else(|| i.t("nodes.run_schedule"));
+                    let outcome = i.t(&format!("nodes.outcome.{}", run.outcome.code()));
+                    let failed = run.outcome == HarvestOutcome::Failed;
+                    let counts = i.t_with("nodes.run_count_cells", &[
+                        ("created", &run.created.to_string()),
+                        ("updated", &run.updated.to_string()),
+                        ("unchanged", &run.unchanged.to_string()),
+                        ("withdrawn", &run.withdrawn.to_string()),
+                    ]);
+                    let warnings = (!run.warnings.is_empty()).then(|| view! {
+                        <details><summary>{i.t_with("nodes.run_warnings", &[("count", &run.warnings.len().to_string())])}</summary>
+                            <ul>{run.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+                        </details>
+                    });
+                    view! {
+                        <tr class:run--failed=failed>
+                            <td><time datetime=run.started_at.clone()>{display_utc(&run.started_at)}</time></td>
+                            <td>{by}</td>
+                            <td>
+                                <strong>{outcome}</strong>
+                                {run.error.clone().map(|e| view! { <p class="run__error" data-testid="run-error">{e}</p> })}
+                            </td>
+                            <td>{run.pages}</td>
+                            <td>{counts}{warnings}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </DataTable>
     }
     .into_any()
 }
 
 #[component]
 pub fn NodeEditPage() -> impl IntoView {
-    let i = use_i18n();
     let slug = slug_param();
     let node = Resource::new(move || slug.get(), get_node);
     view! {
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match node.await {
-                    Ok(node) if node.can_edit => {
-                        let slug = node.slug.clone();
-                        view! { <NodeForm node /> <div class="page page--narrow"><NodeRulesForm slug /></div> }.into_any()
-                    }
-                    Ok(_) => view! { <ErrorNotice error=crate::error::AppError::Forbidden /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=node page=true render={|node: NodeDetail| {
+            if !node.can_edit {
+                return view! { <ErrorNotice error=AppError::Forbidden /> }.into_any();
+            }
+            let slug = node.slug.clone();
+            view! { <NodeForm node /> <div class="page page--narrow"><NodeRulesForm slug /></div> }.into_any()
+        }} />
     }
 }
 

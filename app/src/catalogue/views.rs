@@ -1,10 +1,10 @@
 //! The home page: what the portal is for, the seven nodes and the cohorts they hold.
 
 use super::api::get_catalogue_overview;
-use super::model::{CohortSummary, NodeSummary, format_count};
+use super::model::{CatalogueOverview, CohortSummary, NodeSummary, format_count};
 use super::pages::ConsentTags;
 use crate::i18n::use_i18n;
-use crate::shell::ErrorNotice;
+use crate::ui::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -34,20 +34,13 @@ pub fn HomePage() -> impl IntoView {
                 </ul>
             </div>
         </section>
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! {
-                        <div class="page">
-                            <p class="notice notice--demo">{i.t("home.illustrative_notice")}</p>
-                            <NodeList nodes=overview.nodes />
-                            <CohortList cohorts=overview.cohorts />
-                        </div>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=overview page=true render={move |overview: CatalogueOverview| view! {
+            <div class="page">
+                <p class="notice notice--demo">{i.t("home.illustrative_notice")}</p>
+                <NodeList nodes=overview.nodes />
+                <CohortList cohorts=overview.cohorts />
+            </div>
+        }.into_any()} />
     }
 }
 

@@ -3,7 +3,7 @@
 use super::form::ProposalForm;
 use super::scoring::Aggregate;
 use crate::catalogue::model::Localized;
-use crate::shell::timeline::TimelineEntry;
+use crate::timeline::TimelineEntry;
 pub use kernel::codes::{CompanyKind, CompanySize, ConflictKind};
 pub use kernel::proposal::{Confidence, Decision, Permission, ProposalState, Stage};
 use kernel::{PersonId, ProposalId};

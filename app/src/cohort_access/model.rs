@@ -5,7 +5,7 @@
 use super::duo::Compatibility;
 use super::form::ApplicationForm;
 use crate::catalogue::model::Localized;
-pub use crate::shell::timeline::TimelineEntry;
+pub use crate::timeline::TimelineEntry;
 use kernel::access::votes::{Tally, Vote};
 pub use kernel::access::{ApplicationState, PartStatus, Permission};
 use kernel::{ApplicationId, CohortId, NodeId, PersonId};

@@ -1,8 +1,9 @@
 //! A content page, with a visible note when it is shown in the other language.
 
 use super::api::content_page;
+use super::model::RenderedPage;
 use crate::i18n::use_i18n;
-use crate::shell::ErrorNotice;
+use crate::ui::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -13,25 +14,18 @@ pub fn ContentPageView() -> impl IntoView {
     let params = use_params_map();
     let page = Resource::new(move || params.read().get("slug").unwrap_or_default(), content_page);
     view! {
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => {
-                        let fallback_note = page.is_fallback.then(|| {
-                            view! { <p class="notice" role="note">{i.t("content.fallback_note")}</p> }
-                        });
-                        view! {
-                            <Title text=page.title.clone() />
-                            <div class="page page--prose">
-                                {fallback_note}
-                                <article class="prose" lang=page.lang.code() inner_html=page.html></article>
-                            </div>
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page page=true render={move |page: RenderedPage| {
+            let fallback_note = page.is_fallback.then(|| {
+                view! { <p class="notice" role="note">{i.t("content.fallback_note")}</p> }
+            });
+            view! {
+                <Title text=page.title.clone() />
+                <div class="page page--prose">
+                    {fallback_note}
+                    <article class="prose" lang=page.lang.code() inner_html=page.html></article>
+                </div>
+            }
+            .into_any()
+        }} />
     }
 }

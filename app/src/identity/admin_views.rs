@@ -3,14 +3,14 @@
 //! beside their field and the form keeps what was typed.
 
 use super::api::{
-    AddClaimRule, CreateApiToken, GrantRole, RemoveClaimRule, RevokeApiToken, RevokeRole, SetMembership,
-    list_api_tokens, list_claim_rules, person_for_admin,
+    AddClaimRule, ApiTokensView, ClaimRulesView, CreateApiToken, GrantRole, RemoveClaimRule, RevokeApiToken,
+    RevokeRole, SetMembership, list_api_tokens, list_claim_rules, person_for_admin,
 };
-use super::model::{Choice, Role};
+use super::model::{Choice, PersonAdminView, Role};
 use super::views::grant_label;
-use crate::forms::{FieldError, error_at, successes};
+use crate::forms::{error_at, successes};
 use crate::i18n::use_i18n;
-use crate::shell::ErrorNotice;
+use crate::ui::{DataTable, FieldError, Loaded, TableName};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -47,113 +47,107 @@ pub fn PersonAdminPage() -> impl IntoView {
     let grant_value = Signal::derive(move || grant.value().get());
     view! {
         <Title text=i.t("people.person_title") />
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                let view = match person.await {
-                    Ok(view) => view,
-                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
-                };
-                let id = view.person.id;
-                view! {
-                    <section class="page">
-                        <p><a href="/admin/people">{i.t("people.back")}</a></p>
-                        <h1>{view.person.display_name.clone()}</h1>
-                        <dl class="facts">
-                            <dt>{i.t("profile.email")}</dt>
-                            <dd>{view.person.email.clone().unwrap_or_default()}</dd>
-                            <dt>{i.t("people.identity_provider")}</dt>
-                            <dd>{view.person.issuer.clone()}</dd>
-                        </dl>
+        <Loaded resource=person page=true render={move |view: PersonAdminView| {
+            let id = view.person.id;
+            view! {
+                <section class="page">
+                    <p><a href="/admin/people">{i.t("people.back")}</a></p>
+                    <h1>{view.person.display_name.clone()}</h1>
+                    <dl class="facts">
+                        <dt>{i.t("profile.email")}</dt>
+                        <dd>{view.person.email.clone().unwrap_or_default()}</dd>
+                        <dt>{i.t("people.identity_provider")}</dt>
+                        <dd>{view.person.issuer.clone()}</dd>
+                    </dl>
 
-                        <h2>{i.t("people.roles_heading")}</h2>
-                        {if view.grants.is_empty() {
-                            view! { <p>{i.t("role.applicant")}</p> }.into_any()
-                        } else {
-                            view! {
-                                <ul class="grant-list">
-                                    {view.grants.into_iter().map(|g| {
-                                        let label = grant_label(i, &g.grant);
-                                        let source = match g.source_rule_id {
-                                            Some(rule) => i.t_with("people.granted_by_rule", &[("rule", &rule.to_string())]),
-                                            None => g.granted_by.clone().unwrap_or_else(|| i.t("audit.system")),
-                                        };
-                                        let reason_id = format!("revoke-reason-{}", g.id);
-                                        view! {
-                                            <li class="grant-list__item">
-                                                <span><strong>{label}</strong>" · "{source}</span>
-                                                <ActionForm action=revoke attr:class="inline-form">
-                                                    <input type="hidden" name="grant_id" value=g.id.to_string() />
-                                                    <label for=reason_id.clone() class="visually-hidden">{i.t("people.revoke_reason")}</label>
-                                                    <input id=reason_id name="reason" required placeholder=i.t("people.revoke_reason") />
-                                                    <button type="submit" class="button button--quiet">{i.t("people.revoke")}</button>
-                                                </ActionForm>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                        <FieldError id="revoke-error".into() message=Signal::derive(move || error_at(i, revoke.value().get(), "reason")) />
+                    <h2>{i.t("people.roles_heading")}</h2>
+                    {if view.grants.is_empty() {
+                        view! { <p>{i.t("role.applicant")}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="grant-list">
+                                {view.grants.into_iter().map(|g| {
+                                    let label = grant_label(i, &g.grant);
+                                    let source = match g.source_rule_id {
+                                        Some(rule) => i.t_with("people.granted_by_rule", &[("rule", &rule.to_string())]),
+                                        None => g.granted_by.clone().unwrap_or_else(|| i.t("audit.system")),
+                                    };
+                                    let reason_id = format!("revoke-reason-{}", g.id);
+                                    view! {
+                                        <li class="grant-list__item">
+                                            <span><strong>{label}</strong>" · "{source}</span>
+                                            <ActionForm action=revoke attr:class="inline-form">
+                                                <input type="hidden" name="grant_id" value=g.id.to_string() />
+                                                <label for=reason_id.clone() class="visually-hidden">{i.t("people.revoke_reason")}</label>
+                                                <input id=reason_id name="reason" required placeholder=i.t("people.revoke_reason") />
+                                                <button type="submit" class="button button--quiet">{i.t("people.revoke")}</button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                    <FieldError id="revoke-error".into() message=Signal::derive(move || error_at(i, revoke.value().get(), "reason")) />
 
-                        <h2>{i.t("people.grant_heading")}</h2>
-                        <ActionForm action=grant attr:class="form-grid">
-                            <input type="hidden" name="person_id" value=id.to_string() />
-                            <div class="field">
-                                <label for="grant-role">{i.t("people.role")}</label>
-                                <select id="grant-role" name="role"><RoleOptions /></select>
-                                <FieldError id="grant-role-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "role")) />
-                            </div>
-                            <div class="field">
-                                <label for="grant-node">{i.t("people.scope_node")}</label>
-                                <select id="grant-node" name="node" aria-describedby="grant-node-error">
-                                    <ChoiceOptions choices=view.all_nodes.clone() none_label=i.t("people.no_scope") />
-                                </select>
-                                <FieldError id="grant-node-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "node")) />
-                            </div>
-                            <div class="field">
-                                <label for="grant-cohort">{i.t("people.scope_cohort")}</label>
-                                <select id="grant-cohort" name="cohort">
-                                    <ChoiceOptions choices=view.all_cohorts.clone() none_label=i.t("people.no_scope") />
-                                </select>
-                                <FieldError id="grant-cohort-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "cohort")) />
-                            </div>
-                            <div class="field field--actions">
-                                <button type="submit" class="button">{i.t("people.grant")}</button>
-                            </div>
-                        </ActionForm>
-                        <FieldError id="grant-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "")) />
+                    <h2>{i.t("people.grant_heading")}</h2>
+                    <ActionForm action=grant attr:class="form-grid">
+                        <input type="hidden" name="person_id" value=id.to_string() />
+                        <div class="field">
+                            <label for="grant-role">{i.t("people.role")}</label>
+                            <select id="grant-role" name="role"><RoleOptions /></select>
+                            <FieldError id="grant-role-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "role")) />
+                        </div>
+                        <div class="field">
+                            <label for="grant-node">{i.t("people.scope_node")}</label>
+                            <select id="grant-node" name="node" aria-describedby="grant-node-error">
+                                <ChoiceOptions choices=view.all_nodes.clone() none_label=i.t("people.no_scope") />
+                            </select>
+                            <FieldError id="grant-node-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "node")) />
+                        </div>
+                        <div class="field">
+                            <label for="grant-cohort">{i.t("people.scope_cohort")}</label>
+                            <select id="grant-cohort" name="cohort">
+                                <ChoiceOptions choices=view.all_cohorts.clone() none_label=i.t("people.no_scope") />
+                            </select>
+                            <FieldError id="grant-cohort-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "cohort")) />
+                        </div>
+                        <div class="field field--actions">
+                            <button type="submit" class="button">{i.t("people.grant")}</button>
+                        </div>
+                    </ActionForm>
+                    <FieldError id="grant-error".into() message=Signal::derive(move || error_at(i, grant_value.get(), "")) />
 
-                        <h2>{i.t("people.organisations_heading")}</h2>
-                        <ul class="grant-list">
-                            {view.organisations.clone().into_iter().map(|org| view! {
-                                <li class="grant-list__item">
-                                    <span>{org.name.clone()}</span>
-                                    <ActionForm action=membership attr:class="inline-form">
-                                        <input type="hidden" name="person_id" value=id.to_string() />
-                                        <input type="hidden" name="organisation" value=org.slug.clone() />
-                                        <input type="hidden" name="member" value="false" />
-                                        <button type="submit" class="button button--quiet">{i.t("people.remove_membership")}</button>
-                                    </ActionForm>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                        <ActionForm action=membership attr:class="form-grid">
-                            <input type="hidden" name="person_id" value=id.to_string() />
-                            <input type="hidden" name="member" value="true" />
-                            <div class="field">
-                                <label for="membership-organisation">{i.t("people.organisation")}</label>
-                                <select id="membership-organisation" name="organisation">
-                                    {view.all_organisations.into_iter().map(|c| view! { <option value=c.slug.clone()>{c.name}</option> }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field field--actions">
-                                <button type="submit" class="button">{i.t("people.add_membership")}</button>
-                            </div>
-                        </ActionForm>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
+                    <h2>{i.t("people.organisations_heading")}</h2>
+                    <ul class="grant-list">
+                        {view.organisations.clone().into_iter().map(|org| view! {
+                            <li class="grant-list__item">
+                                <span>{org.name.clone()}</span>
+                                <ActionForm action=membership attr:class="inline-form">
+                                    <input type="hidden" name="person_id" value=id.to_string() />
+                                    <input type="hidden" name="organisation" value=org.slug.clone() />
+                                    <input type="hidden" name="member" value="false" />
+                                    <button type="submit" class="button button--quiet">{i.t("people.remove_membership")}</button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <ActionForm action=membership attr:class="form-grid">
+                        <input type="hidden" name="person_id" value=id.to_string() />
+                        <input type="hidden" name="member" value="true" />
+                        <div class="field">
+                            <label for="membership-organisation">{i.t("people.organisation")}</label>
+                            <select id="membership-organisation" name="organisation">
+                                {view.all_organisations.into_iter().map(|c| view! { <option value=c.slug.clone()>{c.name}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field field--actions">
+                            <button type="submit" class="button">{i.t("people.add_membership")}</button>
+                        </div>
+                    </ActionForm>
+                </section>
+            }.into_any()
+        }} />
     }
 }
 
@@ -170,88 +164,77 @@ pub fn ClaimRulesPage() -> impl IntoView {
         <section class="page">
             <h1>{i.t("claims.title")}</h1>
             <p>{i.t("claims.intro")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    let view = match rules.await {
-                        Ok(view) => view,
-                        Err(error) => return view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    view! {
-                        <div class="table-scroll" role="region" aria-labelledby="rules-caption" tabindex="0">
-                            <table class="table">
-                                <caption id="rules-caption">{i.t_with("claims.caption", &[("count", &view.rules.len().to_string())])}</caption>
-                                <thead><tr>
-                                    <th scope="col">{i.t("claims.provider")}</th>
-                                    <th scope="col">{i.t("claims.claim")}</th>
-                                    <th scope="col">{i.t("claims.value")}</th>
-                                    <th scope="col">{i.t("people.role")}</th>
-                                    <th scope="col"><span class="visually-hidden">{i.t("claims.remove")}</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {view.rules.into_iter().map(|rule| {
-                                        let grant = super::model::RoleGrant::named(
-                                            rule.role,
-                                            match &rule.scope { super::model::RoleScope::Node(n) => Some(n.clone()), _ => None },
-                                            match &rule.scope { super::model::RoleScope::Cohort(c) => Some(c.clone()), _ => None },
-                                        );
-                                        view! {
-                                            <tr>
-                                                <td>{rule.provider_id.clone().unwrap_or_else(|| i.t("claims.any_provider"))}</td>
-                                                <td><code>{rule.claim.clone()}</code></td>
-                                                <td><code>{rule.value.clone()}</code></td>
-                                                <td>{grant_label(i, &grant)}</td>
-                                                <td>
-                                                    <ActionForm action=remove>
-                                                        <input type="hidden" name="rule_id" value=rule.id.to_string() />
-                                                        <button type="submit" class="button button--quiet">{i.t("claims.remove")}</button>
-                                                    </ActionForm>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                        <h2>{i.t("claims.add_heading")}</h2>
-                        <ActionForm action=add attr:class="form-grid">
-                            <div class="field">
-                                <label for="rule-provider">{i.t("claims.provider")}</label>
-                                <select id="rule-provider" name="provider">
-                                    <ChoiceOptions choices=view.providers none_label=i.t("claims.any_provider") />
-                                </select>
-                                <FieldError id="rule-provider-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "provider")) />
-                            </div>
-                            <div class="field">
-                                <label for="rule-claim">{i.t("claims.claim")}</label>
-                                <input id="rule-claim" name="claim" value="eduperson_entitlement" required />
-                                <FieldError id="rule-claim-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "claim")) />
-                            </div>
-                            <div class="field">
-                                <label for="rule-value">{i.t("claims.value")}</label>
-                                <input id="rule-value" name="value" required />
-                                <FieldError id="rule-value-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "value")) />
-                            </div>
-                            <div class="field">
-                                <label for="rule-role">{i.t("people.role")}</label>
-                                <select id="rule-role" name="role"><RoleOptions /></select>
-                                <FieldError id="rule-role-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "role")) />
-                            </div>
-                            <div class="field">
-                                <label for="rule-node">{i.t("people.scope_node")}</label>
-                                <select id="rule-node" name="node"><ChoiceOptions choices=view.nodes none_label=i.t("people.no_scope") /></select>
-                                <FieldError id="rule-node-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "node")) />
-                            </div>
-                            <div class="field">
-                                <label for="rule-cohort">{i.t("people.scope_cohort")}</label>
-                                <select id="rule-cohort" name="cohort"><ChoiceOptions choices=view.cohorts none_label=i.t("people.no_scope") /></select>
-                            </div>
-                            <div class="field field--actions">
-                                <button type="submit" class="button">{i.t("claims.add")}</button>
-                            </div>
-                        </ActionForm>
-                    }.into_any()
-                })}
-            </Suspense>
+            <Loaded resource=rules render={move |view: ClaimRulesView| view! {
+                <DataTable name=TableName::Caption { id: "rules-caption", text: i.t_with("claims.caption", &[("count", &view.rules.len().to_string())]) }>
+                    <thead><tr>
+                        <th scope="col">{i.t("claims.provider")}</th>
+                        <th scope="col">{i.t("claims.claim")}</th>
+                        <th scope="col">{i.t("claims.value")}</th>
+                        <th scope="col">{i.t("people.role")}</th>
+                        <th scope="col"><span class="visually-hidden">{i.t("claims.remove")}</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {view.rules.into_iter().map(|rule| {
+                            let grant = super::model::RoleGrant::named(
+                                rule.role,
+                                match &rule.scope { super::model::RoleScope::Node(n) => Some(n.clone()), _ => None },
+                                match &rule.scope { super::model::RoleScope::Cohort(c) => Some(c.clone()), _ => None },
+                            );
+                            view! {
+                                <tr>
+                                    <td>{rule.provider_id.clone().unwrap_or_else(|| i.t("claims.any_provider"))}</td>
+                                    <td><code>{rule.claim.clone()}</code></td>
+                                    <td><code>{rule.value.clone()}</code></td>
+                                    <td>{grant_label(i, &grant)}</td>
+                                    <td>
+                                        <ActionForm action=remove>
+                                            <input type="hidden" name="rule_id" value=rule.id.to_string() />
+                                            <button type="submit" class="button button--quiet">{i.t("claims.remove")}</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </DataTable>
+                <h2>{i.t("claims.add_heading")}</h2>
+                <ActionForm action=add attr:class="form-grid">
+                    <div class="field">
+                        <label for="rule-provider">{i.t("claims.provider")}</label>
+                        <select id="rule-provider" name="provider">
+                            <ChoiceOptions choices=view.providers none_label=i.t("claims.any_provider") />
+                        </select>
+                        <FieldError id="rule-provider-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "provider")) />
+                    </div>
+                    <div class="field">
+                        <label for="rule-claim">{i.t("claims.claim")}</label>
+                        <input id="rule-claim" name="claim" value="eduperson_entitlement" required />
+                        <FieldError id="rule-claim-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "claim")) />
+                    </div>
+                    <div class="field">
+                        <label for="rule-value">{i.t("claims.value")}</label>
+                        <input id="rule-value" name="value" required />
+                        <FieldError id="rule-value-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "value")) />
+                    </div>
+                    <div class="field">
+                        <label for="rule-role">{i.t("people.role")}</label>
+                        <select id="rule-role" name="role"><RoleOptions /></select>
+                        <FieldError id="rule-role-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "role")) />
+                    </div>
+                    <div class="field">
+                        <label for="rule-node">{i.t("people.scope_node")}</label>
+                        <select id="rule-node" name="node"><ChoiceOptions choices=view.nodes none_label=i.t("people.no_scope") /></select>
+                        <FieldError id="rule-node-error".into() message=Signal::derive(move || error_at(i, add_value.get(), "node")) />
+                    </div>
+                    <div class="field">
+                        <label for="rule-cohort">{i.t("people.scope_cohort")}</label>
+                        <select id="rule-cohort" name="cohort"><ChoiceOptions choices=view.cohorts none_label=i.t("people.no_scope") /></select>
+                    </div>
+                    <div class="field field--actions">
+                        <button type="submit" class="button">{i.t("claims.add")}</button>
+                    </div>
+                </ActionForm>
+            }.into_any()} />
         </section>
     }
 }
@@ -313,51 +296,41 @@ pub fn ApiTokensPage() -> impl IntoView {
                     <button type="submit" class="button">{i.t("tokens.create")}</button>
                 </div>
             </ActionForm>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(view) => view! {
-                            <div class="table-scroll" role="region" aria-labelledby="tokens-caption" tabindex="0">
-                                <table class="table" data-testid="token-table">
-                                    <caption id="tokens-caption">{i.t_with("tokens.caption", &[("count", &view.tokens.len().to_string())])}</caption>
-                                    <thead><tr>
-                                        <th scope="col">{i.t("tokens.name")}</th>
-                                        <th scope="col">{i.t("tokens.scopes")}</th>
-                                        <th scope="col">{i.t("tokens.expires_on")}</th>
-                                        <th scope="col">{i.t("tokens.last_used")}</th>
-                                        <th scope="col">{i.t("tokens.status")}</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {view.tokens.into_iter().map(|t| view! {
-                                            <tr>
-                                                <th scope="row">{t.name.clone()}<br /><code>{format!("{}…", t.prefix)}</code></th>
-                                                <td>{t.scopes.join(", ")}</td>
-                                                <td>{t.expires_at.chars().take(10).collect::<String>()}</td>
-                                                <td>{t.last_used_at.as_deref().map(crate::i18n::display_utc).unwrap_or_else(|| i.t("tokens.never"))}</td>
-                                                <td>
-                                                    {if t.live {
-                                                        view! {
-                                                            <ActionForm action=revoke>
-                                                                <input type="hidden" name="token_id" value=t.id.to_string() />
-                                                                <button type="submit" class="button button--quiet">{i.t("tokens.revoke")}</button>
-                                                            </ActionForm>
-                                                        }.into_any()
-                                                    } else if t.revoked_at.is_some() {
-                                                        view! { <span>{i.t("tokens.revoked")}</span> }.into_any()
-                                                    } else {
-                                                        view! { <span>{i.t("tokens.expired")}</span> }.into_any()
-                                                    }}
-                                                </td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=tokens render={move |view: ApiTokensView| view! {
+                <DataTable name=TableName::Caption { id: "tokens-caption", text: i.t_with("tokens.caption", &[("count", &view.tokens.len().to_string())]) } testid="token-table">
+                    <thead><tr>
+                        <th scope="col">{i.t("tokens.name")}</th>
+                        <th scope="col">{i.t("tokens.scopes")}</th>
+                        <th scope="col">{i.t("tokens.expires_on")}</th>
+                        <th scope="col">{i.t("tokens.last_used")}</th>
+                        <th scope="col">{i.t("tokens.status")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {view.tokens.into_iter().map(|t| view! {
+                            <tr>
+                                <th scope="row">{t.name.clone()}<br /><code>{format!("{}…", t.prefix)}</code></th>
+                                <td>{t.scopes.join(", ")}</td>
+                                <td>{t.expires_at.chars().take(10).collect::<String>()}</td>
+                                <td>{t.last_used_at.as_deref().map(crate::i18n::display_utc).unwrap_or_else(|| i.t("tokens.never"))}</td>
+                                <td>
+                                    {if t.live {
+                                        view! {
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="token_id" value=t.id.to_string() />
+                                                <button type="submit" class="button button--quiet">{i.t("tokens.revoke")}</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    } else if t.revoked_at.is_some() {
+                                        view! { <span>{i.t("tokens.revoked")}</span> }.into_any()
+                                    } else {
+                                        view! { <span>{i.t("tokens.expired")}</span> }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </DataTable>
+            }.into_any()} />
         </section>
     }
 }

@@ -1,10 +1,10 @@
 //! Pages about people: demo sign-in, one's own profile, the administrators' people list.
 
-use super::api::{DemoSignIn, get_viewer, list_demo_people, list_people, sign_in_options};
-use super::model::{RoleGrant, SignedInPerson};
+use super::api::{DemoSignIn, SignInChoices, get_viewer, list_demo_people, list_people, sign_in_options};
+use super::model::{DemoPerson, PersonListing, RoleGrant, SignedInPerson, Viewer};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::ErrorNotice;
+use crate::ui::{DataTable, ErrorNotice, Loaded, TableName};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -35,29 +35,22 @@ pub fn DemoSignInPage() -> impl IntoView {
         <section class="page page--narrow">
             <h1>{i.t("demo.title")}</h1>
             <p class="notice notice--demo">{i.t("demo.explanation")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match people.await {
-                        Ok(people) => view! {
-                            <ul class="person-picker">
-                                {people.into_iter().map(|person| view! {
-                                    <li class="person-picker__item">
-                                        <form method="post" action=DemoSignIn::url()>
-                                            <input type="hidden" name="person_id" value=person.id.to_string() />
-                                            <button type="submit" class="person-picker__button">
-                                                <strong>{person.display_name}</strong>
-                                                <span>{grants_text(i, &person.grants)}</span>
-                                                <span class="muted">{person.home_organisation.unwrap_or_default()}</span>
-                                            </button>
-                                        </form>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=people render={move |people: Vec<DemoPerson>| view! {
+                <ul class="person-picker">
+                    {people.into_iter().map(|person| view! {
+                        <li class="person-picker__item">
+                            <form method="post" action=DemoSignIn::url()>
+                                <input type="hidden" name="person_id" value=person.id.to_string() />
+                                <button type="submit" class="person-picker__button">
+                                    <strong>{person.display_name}</strong>
+                                    <span>{grants_text(i, &person.grants)}</span>
+                                    <span class="muted">{person.home_organisation.unwrap_or_default()}</span>
+                                </button>
+                            </form>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()} />
         </section>
     }
 }
@@ -68,18 +61,10 @@ pub fn ProfilePage() -> impl IntoView {
     let viewer = Resource::new(|| (), |_| get_viewer());
     view! {
         <Title text=i.t("profile.title") />
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match viewer.await.and_then(|v| v.person.ok_or(AppError::NotSignedIn)) {
-                    Ok(person) => view! { <Profile person /> }.into_any(),
-                    Err(error) => {
-                        #[cfg(feature = "ssr")]
-                        crate::request::with_status(error.clone());
-                        view! { <ErrorNotice error /> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded resource=viewer page=true render={move |viewer: Viewer| match viewer.person {
+            Some(person) => view! { <Profile person /> }.into_any(),
+            None => view! { <ErrorNotice error=AppError::NotSignedIn /> }.into_any(),
+        }} />
     }
 }
 
@@ -111,41 +96,31 @@ pub fn PeoplePage() -> impl IntoView {
     let people = Resource::new(|| (), |_| list_people());
     view! {
         <Title text=i.t("people.title") />
-        <Suspense fallback=move || view! { <p class="page loading">{i.t("shell.loading")}</p> }>
-            {move || Suspend::new(async move {
-                match people.await {
-                    Ok(people) => view! {
-                        <section class="page">
-                            <h1>{i.t("people.title")}</h1>
-                            <div class="table-scroll" role="region" aria-labelledby="people-caption" tabindex="0">
-                                <table class="table">
-                                    <caption id="people-caption">{i.t_with("people.caption", &[("count", &people.len().to_string())])}</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{i.t("people.name")}</th>
-                                            <th scope="col">{i.t("profile.organisation")}</th>
-                                            <th scope="col">{i.t("profile.roles")}</th>
-                                            <th scope="col">{i.t("people.identity_provider")}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {people.into_iter().map(|p| view! {
-                                            <tr>
-                                                <th scope="row"><a href=format!("/admin/people/{}", p.id)>{p.display_name}</a></th>
-                                                <td>{p.home_organisation.unwrap_or_default()}</td>
-                                                <td>{grants_text(i, &p.grants)}</td>
-                                                <td>{p.issuer}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        </section>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=people page=true render={move |people: Vec<PersonListing>| view! {
+            <section class="page">
+                <h1>{i.t("people.title")}</h1>
+                <DataTable name=TableName::Caption { id: "people-caption", text: i.t_with("people.caption", &[("count", &people.len().to_string())]) }>
+                    <thead>
+                        <tr>
+                            <th scope="col">{i.t("people.name")}</th>
+                            <th scope="col">{i.t("profile.organisation")}</th>
+                            <th scope="col">{i.t("profile.roles")}</th>
+                            <th scope="col">{i.t("people.identity_provider")}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {people.into_iter().map(|p| view! {
+                            <tr>
+                                <th scope="row"><a href=format!("/admin/people/{}", p.id)>{p.display_name}</a></th>
+                                <td>{p.home_organisation.unwrap_or_default()}</td>
+                                <td>{grants_text(i, &p.grants)}</td>
+                                <td>{p.issuer}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </DataTable>
+            </section>
+        }.into_any()} />
     }
 }
 
@@ -175,33 +150,26 @@ pub fn SignInPage() -> impl IntoView {
                     </div>
                 }
             })}
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    match choices.await {
-                        Ok(choices) => view! {
-                            {choices.providers.is_empty().then(|| view! { <p>{i.t("signin.no_providers")}</p> })}
-                            <ul class="person-picker">
-                                {choices.providers.into_iter().map(|provider| view! {
-                                    <li class="person-picker__item">
-                                        <form method="post" action=format!("/auth/oidc/{}", provider.slug)>
-                                            <input type="hidden" name="return_to" value=return_to />
-                                            <button type="submit" class="person-picker__button">
-                                                <strong>{i.t_with("signin.with_provider", &[("provider", &provider.name)])}</strong>
-                                            </button>
-                                        </form>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                            {choices.demo.then(|| view! {
-                                <p class="notice notice--demo">
-                                    {i.t("signin.demo_offer")}" "<a href="/demo-sign-in">{i.t("demo.title")}</a>
-                                </p>
-                            })}
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+            <Loaded resource=choices render={move |choices: SignInChoices| view! {
+                {choices.providers.is_empty().then(|| view! { <p>{i.t("signin.no_providers")}</p> })}
+                <ul class="person-picker">
+                    {choices.providers.into_iter().map(|provider| view! {
+                        <li class="person-picker__item">
+                            <form method="post" action=format!("/auth/oidc/{}", provider.slug)>
+                                <input type="hidden" name="return_to" value=return_to />
+                                <button type="submit" class="person-picker__button">
+                                    <strong>{i.t_with("signin.with_provider", &[("provider", &provider.name)])}</strong>
+                                </button>
+                            </form>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                {choices.demo.then(|| view! {
+                    <p class="notice notice--demo">
+                        {i.t("signin.demo_offer")}" "<a href="/demo-sign-in">{i.t("demo.title")}</a>
+                    </p>
                 })}
-            </Suspense>
+            }.into_any()} />
         </section>
     }
 }

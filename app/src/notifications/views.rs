@@ -3,7 +3,7 @@
 use super::api::demo_outbox;
 use super::model::OutboxMessage;
 use crate::i18n::{display_utc, use_i18n};
-use crate::shell::Loaded;
+use crate::ui::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

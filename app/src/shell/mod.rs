@@ -1,33 +1,16 @@
-//! The frame around every page: document shell, header with role-aware navigation,
-//! language switch, footer, and the not-found and error views.
+//! The frame around every page: the HTML document, the header with role-aware navigation
+//! and the language switch, and the footer. The routes between them are in `crate::routes`.
 
-pub mod timeline;
+pub use crate::routes::App;
 
-use crate::audit::views::AuditTrailPage;
-use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
-use crate::catalogue::views::HomePage;
-use crate::co_creation::pages::{
-    CallEditPage, CallPageView, CallsPage, CompanyInvitationPage, CompanyNewPage, CompanyPageView,
-    MyProposalsPage, PanelPageView, ProposalPageView, ReviewingPage,
-};
-use crate::cohort_access::pages::{
-    ApplicationPageView, BasketPage, CommitteeQueuePage, InvitationPage, MyApplicationsPage,
-    ReviewRequestPage, ReviewsPage,
-};
-use crate::content::views::ContentPageView;
-use crate::error::AppError;
-use crate::i18n::{I18n, Lang, use_i18n};
-use crate::identity::admin_views::{ApiTokensPage, ClaimRulesPage, PersonAdminPage};
+use crate::i18n::{Lang, use_i18n};
 use crate::identity::api::{SetLanguage, SignOut, get_viewer};
 use crate::identity::model::{Role, Viewer};
-use crate::identity::views::{DemoSignInPage, PeoplePage, ProfilePage, SignInPage};
-use crate::notifications::views::OutboxPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_meta::MetaTags;
+use leptos_router::components::A;
 use leptos_router::hooks::use_location;
-use leptos_router::{SsrMode, path};
 
 /// The HTML document. Runs on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The language of this page: from the request on the server, from `<html lang>` in the
 /// browser (the server wrote it), so both sides render the same text.
-fn current_lang() -> Lang {
+pub(crate) fn current_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
         crate::request::request_lang()
@@ -73,74 +56,6 @@ fn current_lang() -> Lang {
         {
             Lang::default()
         }
-    }
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    let i18n = I18n { lang: current_lang() };
-    provide_context(i18n);
-    // Effects run only in the browser: this marks the moment the page became interactive
-    // (browser tests wait for it).
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
-    view! {
-        <Stylesheet id="leptos" href="/pkg/portal.css" />
-        <Title formatter=move |page: String| {
-            let title = if page.is_empty() {
-                i18n.t("shell.site_name")
-            } else {
-                format!("{page} – {}", i18n.t("shell.site_name"))
-            };
-            title_markup(title)
-        } />
-        <Router>
-            <Header />
-            <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/pages/:slug") view=ContentPageView ssr=SsrMode::Async />
-                    <Route path=path!("/catalogue") view=CataloguePage ssr=SsrMode::Async />
-                    <Route path=path!("/datasets/:slug") view=DatasetPage ssr=SsrMode::Async />
-                    <Route path=path!("/nodes") view=NodesPage ssr=SsrMode::Async />
-                    <Route path=path!("/nodes/:slug") view=NodePage ssr=SsrMode::Async />
-                    <Route path=path!("/nodes/:slug/edit") view=NodeEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/demo-sign-in") view=DemoSignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/me") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/people/:id") view=PersonAdminPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/claim-rules") view=ClaimRulesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=AuditTrailPage ssr=SsrMode::Async />
-                    <Route path=path!("/applications") view=MyApplicationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/applications/basket") view=BasketPage ssr=SsrMode::Async />
-                    <Route path=path!("/applications/:id") view=ApplicationPageView ssr=SsrMode::Async />
-                    <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async />
-                    <Route path=path!("/committee") view=CommitteeQueuePage ssr=SsrMode::Async />
-                    <Route path=path!("/reviews") view=ReviewsPage ssr=SsrMode::Async />
-                    <Route path=path!("/reviews/:id/:node") view=ReviewRequestPage ssr=SsrMode::Async />
-                    <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/calls") view=CallsPage ssr=SsrMode::Async />
-                    <Route path=path!("/calls/new") view=CallEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/calls/:slug") view=CallPageView ssr=SsrMode::Async />
-                    <Route path=path!("/calls/:slug/edit") view=CallEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/calls/:slug/panel") view=PanelPageView ssr=SsrMode::Async />
-                    <Route path=path!("/companies/new") view=CompanyNewPage ssr=SsrMode::Async />
-                    <Route path=path!("/companies/:slug") view=CompanyPageView ssr=SsrMode::Async />
-                    <Route path=path!("/company-invitations/:token") view=CompanyInvitationPage ssr=SsrMode::Async />
-                    <Route path=path!("/proposals") view=MyProposalsPage ssr=SsrMode::Async />
-                    <Route path=path!("/proposals/:id") view=ProposalPageView ssr=SsrMode::Async />
-                    <Route path=path!("/reviewing") view=ReviewingPage ssr=SsrMode::Async />
-                </Routes>
-            </main>
-            <Footer />
-        </Router>
     }
 }
 
@@ -215,7 +130,7 @@ fn visible_nav(viewer: Option<&Viewer>) -> Vec<&'static NavItem> {
 }
 
 #[component]
-fn Header() -> impl IntoView {
+pub(crate) fn Header() -> impl IntoView {
     let i = use_i18n();
     // Each page that needs the viewer loads it itself: one resource, one Suspense.
     let viewer = Resource::new(|| (), |_| get_viewer());
@@ -341,7 +256,7 @@ fn LanguageSwitch() -> impl IntoView {
 }
 
 #[component]
-fn Footer() -> impl IntoView {
+pub(crate) fn Footer() -> impl IntoView {
     let i = use_i18n();
     let menu = Resource::new(|| (), |_| crate::content::api::content_menu());
     view! {
@@ -367,111 +282,6 @@ fn Footer() -> impl IntoView {
                 <p class="site-footer__demo">{i.t("shell.demo_notice")}</p>
             </div>
         </footer>
-    }
-}
-
-/// Shown for unknown addresses and missing things; the server answers 404.
-#[component]
-pub fn NotFound() -> impl IntoView {
-    let i = use_i18n();
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <Title text=i.t("error.not_found_title") />
-        <section class="page page--narrow">
-            <h1>{i.t("error.not_found_title")}</h1>
-            <p>{i.t("error.not_found")}</p>
-            <p><a href="/">{i.t("error.back_home")}</a></p>
-        </section>
-    }
-}
-
-/// Shown when loading a page's data failed; the message comes from the translations.
-#[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    let i = use_i18n();
-    if error == AppError::NotFound {
-        return view! { <NotFound /> }.into_any();
-    }
-    // The page answers with the error's status (a busy portal 503 with Retry-After), so
-    // clients and load balancers see what happened, not a 200.
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(
-            http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
-        if error == AppError::Busy {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
-        }
-    }
-    let sign_in = matches!(error, AppError::NotSignedIn);
-    view! {
-        <Title text=i.t("error.title") />
-        <section class="page page--narrow" role="alert">
-            <h1>{i.t("error.title")}</h1>
-            <p>{i.t(error.message_key())}</p>
-            {sign_in.then(|| view! { <p><a href="/sign-in">{i.t("shell.sign_in")}</a></p> })}
-            <p><a href="/">{i.t("error.back_home")}</a></p>
-        </section>
-    }
-    .into_any()
-}
-
-/// What a resource loads, rendered by `render`, or the error it brought; one loading line
-/// meanwhile. The one way pages show data that arrives.
-#[component]
-pub fn Loaded<T, F>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
-where
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
-{
-    let i = use_i18n();
-    view! {
-        <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-            {move || {
-                let render = render.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => render(value),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
-}
-
-/// Previous and next links for a paged list, with where we are in between.
-#[component]
-pub fn Pager(
-    label: String,
-    previous: Option<(String, String)>,
-    next: Option<(String, String)>,
-    #[prop(optional, into)] status: Option<String>,
-) -> impl IntoView {
-    view! {
-        <nav class="pager" aria-label=label>
-            {previous.map(|(href, text)| view! { <a rel="prev" href=href>{text}</a> })}
-            {status.map(|text| view! { <span class="pager__status">{text}</span> })}
-            {next.map(|(href, text)| view! { <a rel="next" href=href>{text}</a> })}
-        </nav>
-    }
-}
-
-/// What goes between `<title>` and `</title>`. `leptos_meta` writes the formatted title into
-/// the server-rendered page as it is, so people's text (a proposal's title, a harvested
-/// dataset's) is escaped here, the one formatter every page's title passes through. In the
-/// browser the title is set as text (`document.title`), where escaping would show.
-fn title_markup(title: String) -> String {
-    #[cfg(feature = "ssr")]
-    {
-        crate::html::escape_text(&title)
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        title
     }
 }
 
@@ -510,4 +320,3 @@ mod tests {
         }
     }
 }
-

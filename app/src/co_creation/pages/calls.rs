@@ -5,9 +5,9 @@ use crate::co_creation::api::{
     ManageCall, SaveCall, StartProposal, get_call, get_call_editor, get_panel, list_calls,
 };
 use crate::co_creation::model::{CallEditor, CallPage, CallPhase, CallSummary, CriterionView, PanelPage};
-use crate::forms::{FieldError, Refresh, error_at, successes};
+use crate::forms::{Refresh, error_at, successes};
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::Loaded;
+use crate::ui::{DataTable, FieldError, Loaded, TableName};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -72,25 +72,22 @@ pub fn CallPageView() -> impl IntoView {
 pub fn CriteriaTable(criteria: Vec<CriterionView>, overall_threshold: String) -> impl IntoView {
     let i = use_i18n();
     view! {
-        <div class="table-scroll" role="region" tabindex="0" aria-labelledby="criteria-caption">
-            <table class="table" data-testid="criteria">
-                <caption id="criteria-caption">{i.t("call.criteria_caption")}</caption>
-                <thead><tr>
-                    <th scope="col">{i.t("call.criterion")}</th>
-                    <th scope="col">{i.t("call.threshold")}</th>
-                    <th scope="col">{i.t("call.weight")}</th>
-                </tr></thead>
-                <tbody>
-                    {criteria.into_iter().map(|c| view! {
-                        <tr>
-                            <th scope="row">{c.name.get(i.lang).to_owned()}<p class="field__hint">{c.description.get(i.lang).to_owned()}</p></th>
-                            <td>{c.threshold.clone()}" / 5"</td>
-                            <td>{c.weight}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable name=TableName::Caption { id: "criteria-caption", text: i.t("call.criteria_caption") } testid="criteria">
+            <thead><tr>
+                <th scope="col">{i.t("call.criterion")}</th>
+                <th scope="col">{i.t("call.threshold")}</th>
+                <th scope="col">{i.t("call.weight")}</th>
+            </tr></thead>
+            <tbody>
+                {criteria.into_iter().map(|c| view! {
+                    <tr>
+                        <th scope="row">{c.name.get(i.lang).to_owned()}<p class="field__hint">{c.description.get(i.lang).to_owned()}</p></th>
+                        <td>{c.threshold.clone()}" / 5"</td>
+                        <td>{c.weight}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </DataTable>
         <p>{i.t_with("call.overall_threshold", &[("threshold", &overall_threshold)])}</p>
     }
 }
@@ -322,39 +319,36 @@ fn PanelView(page: PanelPage) -> impl IntoView {
             {(page.hidden_for_conflict > 0).then(|| view! {
                 <p class="notice">{i.t_with("panel.hidden_for_conflict", &[("count", &page.hidden_for_conflict.to_string())])}</p>
             })}
-            <div class="table-scroll" role="region" tabindex="0" aria-labelledby="panel-caption">
-                <table class="table table--dense" data-testid="panel-table">
-                    <caption id="panel-caption">{i.t_with("panel.caption", &[("threshold", &page.overall_threshold)])}</caption>
-                    <thead><tr>
-                        <th scope="col">{i.t("panel.rank")}</th>
-                        <th scope="col">{i.t("proposal.field.title")}</th>
-                        <th scope="col">{i.t("panel.trl")}</th>
-                        <th scope="col">{i.t("panel.reviews")}</th>
-                        {page.criteria.iter().map(|c| view! { <th scope="col">{c.name.get(i.lang).to_owned()}<span class="visually-hidden">{i.t("panel.median_spread")}</span></th> }).collect_view()}
-                        <th scope="col">{i.t("panel.weighted")}</th>
-                        <th scope="col">{i.t("panel.decision")}</th>
-                    </tr></thead>
-                    <tbody>
-                        {page.rows.iter().map(|row| view! {
-                            <tr class:row--below=!row.passes data-testid=format!("panel-row-{}", row.id)>
-                                <td>{row.rank}{row.tied.then(|| view! { " "<span class="tag tag--muted">{i.t("panel.tied")}</span> })}</td>
-                                <td><a href=format!("/proposals/{}", row.id)>{row.title.clone()}</a><br /><span class="field__hint">{row.company.clone()}</span></td>
-                                <td>{row.trl_claimed.map(|t| t.to_string()).unwrap_or_default()}" / "{row.trl_assessed.clone().unwrap_or_else(|| "–".into())}</td>
-                                <td class:warn=row.reviews < row.needed as usize>{format!("{}/{}", row.reviews, row.needed)}</td>
-                                {row.medians.iter().map(|(median, spread, passes)| view! {
-                                    <td class:below=!*passes>{median.clone().unwrap_or_else(|| "–".into())}<span class="field__hint">{format!(" ±{spread}")}</span></td>
-                                }).collect_view()}
-                                <td>
-                                    <strong>{row.weighted_mean.clone()}</strong>
-                                    {(!row.passes).then(|| view! { " "<span class="tag tag--muted">{i.t("panel.below_threshold")}</span> })}
-                                    {row.disagreement.then(|| view! { " "<span class="tag tag--warn" data-testid="disagreement">{i.t("panel.disagreement")}</span> })}
-                                </td>
-                                <td>{row.decision.as_deref().map(|d| i.t(&format!("decision.{d}"))).unwrap_or_else(|| "–".into())}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable name=TableName::Caption { id: "panel-caption", text: i.t_with("panel.caption", &[("threshold", &page.overall_threshold)]) } testid="panel-table" dense=true>
+                <thead><tr>
+                    <th scope="col">{i.t("panel.rank")}</th>
+                    <th scope="col">{i.t("proposal.field.title")}</th>
+                    <th scope="col">{i.t("panel.trl")}</th>
+                    <th scope="col">{i.t("panel.reviews")}</th>
+                    {page.criteria.iter().map(|c| view! { <th scope="col">{c.name.get(i.lang).to_owned()}<span class="visually-hidden">{i.t("panel.median_spread")}</span></th> }).collect_view()}
+                    <th scope="col">{i.t("panel.weighted")}</th>
+                    <th scope="col">{i.t("panel.decision")}</th>
+                </tr></thead>
+                <tbody>
+                    {page.rows.iter().map(|row| view! {
+                        <tr class:row--below=!row.passes data-testid=format!("panel-row-{}", row.id)>
+                            <td>{row.rank}{row.tied.then(|| view! { " "<span class="tag tag--muted">{i.t("panel.tied")}</span> })}</td>
+                            <td><a href=format!("/proposals/{}", row.id)>{row.title.clone()}</a><br /><span class="field__hint">{row.company.clone()}</span></td>
+                            <td>{row.trl_claimed.map(|t| t.to_string()).unwrap_or_default()}" / "{row.trl_assessed.clone().unwrap_or_else(|| "–".into())}</td>
+                            <td class:warn=row.reviews < row.needed as usize>{format!("{}/{}", row.reviews, row.needed)}</td>
+                            {row.medians.iter().map(|(median, spread, passes)| view! {
+                                <td class:below=!*passes>{median.clone().unwrap_or_else(|| "–".into())}<span class="field__hint">{format!(" ±{spread}")}</span></td>
+                            }).collect_view()}
+                            <td>
+                                <strong>{row.weighted_mean.clone()}</strong>
+                                {(!row.passes).then(|| view! { " "<span class="tag tag--muted">{i.t("panel.below_threshold")}</span> })}
+                                {row.disagreement.then(|| view! { " "<span class="tag tag--warn" data-testid="disagreement">{i.t("panel.disagreement")}</span> })}
+                            </td>
+                            <td>{row.decision.as_deref().map(|d| i.t(&format!("decision.{d}"))).unwrap_or_else(|| "–".into())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </DataTable>
             <p class="field__hint">{i.t("panel.legend")}</p>
             {page.can_manage.then(|| view! {
             <h2>{i.t("panel.actions")}</h2>

@@ -4,9 +4,9 @@
 use crate::co_creation::api::{AddRepresentative, RegisterCompany, UpdateCompany, get_company};
 use crate::co_creation::model::{CompanyKind, CompanySize, CompanyView};
 use crate::error::AppError;
-use crate::forms::{Field, FieldError, FieldKind, error_at};
+use crate::forms::error_at;
 use crate::i18n::use_i18n;
-use crate::shell::Loaded;
+use crate::ui::{Field, FieldError, FieldKind, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -4,9 +4,9 @@
 use super::proposal::proposal_state;
 use crate::co_creation::api::{DeclareConflict, my_proposals, reviewer_desk};
 use crate::co_creation::model::{ConflictKind, MyProposalsView, ReviewerDeskView};
-use crate::forms::{FieldError, error_at, successes};
+use crate::forms::{error_at, successes};
 use crate::i18n::use_i18n;
-use crate::shell::Loaded;
+use crate::ui::{DataTable, FieldError, Loaded, TableName};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -32,29 +32,26 @@ pub fn MyProposalsPage() -> impl IntoView {
                     view! { <p class="notice">{i.t("proposals.none")}</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-scroll" role="region" tabindex="0" aria-labelledby="my-proposals-caption">
-                            <table class="table" data-testid="my-proposals">
-                                <caption id="my-proposals-caption">{i.t("proposals.caption")}</caption>
-                                <thead><tr>
-                                    <th scope="col">{i.t("proposal.field.title")}</th>
-                                    <th scope="col">{i.t("proposals.call")}</th>
-                                    <th scope="col">{i.t("proposal.company")}</th>
-                                    <th scope="col">{i.t("proposals.state")}</th>
-                                    <th scope="col">{i.t("proposals.updated")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {data.proposals.iter().map(|p| view! {
-                                        <tr>
-                                            <td><a href=format!("/proposals/{}", p.id)>{if p.title.is_empty() { i.t("proposal.untitled") } else { p.title.clone() }}</a></td>
-                                            <td><a href=format!("/calls/{}", p.call_slug)>{p.call.get(i.lang).to_owned()}</a></td>
-                                            <td>{p.company.clone()}</td>
-                                            <td>{proposal_state(i, p.state)}</td>
-                                            <td>{p.updated.clone()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        <DataTable name=TableName::Caption { id: "my-proposals-caption", text: i.t("proposals.caption") } testid="my-proposals">
+                            <thead><tr>
+                                <th scope="col">{i.t("proposal.field.title")}</th>
+                                <th scope="col">{i.t("proposals.call")}</th>
+                                <th scope="col">{i.t("proposal.company")}</th>
+                                <th scope="col">{i.t("proposals.state")}</th>
+                                <th scope="col">{i.t("proposals.updated")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {data.proposals.iter().map(|p| view! {
+                                    <tr>
+                                        <td><a href=format!("/proposals/{}", p.id)>{if p.title.is_empty() { i.t("proposal.untitled") } else { p.title.clone() }}</a></td>
+                                        <td><a href=format!("/calls/{}", p.call_slug)>{p.call.get(i.lang).to_owned()}</a></td>
+                                        <td>{p.company.clone()}</td>
+                                        <td>{proposal_state(i, p.state)}</td>
+                                        <td>{p.updated.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </DataTable>
                     }.into_any()
                 }}
             }.into_any()} />
@@ -94,31 +91,29 @@ pub fn ReviewingPage() -> impl IntoView {
                 }}
                 <h2 id="conflicts-heading">{i.t("reviewing.conflicts")}</h2>
                 <p>{i.t("reviewing.conflicts_lede")}</p>
-                <div class="table-scroll" role="region" tabindex="0" aria-labelledby="conflicts-heading">
-                    <table class="table" data-testid="conflicts">
-                        <thead><tr><th scope="col">{i.t("proposal.company")}</th><th scope="col">{i.t("reviewing.conflict")}</th></tr></thead>
-                        <tbody>
-                            {desk.companies.into_iter().map(|(company, name, kind)| view! {
-                                <tr>
-                                    <th scope="row">{name.clone()}</th>
-                                    <td>{match kind {
-                                        Some(kind) => view! { <span class="tag tag--warn" data-testid=format!("conflict-{company}")>{i.t(&format!("conflict.{kind}"))}</span> }.into_any(),
-                                        None => view! {
-                                            <ActionForm action=declare attr:class="command-form command-form--inline">
-                                                <input type="hidden" name="company" value=company.to_string() />
-                                                <label class="visually-hidden" for=format!("conflict-kind-{company}")>{i.t_with("reviewing.conflict_with", &[("company", &name)])}</label>
-                                                <select id=format!("conflict-kind-{company}") name="kind">
-                                                    {ConflictKind::ALL.iter().map(|k| view! { <option value=k.code()>{i.t(&format!("conflict.{}", k.code()))}</option> }).collect_view()}
-                                                </select>
-                                                <button type="submit" class="button button--quiet" data-testid=format!("declare-{company}")>{i.t("reviewing.declare")}</button>
-                                            </ActionForm>
-                                        }.into_any(),
-                                    }}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <DataTable name=TableName::Heading("conflicts-heading") testid="conflicts">
+                    <thead><tr><th scope="col">{i.t("proposal.company")}</th><th scope="col">{i.t("reviewing.conflict")}</th></tr></thead>
+                    <tbody>
+                        {desk.companies.into_iter().map(|(company, name, kind)| view! {
+                            <tr>
+                                <th scope="row">{name.clone()}</th>
+                                <td>{match kind {
+                                    Some(kind) => view! { <span class="tag tag--warn" data-testid=format!("conflict-{company}")>{i.t(&format!("conflict.{kind}"))}</span> }.into_any(),
+                                    None => view! {
+                                        <ActionForm action=declare attr:class="command-form command-form--inline">
+                                            <input type="hidden" name="company" value=company.to_string() />
+                                            <label class="visually-hidden" for=format!("conflict-kind-{company}")>{i.t_with("reviewing.conflict_with", &[("company", &name)])}</label>
+                                            <select id=format!("conflict-kind-{company}") name="kind">
+                                                {ConflictKind::ALL.iter().map(|k| view! { <option value=k.code()>{i.t(&format!("conflict.{}", k.code()))}</option> }).collect_view()}
+                                            </select>
+                                            <button type="submit" class="button button--quiet" data-testid=format!("declare-{company}")>{i.t("reviewing.declare")}</button>
+                                        </ActionForm>
+                                    }.into_any(),
+                                }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </DataTable>
                 <FieldError id="conflict-error".into() message=error />
             }.into_any()} />
         </section>

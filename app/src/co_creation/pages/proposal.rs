@@ -5,10 +5,9 @@
 use crate::co_creation::api::{ActOnProposal, SaveProposal, SaveReview, get_proposal};
 use crate::co_creation::form::{AI_ACT_CLASSES, DEVICE_CLASSES, RESOURCES, SECTIONS};
 use crate::co_creation::model::{Confidence, Decision, Permission, ProposalPage, ProposalState, Stage};
-use crate::forms::{Autosave, Field, FieldError, FieldKind, Progress, Refresh, command_form, error_at};
+use crate::forms::{Autosave, Refresh, error_at};
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::Loaded;
-use crate::shell::timeline::Timeline;
+use crate::ui::{Field, FieldError, FieldKind, Loaded, ProblemList, Progress, Timeline, command_form};
 use kernel::ProposalId;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -197,18 +196,8 @@ fn ProposalForm(page: ProposalPage, upload_error: Option<String>) -> impl IntoVi
     };
     let trl = form.trl_claimed;
     let letter = page.letter.clone();
-    let problem_count = page.problems.len();
     view! {
-        {(problem_count > 0).then(|| view! {
-            <div class="notice notice--error" role="alert" data-testid="form-problems">
-                <p>{i.t_with("form.problems", &[("count", &problem_count.to_string())])}</p>
-                <ul>
-                    {page.problems.iter().map(|(field, key)| view! {
-                        <li><a href=format!("#proposal-{field}")>{i.t(&format!("proposal.field.{field}"))}": "{i.t(key)}</a></li>
-                    }).collect_view()}
-                </ul>
-            </div>
-        })}
+        <ProblemList problems=page.problems.clone() id_prefix="proposal" label_prefix="proposal.field" />
         <Progress sections=page.sections.clone() prefix="proposal.section" />
         <form id="letter-upload" method="post" enctype="multipart/form-data" action=format!("/proposals/{id}/attachments")></form>
         <ActionForm action=save node_ref=form_ref attr:class="form proposal-form" attr:novalidate=true attr:id="proposal-form"

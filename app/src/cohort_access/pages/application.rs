@@ -10,8 +10,7 @@ use crate::cohort_access::api::get_application;
 use crate::cohort_access::duo::{Compatibility, Reason};
 use crate::cohort_access::model::{ApplicationPage, DuoView, PartStatus, PartView, Permission};
 use crate::i18n::{I18n, use_i18n};
-use crate::shell::Loaded;
-use crate::shell::timeline::Timeline;
+use crate::ui::{DataTable, Loaded, TableName, Timeline};
 use kernel::ApplicationId;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -289,39 +288,37 @@ fn Team(page: ApplicationPage) -> impl IntoView {
     view! {
         <section id="team" aria-labelledby="team-heading">
             <h2 id="team-heading">{i.t("application.team")}</h2>
-            <div class="table-scroll" role="region" tabindex="0" aria-labelledby="team-heading">
-                <table class="table" data-testid="team">
-                    <thead><tr>
-                        <th scope="col">{i.t("team.name")}</th>
-                        <th scope="col">{i.t("team.organisation")}</th>
-                        {parts.iter().map(|p| view! { <th scope="col">{i.t_with("team.terms_of", &[("cohort", &p.acronym)])}</th> }).collect_view()}
-                        {remove.then(|| view! { <th scope="col"><span class="visually-hidden">{i.t("team.remove")}</span></th> })}
-                    </tr></thead>
-                    <tbody>
-                        {page.team.clone().into_iter().map(|member| view! {
-                            <tr>
+            <DataTable name=TableName::Heading("team-heading") testid="team">
+                <thead><tr>
+                    <th scope="col">{i.t("team.name")}</th>
+                    <th scope="col">{i.t("team.organisation")}</th>
+                    {parts.iter().map(|p| view! { <th scope="col">{i.t_with("team.terms_of", &[("cohort", &p.acronym)])}</th> }).collect_view()}
+                    {remove.then(|| view! { <th scope="col"><span class="visually-hidden">{i.t("team.remove")}</span></th> })}
+                </tr></thead>
+                <tbody>
+                    {page.team.clone().into_iter().map(|member| view! {
+                        <tr>
+                            <td>
+                                {member.name.clone()}
+                                {member.is_applicant.then(|| view! { " "<span class="tag tag--muted">{i.t("team.applicant")}</span> })}
+                                {member.email.clone().map(|e| view! { <br /><small>{e}</small> })}
+                            </td>
+                            <td>{member.organisation.clone().unwrap_or_default()}</td>
+                            {parts.iter().map(|p| {
+                                let accepted = member.accepted.contains(&p.cohort_id);
+                                view! { <td>{if accepted { i.t("team.accepted") } else { i.t("team.not_yet") }}</td> }
+                            }).collect_view()}
+                            {(remove && !member.is_applicant).then(|| view! {
                                 <td>
-                                    {member.name.clone()}
-                                    {member.is_applicant.then(|| view! { " "<span class="tag tag--muted">{i.t("team.applicant")}</span> })}
-                                    {member.email.clone().map(|e| view! { <br /><small>{e}</small> })}
+                                    <CommandForm id command="remove_member" fixed=vec![("person", member.person_id.to_string())] key=format!("remove-{}", member.person_id) class="inline-form">
+                                        <button type="submit" class="button button--quiet">{i.t("team.remove")}<span class="visually-hidden">{format!(" {}", member.name)}</span></button>
+                                    </CommandForm>
                                 </td>
-                                <td>{member.organisation.clone().unwrap_or_default()}</td>
-                                {parts.iter().map(|p| {
-                                    let accepted = member.accepted.contains(&p.cohort_id);
-                                    view! { <td>{if accepted { i.t("team.accepted") } else { i.t("team.not_yet") }}</td> }
-                                }).collect_view()}
-                                {(remove && !member.is_applicant).then(|| view! {
-                                    <td>
-                                        <CommandForm id command="remove_member" fixed=vec![("person", member.person_id.to_string())] key=format!("remove-{}", member.person_id) class="inline-form">
-                                            <button type="submit" class="button button--quiet">{i.t("team.remove")}<span class="visually-hidden">{format!(" {}", member.name)}</span></button>
-                                        </CommandForm>
-                                    </td>
-                                })}
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                            })}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </DataTable>
             {(!page.invitations.is_empty()).then(|| view! {
                 <h3>{i.t("team.invited")}</h3>
                 <ul class="plain-list" data-testid="invitations">

@@ -1,11 +1,11 @@
 //! The basket: cohorts picked in the catalogue, possibly at several nodes, that become one
 //! application.
 
-use crate::cohort_access::api::{AddToBasket, RemoveFromBasket, StartApplication, get_basket};
+use crate::cohort_access::api::{AddToBasket, Basket, RemoveFromBasket, StartApplication, get_basket};
 use crate::error::AppError;
-use crate::forms::{FieldError, error_at, successes};
+use crate::forms::{error_at, successes};
 use crate::i18n::use_i18n;
-use crate::shell::ErrorNotice;
+use crate::ui::{ErrorNotice, FieldError, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -74,52 +74,49 @@ pub fn BasketPage() -> impl IntoView {
             <p class="breadcrumbs"><a href="/applications">{i.t("applications.title")}</a></p>
             <h1>{i.t("basket.title")}</h1>
             <p class="lede">{i.t("basket.lede")}</p>
-            <Suspense fallback=move || view! { <p class="loading">{i.t("shell.loading")}</p> }>
-                {move || Suspend::new(async move {
-                    let items = match basket.await {
-                        Ok(basket) if basket.signed_in => basket.items,
-                        Ok(_) => return view! { <ErrorNotice error=AppError::NotSignedIn /> }.into_any(),
-                        Err(error) => return view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    if items.is_empty() {
-                        return view! {
-                            <p class="notice">{i.t("basket.empty")}" "<a href="/catalogue">{i.t("basket.to_catalogue")}</a></p>
-                        }.into_any();
-                    }
-                    let mut nodes: Vec<String> = items.iter().filter_map(|item| item.deciding_node.as_ref().map(|n| n.get(i.lang).to_owned())).collect();
-                    nodes.sort();
-                    nodes.dedup();
-                    view! {
-                        <ul class="basket" data-testid="basket">
-                            {items.into_iter().map(|item| view! {
-                                <li class="basket__item">
-                                    <div>
-                                        <strong><abbr class="cohort__acronym">{item.acronym.clone()}</abbr></strong>" "
-                                        <a href=format!("/datasets/{}", item.slug)>{item.title.get(i.lang).to_owned()}</a>
-                                        <p class="basket__node">{item.deciding_node.as_ref().map(|n| i.t_with("basket.decided_by", &[("node", n.get(i.lang))]))}</p>
-                                    </div>
-                                    <ActionForm action=remove attr:class="inline-form">
-                                        <input type="hidden" name="cohort_id" value=item.cohort_id.to_string() />
-                                        <button type="submit" class="button button--quiet">
-                                            {i.t("basket.remove")}<span class="visually-hidden">{format!(" {}", item.acronym)}</span>
-                                        </button>
-                                    </ActionForm>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                        <p>{i.t_with("basket.nodes", &[("nodes", &nodes.join(", ")), ("count", &nodes.len().to_string())])}</p>
-                        <ActionForm action=start attr:class="form" attr:novalidate=true>
-                            <div class="field" class:field--invalid=move || title_error.get().is_some()>
-                                <label for="application-title">{i.t("form.field.title")}</label>
-                                <p class="field__hint" id="application-title-hint">{i.t("basket.title_hint")}</p>
-                                <input id="application-title" name="title" required aria-describedby="application-title-hint application-title-error" />
-                                <FieldError id="application-title-error".into() message=title_error />
-                            </div>
-                            <button type="submit" class="button" data-testid="start-application">{i.t("basket.start")}</button>
-                        </ActionForm>
-                    }.into_any()
-                })}
-            </Suspense>
+            <Loaded resource=basket render={move |basket: Basket| {
+                if !basket.signed_in {
+                    return view! { <ErrorNotice error=AppError::NotSignedIn /> }.into_any();
+                }
+                let items = basket.items;
+                if items.is_empty() {
+                    return view! {
+                        <p class="notice">{i.t("basket.empty")}" "<a href="/catalogue">{i.t("basket.to_catalogue")}</a></p>
+                    }.into_any();
+                }
+                let mut nodes: Vec<String> = items.iter().filter_map(|item| item.deciding_node.as_ref().map(|n| n.get(i.lang).to_owned())).collect();
+                nodes.sort();
+                nodes.dedup();
+                view! {
+                    <ul class="basket" data-testid="basket">
+                        {items.into_iter().map(|item| view! {
+                            <li class="basket__item">
+                                <div>
+                                    <strong><abbr class="cohort__acronym">{item.acronym.clone()}</abbr></strong>" "
+                                    <a href=format!("/datasets/{}", item.slug)>{item.title.get(i.lang).to_owned()}</a>
+                                    <p class="basket__node">{item.deciding_node.as_ref().map(|n| i.t_with("basket.decided_by", &[("node", n.get(i.lang))]))}</p>
+                                </div>
+                                <ActionForm action=remove attr:class="inline-form">
+                                    <input type="hidden" name="cohort_id" value=item.cohort_id.to_string() />
+                                    <button type="submit" class="button button--quiet">
+                                        {i.t("basket.remove")}<span class="visually-hidden">{format!(" {}", item.acronym)}</span>
+                                    </button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <p>{i.t_with("basket.nodes", &[("nodes", &nodes.join(", ")), ("count", &nodes.len().to_string())])}</p>
+                    <ActionForm action=start attr:class="form" attr:novalidate=true>
+                        <div class="field" class:field--invalid=move || title_error.get().is_some()>
+                            <label for="application-title">{i.t("form.field.title")}</label>
+                            <p class="field__hint" id="application-title-hint">{i.t("basket.title_hint")}</p>
+                            <input id="application-title" name="title" required aria-describedby="application-title-hint application-title-error" />
+                            <FieldError id="application-title-error".into() message=title_error />
+                        </div>
+                        <button type="submit" class="button" data-testid="start-application">{i.t("basket.start")}</button>
+                    </ActionForm>
+                }.into_any()
+            }} />
         </section>
     }
     .into_any()

@@ -4,7 +4,7 @@
 
 use crate::cohort_access::api::ActOnApplication;
 pub use crate::forms::Refresh;
-use crate::forms::command_form;
+use crate::ui::command_form;
 use kernel::ApplicationId;
 use leptos::prelude::*;
 

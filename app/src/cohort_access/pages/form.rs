@@ -6,8 +6,9 @@
 use crate::cohort_access::api::SaveApplication;
 use crate::cohort_access::form::{ApplicationForm, DataForm, PURPOSES, SECTIONS};
 use crate::cohort_access::model::ApplicationPage;
-use crate::forms::{Autosave, Field, FieldError, FieldKind, Progress};
+use crate::forms::Autosave;
 use crate::i18n::{I18n, use_i18n};
+use crate::ui::{Field, FieldError, FieldKind, ProblemList, Progress};
 use leptos::prelude::*;
 
 /// The message shown at a field: the last save's refusal there, else the problem the
@@ -54,23 +55,13 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
                 message=message(field) hint=hint required />
         }
     };
-    let problem_count = page.problems.len();
     let attachment =
         form.ethics_decision_attachment.and_then(|a| page.attachments.iter().find(|x| x.id == a)).cloned();
     let ethics_required = page.ethics_required;
     let pub_required = page.publication_plan_required;
     let is_applicant = page.viewer.is_applicant;
     view! {
-        {(problem_count > 0).then(|| view! {
-            <div class="notice notice--error" role="alert" data-testid="form-problems">
-                <p>{i.t_with("form.problems", &[("count", &problem_count.to_string())])}</p>
-                <ul>
-                    {page.problems.iter().map(|(field, key)| view! {
-                        <li><a href=format!("#form-{field}")>{i.t(&format!("form.field.{field}"))}": "{i.t(key)}</a></li>
-                    }).collect_view()}
-                </ul>
-            </div>
-        })}
+        <ProblemList problems=page.problems.clone() id_prefix="form" label_prefix="form.field" />
         <Progress sections=page.sections.clone() prefix="form.section" />
         // The upload is a form of its own (files go as multipart to a plain route); its
         // controls sit in the ethics section below through their `form` attribute.

@@ -8,9 +8,9 @@ use crate::cohort_access::api::{
     JoinTeam, committee_queue, get_invitation, get_review_request, my_applications, my_reviews,
 };
 use crate::cohort_access::model::{ApplicationSummary, InvitationView, PartStatus, QueuePage, ReviewRequest};
-use crate::forms::{FieldError, error_at};
+use crate::forms::error_at;
 use crate::i18n::use_i18n;
-use crate::shell::Loaded;
+use crate::ui::{DataTable, FieldError, Loaded, TableName};
 use kernel::ApplicationId;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,35 +31,32 @@ pub fn MyApplicationsPage() -> impl IntoView {
                     return view! { <p class="notice">{i.t("applications.none")}" "<a href="/catalogue">{i.t("basket.to_catalogue")}</a></p> }.into_any();
                 }
                 view! {
-                    <div class="table-scroll" role="region" tabindex="0" aria-labelledby="my-applications-caption">
-                        <table class="table" data-testid="my-applications">
-                            <caption id="my-applications-caption">{i.t("applications.caption")}</caption>
-                            <thead><tr>
-                                <th scope="col">{i.t("form.field.title")}</th>
-                                <th scope="col">{i.t("applications.state")}</th>
-                                <th scope="col">{i.t("applications.parts")}</th>
-                                <th scope="col">{i.t("applications.role")}</th>
-                                <th scope="col">{i.t("applications.updated")}</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|row| view! {
-                                    <tr>
-                                        <td><a href=format!("/applications/{}", row.id)>{if row.title.is_empty() { i.t("applications.untitled") } else { row.title.clone() }}</a></td>
-                                        <td>{application_state(i, row.state)}</td>
-                                        <td>
-                                            <ul class="plain-list">
-                                                {row.parts.iter().map(|(acronym, node, state)| view! {
-                                                    <li>{format!("{acronym} ({node}): ")}{part_state(i, *state)}</li>
-                                                }).collect_view()}
-                                            </ul>
-                                        </td>
-                                        <td>{if row.is_applicant { i.t("applications.role_applicant") } else { i.t("applications.role_member") }}</td>
-                                        <td>{row.updated_at.clone()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable name=TableName::Caption { id: "my-applications-caption", text: i.t("applications.caption") } testid="my-applications">
+                        <thead><tr>
+                            <th scope="col">{i.t("form.field.title")}</th>
+                            <th scope="col">{i.t("applications.state")}</th>
+                            <th scope="col">{i.t("applications.parts")}</th>
+                            <th scope="col">{i.t("applications.role")}</th>
+                            <th scope="col">{i.t("applications.updated")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|row| view! {
+                                <tr>
+                                    <td><a href=format!("/applications/{}", row.id)>{if row.title.is_empty() { i.t("applications.untitled") } else { row.title.clone() }}</a></td>
+                                    <td>{application_state(i, row.state)}</td>
+                                    <td>
+                                        <ul class="plain-list">
+                                            {row.parts.iter().map(|(acronym, node, state)| view! {
+                                                <li>{format!("{acronym} ({node}): ")}{part_state(i, *state)}</li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </td>
+                                    <td>{if row.is_applicant { i.t("applications.role_applicant") } else { i.t("applications.role_member") }}</td>
+                                    <td>{row.updated_at.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </DataTable>
                 }.into_any()
             }} />
         </section>
@@ -286,43 +283,40 @@ fn QueueView(page: QueuePage, filters: QueueFilters) -> impl IntoView {
             view! { <p class="notice">{i.t("committee.empty")}</p> }.into_any()
         } else {
             view! {
-                <div class="table-scroll" role="region" tabindex="0" aria-labelledby="queue-caption">
-                    <table class="table" data-testid="committee-queue">
-                        <caption id="queue-caption">{i.t_with("committee.caption", &[("count", &page.items.len().to_string())])}</caption>
-                        <thead><tr>
-                            <th scope="col">{i.t("form.field.title")}</th>
-                            <th scope="col">{i.t("committee.applicant")}</th>
-                            <th scope="col">{i.t("committee.cohort")}</th>
-                            <th scope="col">{i.t("applications.state")}</th>
-                            <th scope="col">{i.t("committee.handler")}</th>
-                            <th scope="col">{i.t("committee.deadline")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {page.items.into_iter().map(|row| {
-                                let href = format!("/applications/{}#handling-{}", row.application_id, page.node_slug);
-                                let flag = if row.overdue {
-                                    Some(("tag tag--alert", i.t("clock.overdue")))
-                                } else if row.paused {
-                                    Some(("tag tag--muted", i.t("clock.paused")))
-                                } else if row.near {
-                                    Some(("tag tag--warn", i.t("committee.near")))
-                                } else {
-                                    None
-                                };
-                                view! {
-                                    <tr class:queue--overdue=row.overdue>
-                                        <td><a href=href>{row.title.clone()}</a></td>
-                                        <td>{row.applicant.clone()}</td>
-                                        <td>{row.cohort_slug.clone()}</td>
-                                        <td>{part_state(i, row.state)}</td>
-                                        <td>{row.handler.clone().unwrap_or_else(|| i.t("committee.no_handler"))}</td>
-                                        <td>{row.deadline.clone().unwrap_or_default()}" "{flag.map(|(class, text)| view! { <span class=class>{text}</span> })}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <DataTable name=TableName::Caption { id: "queue-caption", text: i.t_with("committee.caption", &[("count", &page.items.len().to_string())]) } testid="committee-queue">
+                    <thead><tr>
+                        <th scope="col">{i.t("form.field.title")}</th>
+                        <th scope="col">{i.t("committee.applicant")}</th>
+                        <th scope="col">{i.t("committee.cohort")}</th>
+                        <th scope="col">{i.t("applications.state")}</th>
+                        <th scope="col">{i.t("committee.handler")}</th>
+                        <th scope="col">{i.t("committee.deadline")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.items.into_iter().map(|row| {
+                            let href = format!("/applications/{}#handling-{}", row.application_id, page.node_slug);
+                            let flag = if row.overdue {
+                                Some(("tag tag--alert", i.t("clock.overdue")))
+                            } else if row.paused {
+                                Some(("tag tag--muted", i.t("clock.paused")))
+                            } else if row.near {
+                                Some(("tag tag--warn", i.t("committee.near")))
+                            } else {
+                                None
+                            };
+                            view! {
+                                <tr class:queue--overdue=row.overdue>
+                                    <td><a href=href>{row.title.clone()}</a></td>
+                                    <td>{row.applicant.clone()}</td>
+                                    <td>{row.cohort_slug.clone()}</td>
+                                    <td>{part_state(i, row.state)}</td>
+                                    <td>{row.handler.clone().unwrap_or_else(|| i.t("committee.no_handler"))}</td>
+                                    <td>{row.deadline.clone().unwrap_or_default()}" "{flag.map(|(class, text)| view! { <span class=class>{text}</span> })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </DataTable>
             }.into_any()
         }}
     }
