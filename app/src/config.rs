@@ -133,6 +133,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "a catalogue page larger than this fails its harvest",
     },
     SettingDoc {
+        key: "harvest_allowed_hosts",
+        default: "[]",
+        help: "catalogue hosts the harvester may reach although they resolve to a private address (e.g. [\"catalogue.node.internal\"]); everything else must be public. Loopback only in development, where the portal's own host is allowed for the demo catalogues",
+    },
+    SettingDoc {
         key: "harvest_max_pages",
         default: "200",
         help: "a catalogue with more pages fails its harvest",
@@ -217,6 +222,7 @@ pub struct PortalConfig {
     pub harvest_timeout_seconds: u32,
     pub harvest_max_page_bytes: u64,
     pub harvest_max_pages: u32,
+    pub harvest_allowed_hosts: Vec<String>,
     pub catalog_page_size: u32,
     pub visa_key_rotation_days: u32,
     #[serde(serialize_with = "hide_secret")]
@@ -263,6 +269,7 @@ impl Default for PortalConfig {
             harvest_timeout_seconds: 20,
             harvest_max_page_bytes: 10 * 1024 * 1024,
             harvest_max_pages: 200,
+            harvest_allowed_hosts: Vec::new(),
             catalog_page_size: 100,
             visa_key_rotation_days: 90,
             smtp_url: None,

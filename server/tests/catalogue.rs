@@ -6,6 +6,7 @@ mod common;
 
 use app::catalogue::harvest::{HarvestLimits, Initiator, harvest_node};
 use app::catalogue::model::{DatasetQuery, HarvestOutcome};
+use app::catalogue::outbound::OutboundPolicy;
 use common::TestApp;
 use std::time::Duration;
 
@@ -25,15 +26,37 @@ async fn fixture_server() -> String {
             "/huge.ttl",
             get(|| async { ([("content-type", "text/turtle")], "# padding\n".repeat(50_000)) }),
         )
-        .route("/page.html", get(|| async { ([("content-type", "text/html")], "<html></html>") }));
+        .route("/page.html", get(|| async { ([("content-type", "text/html")], "<html></html>") }))
+        // A hostile catalogue: a redirect to the metadata service, and a page whose next
+        // page is on another loopback address.
+        .route(
+            "/inward-redirect.ttl",
+            get(|| async { axum::response::Redirect::temporary("http://169.254.169.254/latest/meta-data/") }),
+        )
+        .route(
+            "/inward-next.ttl",
+            get(|| async {
+                (
+                    [("content-type", "text/turtle")],
+                    "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n\
+                     <inward-next.ttl> a hydra:Collection ; hydra:next <http://127.0.0.2:9/page-2.ttl> .\n",
+                )
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     base
 }
 
+/// The fixture server is on 127.0.0.1, which the tests allow as development does.
 fn limits() -> HarvestLimits {
-    HarvestLimits { timeout: Duration::from_secs(1), max_page_bytes: 100_000, max_pages: 10 }
+    HarvestLimits {
+        timeout: Duration::from_secs(1),
+        max_page_bytes: 100_000,
+        max_pages: 10,
+        outbound: OutboundPolicy::allowing(&["127.0.0.1"], true),
+    }
 }
 
 async fn set_catalogue_url(db: &app::db::Db, node: &str, url: &str) {
@@ -149,11 +172,11 @@ on_both_backends!(only_one_harvest_of_a_node_runs_at_a_time, |t| {
     set_catalogue_url(&t.db, "uppsala", &format!("{fixtures}/slow.ttl")).await;
     let patient = HarvestLimits { timeout: Duration::from_secs(10), ..limits() };
     let first = tokio::spawn({
-        let db = t.db.clone();
+        let (db, patient) = (t.db.clone(), patient.clone());
         async move { harvest_node(&db, patient, "uppsala", Initiator::Schedule).await }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let second = harvest_node(&t.db, patient, "uppsala", Initiator::Schedule).await;
+    let second = harvest_node(&t.db, patient.clone(), "uppsala", Initiator::Schedule).await;
     assert!(matches!(second, Err(app::catalogue::harvest::HarvestError::AlreadyRunning)), "{second:?}");
     let first = first.await.unwrap().unwrap();
     assert_eq!(first.outcome, HarvestOutcome::Succeeded, "{first:?}");
@@ -430,7 +453,13 @@ on_both_backends!(every_page_of_the_published_catalogue_conforms_to_dcat_ap_3, |
         python.display()
     );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/shacl/validate.py");
-    let shapes = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/validation/dcat-ap-3.0.1-shapes.ttl");
+    // DCAT-AP 3.0.1's shapes and what HealthDCAT-AP asks of non-public datasets.
+    let shapes = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/shacl/dcat-ap-3.0.1-shapes.ttl,",
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/shacl/healthdcat-ap-required.ttl"
+    );
     let output = std::process::Command::new(&python).arg(script).arg(shapes).args(&files).output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -557,3 +586,43 @@ async fn benchmark_filtered_full_text_search_over_10000_datasets() {
         }
     }
 }
+
+on_both_backends!(the_harvester_does_not_reach_inward_addresses, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let base = fixture_server().await;
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let production = HarvestLimits { outbound: OutboundPolicy::allowing(&[] as &[&str], false), ..limits() };
+    let refused_everywhere = [
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        format!("http://127.0.0.1:{port}/demo-catalogues/uppsala/page-1.ttl"),
+        format!("http://localhost:{port}/demo-catalogues/uppsala/page-1.ttl"),
+        "http://[::1]:9/catalog.ttl".to_owned(),
+        "http://10.0.0.1/catalog.ttl".to_owned(),
+        "http://0x7f000001:9/".to_owned(),
+    ];
+    for url in &refused_everywhere {
+        set_catalogue_url(&t.db, "uppsala", url).await;
+        let report = harvest_node(&t.db, production.clone(), "uppsala", Initiator::Schedule).await.unwrap();
+        assert_eq!(report.outcome, HarvestOutcome::Failed, "{url}");
+        let error = report.error.unwrap();
+        assert!(
+            error.contains("not on a public address") || error.ends_with("could not be reached"),
+            "{url}: {error}"
+        );
+    }
+    // A closed port and an inward one read alike: nothing tells ports apart.
+    set_catalogue_url(&t.db, "uppsala", "http://127.0.0.1:9/catalog.ttl").await;
+    let closed = harvest_node(&t.db, limits(), "uppsala", Initiator::Schedule).await.unwrap().error.unwrap();
+    assert_eq!(closed, "http://127.0.0.1:9/catalog.ttl could not be reached");
+
+    // Allowed on loopback (development), a hostile catalogue still cannot lead inward.
+    for (path, expected) in [
+        ("/inward-redirect.ttl", "redirected too often or to an address the portal does not fetch from"),
+        ("/inward-next.ttl", "http://127.0.0.2:9/page-2.ttl is not on a public address"),
+    ] {
+        set_catalogue_url(&t.db, "uppsala", &format!("{base}{path}")).await;
+        let report = harvest_node(&t.db, limits(), "uppsala", Initiator::Schedule).await.unwrap();
+        assert_eq!(report.outcome, HarvestOutcome::Failed, "{path}");
+        assert!(report.error.as_deref().unwrap().contains(expected), "{path}: {:?}", report.error);
+    }
+});

@@ -4,6 +4,7 @@
 
 use super::dcat::{self, CatalogueFormat, HarvestedDataset};
 use super::model::{HarvestOutcome, harvested_slug};
+use super::outbound::OutboundPolicy;
 use super::store::{self, NewRecord};
 use crate::audit::{NewEvent, record_in};
 use crate::config::PortalConfig;
@@ -12,22 +13,33 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-/// How much a harvest may fetch.
-#[derive(Debug, Clone, Copy)]
+/// How much a harvest may fetch, and from where.
+#[derive(Debug, Clone)]
 pub struct HarvestLimits {
     pub timeout: Duration,
     pub max_page_bytes: u64,
     pub max_pages: usize,
+    pub outbound: OutboundPolicy,
 }
 
 impl HarvestLimits {
     pub fn from_config(config: &PortalConfig) -> HarvestLimits {
+        let mut allowed = config.harvest_allowed_hosts.clone();
+        if !config.is_production() {
+            // The demo's node catalogues are served by the portal itself.
+            allowed.extend(host_of(&config.public_url));
+        }
         HarvestLimits {
             timeout: Duration::from_secs(u64::from(config.harvest_timeout_seconds.max(1))),
             max_page_bytes: config.harvest_max_page_bytes.max(1024),
             max_pages: config.harvest_max_pages.max(1) as usize,
+            outbound: OutboundPolicy::allowing(&allowed, !config.is_production()),
         }
     }
+}
+
+fn host_of(url: &str) -> Option<String> {
+    reqwest::Url::parse(url).ok()?.host_str().map(str::to_owned)
 }
 
 /// Who started a run.
@@ -105,7 +117,7 @@ pub async fn harvest_node(
         Initiator::Schedule => None,
     };
     // A whole run ends well before another replica would call it abandoned.
-    let fetched = match tokio::time::timeout(RUN_BUDGET, fetch_catalogue(&url, limits)).await {
+    let fetched = match tokio::time::timeout(RUN_BUDGET, fetch_catalogue(&url, &limits)).await {
         Ok(fetched) => fetched,
         Err(_) => {
             Err((0, format!("the catalogue took longer than {} minutes to read", RUN_BUDGET.as_secs() / 60)))
@@ -153,7 +165,7 @@ pub async fn harvest_all(db: &Db, limits: HarvestLimits) -> Result<Vec<(String, 
     .await?;
     let mut reports = Vec::new();
     for slug in slugs {
-        match harvest_node(db, limits, &slug, Initiator::Schedule).await {
+        match harvest_node(db, limits.clone(), &slug, Initiator::Schedule).await {
             Ok(report) => reports.push((slug, report)),
             // One node's trouble must not stop the others' harvests.
             Err(HarvestError::Sql(error)) => {
@@ -207,18 +219,21 @@ async fn start_run(db: &Db, node_id: i64, url: &str, initiator: Initiator) -> Re
     }
 }
 
-fn client(limits: HarvestLimits) -> Result<reqwest::Client, String> {
+fn client(limits: &HarvestLimits) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(limits.timeout)
         .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(limits.outbound.redirects())
+        .dns_resolver(limits.outbound.resolver())
+        // A system proxy would resolve the name itself, past the resolver's check.
+        .no_proxy()
         .user_agent(concat!("precision-medicine-portal-harvester/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("could not set up the HTTP client: {e}"))
 }
 
 /// Fetches and reads every page. On failure: how many pages were read, and why it failed.
-async fn fetch_catalogue(first_page: &str, limits: HarvestLimits) -> Result<Fetched, (i64, String)> {
+async fn fetch_catalogue(first_page: &str, limits: &HarvestLimits) -> Result<Fetched, (i64, String)> {
     let client = client(limits).map_err(|e| (0, e))?;
     let mut fetched = Fetched { pages: 0, datasets: Vec::new(), warnings: Vec::new() };
     let mut seen_datasets: HashSet<String> = HashSet::new();
@@ -232,6 +247,7 @@ async fn fetch_catalogue(first_page: &str, limits: HarvestLimits) -> Result<Fetc
         if visited.len() > limits.max_pages {
             return Err((fetched.pages, format!("the catalogue has more than {} pages", limits.max_pages)));
         }
+        limits.outbound.check_url(&url).map_err(|e| (fetched.pages, e))?;
         let (bytes, format, page_url) =
             fetch_page(&client, &url, limits).await.map_err(|e| (fetched.pages, e))?;
         let page = tokio::task::spawn_blocking(move || dcat::read_page(&bytes, format, &page_url))
@@ -260,7 +276,7 @@ async fn fetch_catalogue(first_page: &str, limits: HarvestLimits) -> Result<Fetc
 async fn fetch_page(
     client: &reqwest::Client,
     url: &str,
-    limits: HarvestLimits,
+    limits: &HarvestLimits,
 ) -> Result<(Vec<u8>, CatalogueFormat, String), String> {
     let accept =
         "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, application/n-triples;q=0.5";
@@ -301,15 +317,16 @@ async fn fetch_page(
     Ok((body, format, final_url))
 }
 
-fn describe_transport_error(url: &str, error: &reqwest::Error, limits: HarvestLimits) -> String {
+/// One message for every way a connection fails (refused, reset, unresolvable, refused by
+/// the outbound policy), so a harvest's error cannot be used to tell closed ports from
+/// open ones or inward addresses from unreachable ones.
+fn describe_transport_error(url: &str, error: &reqwest::Error, limits: &HarvestLimits) -> String {
     if error.is_timeout() {
         format!("{url} did not answer within {} seconds", limits.timeout.as_secs())
-    } else if error.is_connect() {
-        format!("{url} could not be reached")
     } else if error.is_redirect() {
-        format!("{url} redirected too many times")
+        format!("{url} redirected too often or to an address the portal does not fetch from")
     } else {
-        format!("{url}: {error}")
+        format!("{url} could not be reached")
     }
 }
 

@@ -7,6 +7,8 @@ pub mod dcat;
 #[cfg(feature = "ssr")]
 pub mod harvest;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod outbound;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
