@@ -21,6 +21,7 @@ pub mod ns {
     pub const DPV: &str = "https://w3id.org/dpv#";
     pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
     pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+    pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
     pub const OBO: &str = "http://purl.obolibrary.org/obo/";
     /// The portal's properties for what DCAT lacks (sample types, DUO codes, conditions).
     pub const PMC: &str = "https://w3id.org/se-pmc/ns#";
@@ -42,6 +43,7 @@ pub mod ns {
         ("dcatap", DCATAP),
         ("dpv", DPV),
         ("xsd", XSD),
+        ("rdfs", RDFS),
         ("pmc", PMC),
     ];
 }
@@ -371,6 +373,25 @@ pub struct PublishedDataset {
     /// The dataset's IRI in the node's catalogue, for harvested records.
     pub source_iri: Option<String>,
     pub updated_at: String,
+    /// (slug, name) of the node whose access committee decides (HealthDCAT-AP's `hdab`).
+    pub deciding_node: Option<(String, Localized)>,
+    /// Whom to ask about the dataset: the publishing node's contact.
+    pub contact: NodeContact,
+    /// The node catalogue the record was harvested from; none when curated in the portal.
+    pub harvested_from: Option<String>,
+}
+
+/// A node's contact as the catalogue publishes it (a vCard).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeContact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Does the dataset hold structured data (HealthDCAT-AP's `hasStructuredData`)? Every kind
+/// of data the catalogue knows is structured (tables, variants, measurements) except images.
+pub fn has_structured_data(record: &DatasetRecord) -> bool {
+    record.data_types.iter().any(|kind| kind != "imaging")
 }
 
 /// Where this page sits in the whole catalogue.
@@ -574,12 +595,48 @@ fn dataset_triples(out: &mut Triples, iris: &Iris, subject: &NamedNode, dataset:
         let node = iris.node(slug);
         out.add(subject, iri(ns::DCT, "publisher"), node.clone());
         out.agent(&node, &format!("{} node", name.en));
-        let committee = NamedNode::new_unchecked(format!("{}#access-committee", node.as_str()));
-        let committee_name =
-            record.access_committee.clone().unwrap_or_else(|| format!("{} node access committee", name.en));
-        out.add(subject, iri(ns::HEALTH, "hdab"), committee.clone());
-        out.agent(&committee, &committee_name);
+        // HealthDCAT-AP asks non-public datasets for a contact point: the node's, as a vCard.
+        let contact = NamedNode::new_unchecked(format!("{}#contact", node.as_str()));
+        out.add(subject, iri(ns::DCAT, "contactPoint"), contact.clone());
+        out.add(&contact, rdf::TYPE.into_owned(), iri(ns::VCARD, "Organization"));
+        let contact_name = dataset.contact.name.clone().unwrap_or_else(|| format!("{} node", name.en));
+        out.add(&contact, iri(ns::VCARD, "fn"), Literal::new_simple_literal(contact_name));
+        if let Some(email) = dataset.contact.email.as_deref().filter(|e| e.contains('@'))
+            && let Ok(mailto) = NamedNode::new(format!("mailto:{email}"))
+        {
+            out.add(&contact, iri(ns::VCARD, "hasEmail"), mailto);
+        }
     }
+    // The committee that decides is the deciding node's, under its own name (a cohort held
+    // at several nodes is decided at one; a harvested record's own label names another body).
+    if let Some((slug, name)) = &dataset.deciding_node {
+        let committee = NamedNode::new_unchecked(format!("{}#access-committee", iris.node(slug).as_str()));
+        out.add(subject, iri(ns::HEALTH, "hdab"), committee.clone());
+        out.add(&committee, rdf::TYPE.into_owned(), iri(ns::FOAF, "Agent"));
+        out.text(
+            &committee,
+            iri(ns::FOAF, "name"),
+            &Localized::new(
+                format!("Åtkomstkommittén vid noden {}", name.sv),
+                format!("{} node access committee", name.en),
+            ),
+        );
+    }
+    let provenance = NamedNode::new_unchecked(format!("{}#provenance", subject.as_str()));
+    out.add(subject, iri(ns::DCT, "provenance"), provenance.clone());
+    out.add(&provenance, rdf::TYPE.into_owned(), iri(ns::DCT, "ProvenanceStatement"));
+    let statement = match &dataset.harvested_from {
+        Some(url) => Localized::new(
+            format!("Skördad från nodens katalog {url}; posten ändras där."),
+            format!("Harvested from the node's catalogue {url}; the record is changed there."),
+        ),
+        None => Localized::new(
+            "Beskriven i portalen av noden som förvaltar kohorten.",
+            "Described in the portal by the node that looks after the cohort.",
+        ),
+    };
+    out.text(&provenance, iri(ns::RDFS, "label"), &statement);
+    out.typed(subject, iri(ns::HEALTH, "hasStructuredData"), has_structured_data(record), xsd::BOOLEAN);
     for (slug, _) in dataset.nodes.iter().skip(1) {
         out.add(subject, iri(ns::PMC, "heldAt"), iris.node(slug));
     }
@@ -720,6 +777,30 @@ mod tests {
             nodes: vec![("uppsala".into(), Localized::new("Uppsala", "Uppsala"))],
             source_iri: Some("https://c.example.org/dataset/a".into()),
             updated_at: crate::db::now(),
+            deciding_node: Some(("uppsala".into(), Localized::new("Uppsala", "Uppsala"))),
+            contact: NodeContact {
+                name: Some("Anna Ekström".into()),
+                email: Some("access@uppsala.example".into()),
+            },
+            harvested_from: Some("https://c.example.org/catalogue.ttl".into()),
+        }
+    }
+
+    #[test]
+    fn every_dataset_has_the_healthdcat_fields_non_public_data_needs() {
+        let info = PageInfo { page: 1, page_size: 1, total_items: 1, format: CatalogueFormat::Turtle };
+        let triples = catalogue_page("https://portal.example.org", info, &[published()]);
+        let text = String::from_utf8(serialize(&triples, CatalogueFormat::Turtle).unwrap()).unwrap();
+        for expected in [
+            "dcat:contactPoint <https://portal.example.org/nodes/uppsala#contact>",
+            "<mailto:access@uppsala.example>",
+            "dct:provenance <https://portal.example.org/datasets/uppsala-a#provenance>",
+            "Harvested from the node's catalogue https://c.example.org/catalogue.ttl",
+            "healthdcatap:hasStructuredData",
+            "healthdcatap:hdab <https://portal.example.org/nodes/uppsala#access-committee>",
+            "\"Uppsala node access committee\"@en",
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
         }
     }
 

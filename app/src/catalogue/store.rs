@@ -1034,6 +1034,7 @@ pub async fn published_page(
     .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let children = children(db, &ids).await?;
+    let publishing = publishing_facts(db, &ids).await?;
     let datasets = rows
         .iter()
         .map(|row| super::dcat::PublishedDataset {
@@ -1049,7 +1050,58 @@ pub async fn published_page(
                 .collect(),
             source_iri: row.source_iri.clone(),
             updated_at: row.updated_at.clone(),
+            deciding_node: publishing
+                .get(&row.id)
+                .map(|p| (p.deciding_slug.clone(), p.deciding_name.clone())),
+            contact: publishing.get(&row.id).map(|p| p.contact.clone()).unwrap_or_default(),
+            harvested_from: publishing.get(&row.id).and_then(|p| p.harvested_from.clone()),
         })
         .collect();
     Ok((total, datasets))
+}
+
+/// What the catalogue says about who is behind each record.
+struct Publishing {
+    deciding_slug: String,
+    deciding_name: Localized,
+    contact: super::dcat::NodeContact,
+    harvested_from: Option<String>,
+}
+
+/// For each record: the deciding node, the publishing node's contact (the first node that
+/// holds it, as the publisher is), and the catalogue it was harvested from.
+async fn publishing_facts(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Publishing>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    type Row = (i64, String, String, String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT c.id, d.slug, d.name_sv, d.name_en, p.contact_name, p.contact_email, \
+         CASE WHEN c.source_node_id IS NOT NULL THEN s.catalogue_url END \
+         FROM cohorts c \
+         JOIN nodes d ON d.id = {deciding} \
+         LEFT JOIN nodes p ON p.id = (SELECT cn.node_id FROM cohort_nodes cn JOIN nodes pn ON pn.id = cn.node_id \
+              WHERE cn.cohort_id = c.id ORDER BY pn.sort_order, pn.slug LIMIT 1) \
+         LEFT JOIN nodes s ON s.id = c.source_node_id \
+         WHERE c.id IN ({list})",
+        deciding = crate::cohort_access::store::DECIDING_NODE,
+        list = id_list(ids)
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, sv, en, name, email, harvested_from)| {
+            let contact = super::dcat::NodeContact { name, email };
+            (
+                id,
+                Publishing {
+                    deciding_slug: slug,
+                    deciding_name: Localized::new(sv, en),
+                    contact,
+                    harvested_from,
+                },
+            )
+        })
+        .collect())
 }

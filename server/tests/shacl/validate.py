@@ -1,6 +1,6 @@
 """Validates RDF files against SHACL shapes with pySHACL, loading the shapes once.
 
-usage: validate.py SHAPES.ttl FILE...   (format from the extension: .ttl, .jsonld, .rdf)
+usage: validate.py SHAPES.ttl[,MORE.ttl] FILE...   (format from the extension: .ttl, .jsonld, .rdf)
 Prints "CONFORMS <file>" or "VIOLATES <file>" followed by pySHACL's report, per file.
 """
 import sys
@@ -12,7 +12,9 @@ FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
 
 
 def main(shapes_path, files):
-    shapes = Graph().parse(shapes_path, format="turtle")
+    shapes = Graph()
+    for shapes_file in shapes_path.split(","):
+        shapes.parse(shapes_file, format="turtle")
     for path in files:
         data = Graph().parse(path, format=FORMATS[path.rsplit(".", 1)[-1]])
         conforms, _, text = validate(data, shacl_graph=shapes, inference="none", abort_on_first=False)
