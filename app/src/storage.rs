@@ -75,13 +75,18 @@ fn local_path(root: &Path, key: &str) -> Result<PathBuf, StorageError> {
     Ok(root.join(&key[..2]).join(key))
 }
 
-/// Is this a PDF document? By its content: the `%PDF-` header near the start and the
-/// `%%EOF` marker near the end, not by the name it came with.
+/// Is this a PDF document a reader can open? By parsing it with a PDF library: its
+/// cross-reference table and objects read, and it has at least one page. A page of HTML
+/// that starts with `%PDF-` and ends with `%%EOF` does not pass; neither does an
+/// encrypted file (a committee could not read it).
 pub fn is_pdf(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(1024)];
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    let contains = |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
-    bytes.len() >= 16 && contains(head, b"%PDF-") && contains(tail, b"%%EOF")
+    if !bytes.starts_with(b"%PDF-") {
+        return false;
+    }
+    match lopdf::Document::load_mem(bytes) {
+        Ok(document) => !document.is_encrypted() && !document.get_pages().is_empty(),
+        Err(_) => false,
+    }
 }
 
 /// A file name as it may be shown and sent back: no path, no control characters, short.
@@ -102,10 +107,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_pdf_is_known_by_its_content_not_its_name() {
-        assert!(is_pdf(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"));
+    fn a_pdf_is_known_by_parsing_it_not_by_its_name_or_its_ends() {
+        let real = include_bytes!("../../server/tests/fixtures/decision.pdf");
+        assert!(is_pdf(real));
         assert!(!is_pdf(b"GIF89a this is an image named decision.pdf"));
         assert!(!is_pdf(b"%PDF-1.7 but cut off before its end"));
+        assert!(!is_pdf(b"%PDF-1.7\n<html><body>not a document</body></html>\n%%EOF\n"));
+        let mut damaged = real.to_vec();
+        damaged.truncate(40);
+        assert!(!is_pdf(&damaged), "a PDF cut off in its first object");
         assert!(!is_pdf(b""));
     }
 

@@ -1,4 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { as, expectNoSeriousAxeViolations, waitForHydration, watchForErrors } from "./helpers";
 
 // The cohort access journey with everyone who takes part, each in their own browser:
@@ -6,7 +8,8 @@ import { as, expectNoSeriousAxeViolations, waitForHydration, watchForErrors } fr
 // Umeå asks a question, Sara answers, a reviewer with a conflict is shut out, and each
 // node decides on its own cohort.
 
-const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+// A real one-page PDF: uploads are parsed by a PDF library.
+const PDF = fs.readFileSync(path.join(__dirname, "../../server/tests/fixtures/decision.pdf"));
 
 function isoDate(daysFromNow: number): string {
   return new Date(Date.now() + daysFromNow * 24 * 3600 * 1000).toISOString().slice(0, 10);

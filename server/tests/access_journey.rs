@@ -12,7 +12,8 @@ use app::cohort_access::model::{ApplicationPage, ApplicationState, PartStatus};
 use common::TestApp;
 use leptos::server_fn::ServerFn;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// A real one-page PDF (a PDF library must read what is uploaded).
+const PDF: &[u8] = include_bytes!("fixtures/decision.pdf");
 
 fn today_plus(days: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::days(days)).date_naive().to_string()

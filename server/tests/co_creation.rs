@@ -16,7 +16,8 @@ use app::co_creation::model::{
 use common::TestApp;
 use leptos::server_fn::ServerFn;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// A real one-page PDF (a PDF library must read what is uploaded).
+const PDF: &[u8] = include_bytes!("fixtures/decision.pdf");
 
 /// A complete proposal form claiming this TRL.
 fn proposal(id: i64, intent: &str, trl: &str) -> Vec<(String, String)> {
