@@ -224,6 +224,7 @@ pub fn remember_language(config: &PortalConfig, lang: Lang) {
 /// A same-site path to go back to after a form post; anything else becomes "/".
 pub fn safe_return_path(candidate: &str) -> String {
     let ok = candidate.starts_with('/')
+        && candidate.len() <= 500
         && !candidate.starts_with("//")
         && !candidate.contains('\\')
         && !candidate.chars().any(char::is_control);

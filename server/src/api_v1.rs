@@ -75,9 +75,9 @@ async fn require_token(State(state): State<AppState>, mut request: Request, next
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .map(str::to_owned);
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
     let caller = match bearer {
         Some(token) => match tokens::authenticate(&state.db, &token).await {
             Ok(caller) => caller,
@@ -177,23 +177,48 @@ async fn jwk(State(state): State<AppState>) -> Response {
     }
 }
 
-/// A person's GA4GH passport visas, one per live entitlement (REMS' shape).
+#[derive(Deserialize)]
+struct PassportQuery {
+    /// The identity provider's issuer, when `user` is the subject it gave.
+    issuer: Option<String>,
+}
+
+/// A person's GA4GH passport visas, one per live entitlement (REMS' shape). The person is
+/// named by the portal's subject (`portal-<n>`, as `/api/v1/people` lists it) or by their
+/// provider's subject together with `?issuer=`; a bare provider subject that two people
+/// share is refused rather than answered for one of them. A node's token gets only the
+/// visas its node's committee granted.
 async fn permissions(
     State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<ApiCaller>,
     axum::extract::Path(user): axum::extract::Path<String>,
+    query: Result<Query<PassportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    use app::cohort_access::visas::{Holder, find_holder};
+    let Ok(Query(query)) = query else { return problem(StatusCode::BAD_REQUEST, "issuer must be text") };
+    let person = match find_holder(&state.db, &user, query.issuer.as_deref()).await {
+        Ok(Holder::One(person)) => person,
+        Ok(Holder::Nobody) => return problem(StatusCode::NOT_FOUND, "no such user"),
+        Ok(Holder::Several) => {
+            return problem(
+                StatusCode::CONFLICT,
+                "people at several identity providers have this subject: name the issuer, or use the portal subject",
+            );
+        }
+        Err(error) => return internal(error, "passport"),
+    };
     let rotation = chrono::Duration::days(i64::from(state.config.visa_key_rotation_days.max(1)));
     let passport = app::cohort_access::visas::passport(
         &state.db,
         &state.config.public_url,
-        &user,
+        person,
+        caller.node_id,
         rotation,
         chrono::Utc::now(),
     )
     .await;
     match passport {
-        Ok(Some(visas)) => Json(json!({ "ga4gh_passport_v1": visas })).into_response(),
-        Ok(None) => problem(StatusCode::NOT_FOUND, "no such user"),
+        Ok(visas) => Json(json!({ "ga4gh_passport_v1": visas })).into_response(),
         Err(error) => internal(error, "passport"),
     }
 }
@@ -204,9 +229,11 @@ struct EntitlementQuery {
     user: Option<String>,
 }
 
-/// Live entitlements, by dataset (cohort id) and/or user (subject).
+/// Live entitlements, by dataset (cohort id) and/or user (portal subject); a node's token
+/// sees those its node's committee granted.
 async fn entitlements(
     State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<ApiCaller>,
     query: Result<Query<EntitlementQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
@@ -220,6 +247,7 @@ async fn entitlements(
         &mut conn,
         query.dataset.as_deref(),
         query.user.as_deref(),
+        caller.node_id,
         chrono::Utc::now(),
     )
     .await;
@@ -255,12 +283,17 @@ fn default_limit() -> i64 {
 /// and check it against its own copy.
 async fn audit_events(
     State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<ApiCaller>,
     query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
         return problem(StatusCode::BAD_REQUEST, "after_id and limit must be integers");
     };
-    match app::audit::store::since(&state.db, query.after_id, query.limit.clamp(1, 1000)).await {
+    let scope = app::audit::store::ExportScope {
+        node_id: caller.node_id,
+        co_creation: caller.scopes.contains(&ApiScope::CoCreationAuditRead),
+    };
+    match app::audit::store::since(&state.db, query.after_id, query.limit.clamp(1, 1000), scope).await {
         Ok(events) => Json(json!({ "events": events })).into_response(),
         Err(error) => {
             tracing::error!(%error, "audit export failed");
@@ -275,6 +308,7 @@ async fn people(State(state): State<AppState>) -> Response {
         Ok(people) => Json(json!({
             "people": people.into_iter().map(|p| json!({
                 "id": p.id,
+                "subject": app::cohort_access::visas::portal_subject(p.id),
                 "display_name": p.display_name,
                 "issuer": p.issuer,
                 "roles": p.grants,

@@ -63,7 +63,46 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
+/// Pages that hold someone's data, whoever asks (a signed-out request gets a sign-in
+/// page there, which must not be cached either).
+const PERSONAL_PREFIXES: [&str; 14] = [
+    "/applications",
+    "/proposals",
+    "/agreements",
+    "/me",
+    "/admin",
+    "/outbox",
+    "/committee",
+    "/reviews",
+    "/reviewing",
+    "/invitations",
+    "/company-invitations",
+    "/companies",
+    "/dashboard",
+    "/api/",
+];
+
+/// Neither the browser nor a proxy keeps a personal page: not for the next person at a
+/// shared computer, not in a cache between. Static assets and public pages of a signed-out
+/// visitor are not touched.
+fn is_personal(path: &str, signed_in: bool) -> bool {
+    if path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" {
+        return false;
+    }
+    let under = |prefix: &str| match prefix.strip_suffix('/') {
+        Some(_) => path.starts_with(prefix),
+        None => path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')),
+    };
+    signed_in || PERSONAL_PREFIXES.iter().any(|prefix| under(prefix))
+}
+
 pub async fn security_headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let personal = is_personal(
+        request.uri().path(),
+        request.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).is_some_and(|c| {
+            c.split(';').any(|pair| pair.trim().starts_with(&format!("{}=", app::identity::sessions::COOKIE)))
+        }) || request.headers().contains_key(header::AUTHORIZATION),
+    );
     let nonce = app::identity::sessions::new_token();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     // One session lookup per request, shared by every server function the page calls.
@@ -76,6 +115,9 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if personal {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if state.config.is_production() {
@@ -194,6 +236,18 @@ mod tests {
         );
         assert_eq!(origin_of("http://127.0.0.1:9000").as_deref(), Some("http://127.0.0.1:9000"));
         assert_eq!(origin_of("nonsense"), None);
+    }
+
+    #[test]
+    fn personal_pages_are_known_by_path_or_by_who_asks() {
+        assert!(is_personal("/applications/12", false));
+        assert!(is_personal("/me", false));
+        assert!(is_personal("/api/v1/entitlements", false));
+        assert!(is_personal("/", true), "a signed-in person's home page names them");
+        assert!(!is_personal("/", false));
+        assert!(!is_personal("/datasets/scapis", false));
+        assert!(!is_personal("/pkg/portal.wasm", true));
+        assert!(!is_personal("/media", false), "a prefix is a whole path segment");
     }
 
     #[test]

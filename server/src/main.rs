@@ -161,6 +161,11 @@ async fn serve(config: app::config::PortalConfig) -> ExitCode {
         Ok(state) => state,
         Err(error) => return fail(error),
     };
+    if state.config.demo_sign_in && !app::demo::is_demo_database(&state.db).await.unwrap_or(false) {
+        tracing::warn!(
+            "demo sign-in is configured but stays off: this database was not made by `portal seed-demo`"
+        );
+    }
     let addr = state.leptos_options.site_addr;
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,

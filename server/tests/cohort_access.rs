@@ -331,8 +331,9 @@ async fn approved_and_rejected(db: &app::db::Db) -> (i64, CohortId, CohortId) {
     let (scapis, ucan) = (cohort(db, "scapis").await, cohort(db, "u-can").await);
     let (uppsala, umea) = (node(db, "uppsala").await, node(db, "umea").await);
     let applicant = Actor::person(sara);
+    // Decided an hour ago, minute by minute (a decision is in the past when visas are asked for).
     let now = chrono::Utc::now();
-    let step = |minutes: i64| now + chrono::Duration::minutes(minutes);
+    let step = |minutes: i64| now - chrono::Duration::hours(1) + chrono::Duration::minutes(minutes);
     let id = store::create(db, &applicant, "Visas", &[scapis, ucan], step(0)).await.unwrap();
     for cohort in [scapis, ucan] {
         store::execute(db, id, &applicant, Command::AcceptTerms { cohort }, step(1)).await.unwrap();
@@ -399,6 +400,25 @@ on_both_backends!(node_systems_verify_visas_for_exactly_the_approved_cohort, |t|
     assert_eq!(visas.len(), 1, "SCAPIS only: U-CAN was rejected");
     assert_eq!(get("/api/permissions/sara-lindqvist".into(), None).await.0, 401);
     assert_eq!(get("/api/permissions/nobody-at-all".into(), Some(token.clone())).await.0, 404);
+    let sara = person(&t.db, "Sara Lindqvist").await;
+    let by_portal_subject = get(format!("/api/permissions/portal-{}", sara.get()), Some(token.clone())).await;
+    assert_eq!(by_portal_subject.1["ga4gh_passport_v1"].as_array().unwrap().len(), 1);
+
+    // Someone at another provider with the same subject: a bare subject is ambiguous, and
+    // never answered with the older person's visas.
+    sqlx::query(
+        "INSERT INTO people (issuer, subject, display_name, created_at) VALUES ('https://other-idp.example', 'sara-lindqvist', 'Another Sara', $1)",
+    )
+    .bind(app::db::now())
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(get("/api/permissions/sara-lindqvist".into(), Some(token.clone())).await.0, 409);
+    let other =
+        get("/api/permissions/sara-lindqvist?issuer=https://other-idp.example".into(), Some(token.clone()))
+            .await;
+    assert_eq!(other.0, 200);
+    assert_eq!(other.1["ga4gh_passport_v1"], serde_json::json!([]), "the other Sara has no access");
 
     // Verified with an independent JWT library and only the published keys.
     let (status, keys) = get("/api/jwk".into(), None).await;
@@ -420,8 +440,20 @@ on_both_backends!(node_systems_verify_visas_for_exactly_the_approved_cohort, |t|
         validation.set_issuer(&[format!("{public_url}/")]);
         validation.validate_aud = false;
         let claims = jsonwebtoken::decode::<serde_json::Value>(visa, &key, &validation).unwrap().claims;
-        assert_eq!(claims["sub"], "sara-lindqvist");
+        assert_eq!(claims["sub"], format!("portal-{}", sara.get()));
+        assert_eq!(claims["subject_at_issuer"], "sara-lindqvist");
+        assert!(claims["subject_issuer"].as_str().is_some_and(|i| !i.is_empty()));
         let grant = &claims["ga4gh_visa_v1"];
+        // Asserted when the committee decided, never after the visa was issued.
+        let decided: String = sqlx::query_scalar(
+            "SELECT MAX(occurred_at) FROM application_events WHERE kind = 'access_activated'",
+        )
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+        let decided = app::db::parse_timestamp(&decided).unwrap().timestamp();
+        assert_eq!(grant["asserted"].as_i64(), Some(decided));
+        assert!(grant["asserted"].as_i64() <= claims["iat"].as_i64());
         assert_eq!(grant["type"], "ControlledAccessGrants");
         assert_eq!(grant["by"], "dac");
         assert_eq!(grant["value"], format!("{public_url}/datasets/scapis"));
@@ -437,11 +469,27 @@ on_both_backends!(node_systems_verify_visas_for_exactly_the_approved_cohort, |t|
     assert_eq!(status, 200);
     let rows = listing["entitlements"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{listing}");
-    assert_eq!(rows[0]["user"], "sara-lindqvist");
+    assert_eq!(rows[0]["user"], format!("portal-{}", sara.get()));
+    assert_eq!(rows[0]["subject_at_issuer"], "sara-lindqvist");
     assert_eq!(
         get("/api/v1/entitlements?dataset=u-can".into(), Some(token)).await.1["entitlements"],
         serde_json::json!([])
     );
+
+    // A node's token reads its own node's grants only: Umeå's sees none of Uppsala's.
+    let umea: i64 =
+        sqlx::query_scalar("SELECT id FROM nodes WHERE slug = 'umea'").fetch_one(t.db.pool()).await.unwrap();
+    let umea_token = app::identity::tokens::NewToken {
+        name: "umea-node",
+        scopes: &[app::policy::ApiScope::EntitlementsRead],
+        node_id: Some(umea),
+        expires_at: chrono::Utc::now() + chrono::Duration::days(30),
+    };
+    let (_, umea_token) = app::identity::tokens::create(&t.db, umea_token, admin.get()).await.unwrap();
+    let (status, listing) = get("/api/v1/entitlements".into(), Some(umea_token.clone())).await;
+    assert_eq!((status, listing["entitlements"].clone()), (200, serde_json::json!([])));
+    let (status, passport) = get(format!("/api/permissions/portal-{}", sara.get()), Some(umea_token)).await;
+    assert_eq!((status, passport["ga4gh_passport_v1"].clone()), (200, serde_json::json!([])));
 });
 
 on_both_backends!(a_rotated_key_stays_published_while_its_visas_live, |t| {
@@ -451,13 +499,13 @@ on_both_backends!(a_rotated_key_stays_published_while_its_visas_live, |t| {
     let now = chrono::Utc::now();
     // Keys rotate every 10 minutes here; visas live an hour.
     let rotation = chrono::Duration::minutes(10);
-    let passport =
-        |at| app::cohort_access::visas::passport(&t.db, public_url, "sara-lindqvist", rotation, at);
-    let first = passport(now).await.unwrap().unwrap();
+    let sara = person(&t.db, "Sara Lindqvist").await.get();
+    let passport = |at| app::cohort_access::visas::passport(&t.db, public_url, sara, None, rotation, at);
+    let first = passport(now).await.unwrap();
     let kid = |visa: &str| jsonwebtoken::decode_header(visa).unwrap().kid.unwrap();
     // 20 minutes on, a new key signs; the old one is still listed, because its visa lives.
     let later = now + chrono::Duration::minutes(20);
-    let second = passport(later).await.unwrap().unwrap();
+    let second = passport(later).await.unwrap();
     assert_ne!(kid(&first[0]), kid(&second[0]));
     let published = app::cohort_access::visas::published_keys(&t.db, later).await.unwrap();
     let kids: Vec<&str> = published.iter().map(|k| k.kid.as_str()).collect();

@@ -65,7 +65,7 @@ on_both_backends!(administrators_grant_and_revoke_scoped_roles_and_others_cannot
 
     let filter =
         app::audit::model::AuditFilter { action: Some("role_revoked".into()), page: 1, ..Default::default() };
-    let page = app::audit::store::search(&t.db, &filter).await.unwrap();
+    let page = app::audit::store::search(&t.db, 0, &filter).await.unwrap();
     assert_eq!(page.total, 1);
     let event = &page.entries[0];
     assert_eq!(event.actor_name.as_deref(), Some("Maria Lund"));

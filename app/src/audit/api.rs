@@ -16,15 +16,23 @@ pub struct ChainStatus {
 pub async fn audit_trail(filter: AuditFilter) -> Result<AuditPage, AppError> {
     use crate::policy::Action;
     use crate::request::{authorize, with_status};
-    let (state, _) = authorize(Action::ViewAudit).await?;
+    let (state, person) = authorize(Action::ViewAudit).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
     for (field, value) in [("from", &filter.from_date), ("to", &filter.to_date)] {
         if let Some(date) = value.as_deref().filter(|d| !d.is_empty())
-            && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
+            && kernel::dates::parse(date).is_none()
         {
             return Err(with_status(AppError::invalid(field, "error.invalid_date")));
         }
     }
-    Ok(super::store::search(&state.db, &filter).await?)
+    for (field, value) in
+        [("actor", &filter.actor), ("action", &filter.action), ("subject_kind", &filter.subject_kind)]
+    {
+        if let Some(value) = value.as_deref() {
+            crate::forms::bounded(value, field, crate::forms::limits::SHORT, false)?;
+        }
+    }
+    Ok(super::store::search(&state.db, person.id.get(), &filter).await?)
 }
 
 #[server]

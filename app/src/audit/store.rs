@@ -241,9 +241,16 @@ pub struct EventRow {
     pub reason: Option<String>,
 }
 
-/// One page of the audit trail, newest first, filtered.
-pub async fn search(db: &Db, filter: &AuditFilter) -> Result<AuditPage, sqlx::Error> {
-    let mut conditions = Vec::new();
+/// One page of the audit trail, newest first, filtered. Events about a record the viewer is
+/// excluded from (their company's proposals, a company or record they declared a conflict
+/// with) are left out: a declared conflict wins over the administrator role.
+pub async fn search(db: &Db, viewer: i64, filter: &AuditFilter) -> Result<AuditPage, sqlx::Error> {
+    let mut conditions = vec![format!(
+        "NOT EXISTS (SELECT 1 FROM exclusions x WHERE x.person_id = {viewer} AND x.subject_kind = e.subject_kind \
+           AND CAST(x.subject_id AS TEXT) = e.subject_id) \
+         AND NOT (e.subject_kind = 'company' AND EXISTS (SELECT 1 FROM company_conflicts cc \
+           WHERE cc.person_id = {viewer} AND CAST(cc.company_id AS TEXT) = e.subject_id))"
+    )];
     let mut binds: Vec<String> = Vec::new();
     let mut add = |sql: &str, value: String| {
         binds.push(value);
@@ -264,8 +271,7 @@ pub async fn search(db: &Db, filter: &AuditFilter) -> Result<AuditPage, sqlx::Er
     if let Some(to) = filter.to_date.as_deref().filter(|s| !s.is_empty()) {
         add("e.occurred_at <= ?", format!("{to}T23:59:59Z"));
     }
-    let where_sql =
-        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let where_sql = format!("WHERE {}", conditions.join(" AND "));
     let from_sql = format!("FROM events e LEFT JOIN people p ON p.id = e.actor_id {where_sql}");
 
     let count_sql = format!("SELECT COUNT(*) {from_sql}");
@@ -299,14 +305,37 @@ pub async fn search(db: &Db, filter: &AuditFilter) -> Result<AuditPage, sqlx::Er
 }
 
 /// Events since an id, oldest first: what a node system mirrors through the API.
-pub async fn since(db: &Db, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    let rows = sqlx::query(
+/// The subjects of co-creation's events: who reviews, what the board reasoned, who declared
+/// a conflict. Confidential to co-creation; never exported to a node.
+pub const CO_CREATION_SUBJECTS: [&str; 3] = ["company", "call", "proposal"];
+
+/// What an export may contain: one node's business only (events that name the node), and
+/// co-creation's events only when asked for by a token that may have them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportScope {
+    pub node_id: Option<i64>,
+    pub co_creation: bool,
+}
+
+pub async fn since(
+    db: &Db,
+    after_id: i64,
+    limit: i64,
+    scope: ExportScope,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let co_creation = CO_CREATION_SUBJECTS.map(|s| format!("'{s}'")).join(", ");
+    let rows = sqlx::query(&format!(
         "SELECT e.id, e.occurred_at, e.actor_id, p.display_name AS actor_name, e.subject_kind, e.subject_id, \
          e.action, e.from_state, e.to_state, e.reason, e.summary, e.request_id, e.row_hash \
-         FROM events e LEFT JOIN people p ON p.id = e.actor_id WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-    )
+         FROM events e LEFT JOIN people p ON p.id = e.actor_id WHERE e.id > $1 \
+           AND ($3 IS NULL OR EXISTS (SELECT 1 FROM event_nodes en WHERE en.event_id = e.id AND en.node_id = $3)) \
+           AND ($4 = 1 OR e.subject_kind NOT IN ({co_creation})) \
+         ORDER BY e.id LIMIT $2"
+    ))
     .bind(after_id)
     .bind(limit)
+    .bind(scope.node_id)
+    .bind(i64::from(scope.co_creation && scope.node_id.is_none()))
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(audit_entry).collect()

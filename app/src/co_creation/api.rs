@@ -311,19 +311,26 @@ pub async fn save_call(
         if row.name_en.trim().is_empty() && row.name_sv.trim().is_empty() {
             continue;
         }
-        for (part, value, max) in [
-            ("name_sv", &row.name_sv, limits::TITLE),
-            ("name_en", &row.name_en, limits::TITLE),
-            ("description_sv", &row.description_sv, limits::REASON),
-            ("description_en", &row.description_en, limits::REASON),
-        ] {
-            bounded(value, &format!("criteria-{i}-{part}"), max, false)?;
-        }
+        let field = |part: &str| format!("criteria-{i}-{part}");
+        let row = super::model::CriterionRow {
+            name_sv: bounded(&row.name_sv, &field("name_sv"), limits::TITLE, false)?,
+            name_en: bounded(&row.name_en, &field("name_en"), limits::TITLE, false)?,
+            description_sv: bounded(&row.description_sv, &field("description_sv"), limits::REASON, false)?,
+            description_en: bounded(&row.description_en, &field("description_en"), limits::REASON, false)?,
+            ..row.clone()
+        };
         let code = if row.code.trim().is_empty() {
-            crate::content::library::anchor_id(&row.name_en).replace('-', "_")
+            let derived = crate::content::library::anchor_id(&row.name_en).replace('-', "_");
+            derived.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(60).collect()
         } else {
             row.code.trim().to_owned()
         };
+        // The code names form fields (`review[score][<code>]`): short, and letters, digits
+        // and underscores only.
+        let code_fits = code.len() <= 60 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !code_fits {
+            return Err(invalid(&field("name_en"), "call.refused.criterion_name"));
+        }
         let threshold = HalfPoints::parse(&row.threshold)
             .ok_or_else(|| invalid(&format!("criteria-{i}-threshold"), "call.refused.score"))?;
         let weight = row
@@ -338,7 +345,7 @@ pub async fn save_call(
         {
             return Err(invalid(&format!("criteria-{i}-name_en"), "call.refused.criterion_name"));
         }
-        criteria.push((super::model::CriterionRow { code, ..row.clone() }, threshold, weight));
+        criteria.push((super::model::CriterionRow { code, ..row }, threshold, weight));
     }
     if !locked && (criteria.is_empty() || criteria.iter().all(|(_, _, w)| *w == 0)) {
         return Err(invalid("criteria", "call.refused.no_criteria"));
@@ -654,6 +661,8 @@ pub async fn save_proposal(
         resources: resources.unwrap_or_default().into_values().collect(),
         ..fields
     };
+    // A draft keeps what is typed, within each field's limit (checked at its field).
+    crate::forms::bounded(&fields.title, "title", crate::forms::limits::TITLE, false)?;
     let form = ProposalForm::from_fields(&fields, &known);
     if serde_json::to_string(&form).map(|f| f.len()).unwrap_or(usize::MAX) > 400_000 {
         return Err(ssr::invalid("", "form.draft_too_large"));

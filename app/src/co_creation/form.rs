@@ -217,6 +217,11 @@ impl ProposalForm {
 
     /// What stops submission, as (field, message key): missing parts, a budget that does
     /// not read, text beyond its length.
+    /// The longest a field may be: a title is a title, the rest are texts.
+    pub fn max_length(field: &str) -> usize {
+        if field == "title" { crate::forms::limits::TITLE } else { MAX_TEXT }
+    }
+
     pub fn problems(&self, stage: Stage) -> Vec<(String, String)> {
         let mut problems = Vec::new();
         for (_, fields) in SECTIONS {
@@ -228,7 +233,7 @@ impl ProposalForm {
                         let _ = line;
                         problems.push(("budget".to_owned(), "proposal.refused.budget".to_owned()));
                     }
-                } else if self.text(field).is_some_and(|t| t.chars().count() > MAX_TEXT) {
+                } else if self.text(field).is_some_and(|t| t.chars().count() > Self::max_length(field)) {
                     problems.push(((*field).to_owned(), "form.too_long".to_owned()));
                 }
             }

@@ -293,7 +293,7 @@ pub async fn invite_representative(
         email: email.clone(),
         lang,
         args: vec![("company", name.clone()), ("link", format!("{PORTAL}/company-invitations/{token}"))],
-        application_id: None,
+        about: crate::notifications::model::About::Nothing,
         dedupe_key: None,
     };
     crate::notifications::store::queue(&mut tx, &notice, now).await?;
@@ -371,7 +371,7 @@ pub async fn accept_company_invitation(
                 email,
                 lang,
                 args: vec![("company", invitation.company.clone()), ("person", person.display_name.clone())],
-                application_id: None,
+                about: crate::notifications::model::About::Nothing,
                 dedupe_key: None,
             };
             crate::notifications::store::queue(&mut tx, &notice, now).await?;
@@ -1077,7 +1077,7 @@ async fn notify(
             email,
             lang,
             args,
-            application_id: None,
+            about: crate::notifications::model::About::Proposal(id),
             dedupe_key: None,
         };
         crate::notifications::store::queue(&mut *conn, &notice, now).await?;

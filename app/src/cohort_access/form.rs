@@ -212,7 +212,13 @@ impl ApplicationForm {
             Some(ResearchPurpose::DiseaseSpecific(disease)) if disease.trim().is_empty() => {
                 problems.push(("purpose", "application.disease_required"))
             }
+            Some(ResearchPurpose::DiseaseSpecific(disease)) if disease.chars().count() > 500 => {
+                problems.push(("purpose", "form.too_long"))
+            }
             Some(_) => {}
+        }
+        if self.ethics_reference.chars().count() > 100 {
+            problems.push(("ethics_reference", "form.too_long"));
         }
         if self.data_form.is_none() {
             problems.push(("data_form", "form.required"));

@@ -320,7 +320,7 @@ fn notice(
         email,
         lang,
         args,
-        application_id: Some(application_id),
+        about: crate::notifications::model::About::Application(application_id),
         dedupe_key,
     }
 }

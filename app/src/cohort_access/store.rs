@@ -387,13 +387,15 @@ async fn project(
                 .filter(|p| application.accepted_terms.contains(&(*p, *cohort)));
             for person in accepted {
                 sqlx::query(
-                    "INSERT INTO entitlements (application_id, cohort_id, person_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO entitlements (application_id, cohort_id, person_id, starts_on, ends_on, granted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(id)
                 .bind(cohort.get())
                 .bind(person.get())
                 .bind(starts_on.to_string())
                 .bind(ends_on.to_string())
+                .bind(&at)
                 .execute(&mut *conn)
                 .await?;
             }
@@ -936,31 +938,41 @@ pub async fn expire_due(db: &db::Db, now: DateTime<Utc>) -> Result<usize, Execut
 /// A live entitlement as node systems see it: who, which dataset, from when until when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct EntitlementListing {
+    /// The portal's subject (`portal-<n>`), as `/api/permissions/{user}` takes it.
     pub user: String,
+    pub subject_issuer: String,
+    pub subject_at_issuer: String,
     pub dataset: String,
     pub application_id: i64,
     pub starts_on: String,
     pub ends_on: String,
 }
 
-/// Live entitlements today, narrowed by dataset (cohort id) and user (subject) when given.
+/// Live entitlements today, narrowed by dataset (cohort id), user (portal subject) and the
+/// node whose committee granted them, when given.
 pub async fn entitlements_for(
     conn: &mut AnyConnection,
     dataset: Option<&str>,
     user: Option<&str>,
+    node: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Vec<EntitlementListing>, sqlx::Error> {
     let today = Context::at(now).today().to_string();
+    // A user that is no portal subject matches nobody (not everybody).
+    let person = user.map(|u| u.strip_prefix("portal-").and_then(|n| n.parse::<i64>().ok()).unwrap_or(-1));
     sqlx::query_as(
-        "SELECT p.subject AS user, c.slug AS dataset, e.application_id, e.starts_on, e.ends_on FROM entitlements e \
+        "SELECT 'portal-' || CAST(p.id AS TEXT) AS \"user\", p.issuer AS subject_issuer, p.subject AS subject_at_issuer, \
+         c.slug AS dataset, e.application_id, e.starts_on, e.ends_on FROM entitlements e \
          JOIN people p ON p.id = e.person_id JOIN cohorts c ON c.id = e.cohort_id \
+         JOIN application_parts ap ON ap.application_id = e.application_id AND ap.cohort_id = e.cohort_id \
          WHERE e.ended_at IS NULL AND e.starts_on <= $1 AND e.ends_on >= $1 \
-           AND ($2 IS NULL OR c.slug = $2) AND ($3 IS NULL OR p.subject = $3) \
-         ORDER BY c.slug, p.subject LIMIT 1000",
+           AND ($2 IS NULL OR c.slug = $2) AND ($3 IS NULL OR p.id = $3) AND ($4 IS NULL OR ap.node_id = $4) \
+         ORDER BY c.slug, p.id LIMIT 1000",
     )
     .bind(&today)
     .bind(dataset)
-    .bind(user)
+    .bind(person)
+    .bind(node)
     .fetch_all(&mut *conn)
     .await
 }

@@ -128,36 +128,82 @@ struct GrantRow {
     node_slug: String,
     starts_on: String,
     ends_on: String,
+    granted_at: Option<String>,
 }
 
-/// The person's visas, one per live entitlement; `None` when nobody has this subject.
+/// How node systems name a person: unique in the portal, whichever provider they use.
+pub fn portal_subject(person_id: i64) -> String {
+    format!("portal-{person_id}")
+}
+
+/// Who a name in a passport request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    One(i64),
+    Nobody,
+    /// A provider subject two people share (at different providers): never guessed.
+    Several,
+}
+
+/// The person a node system asks about: a portal subject, or a provider's subject (with
+/// its issuer when given).
+pub async fn find_holder(db: &Db, user: &str, issuer: Option<&str>) -> Result<Holder, sqlx::Error> {
+    let ids: Vec<i64> = match (user.strip_prefix("portal-").and_then(|n| n.parse::<i64>().ok()), issuer) {
+        (Some(id), None) => {
+            sqlx::query_scalar("SELECT id FROM people WHERE id = $1").bind(id).fetch_all(db.pool()).await?
+        }
+        (_, Some(issuer)) => {
+            sqlx::query_scalar("SELECT id FROM people WHERE issuer = $1 AND subject = $2")
+                .bind(issuer)
+                .bind(user)
+                .fetch_all(db.pool())
+                .await?
+        }
+        (None, None) => {
+            sqlx::query_scalar("SELECT id FROM people WHERE subject = $1 LIMIT 2")
+                .bind(user)
+                .fetch_all(db.pool())
+                .await?
+        }
+    };
+    Ok(match ids.as_slice() {
+        [] => Holder::Nobody,
+        [id] => Holder::One(*id),
+        _ => Holder::Several,
+    })
+}
+
+/// The person's visas, one per live entitlement (only those `node`'s committee granted,
+/// when asked for a node).
 pub async fn passport(
     db: &Db,
     public_url: &str,
-    subject: &str,
+    person: i64,
+    node: Option<i64>,
     rotation: Duration,
     now: DateTime<Utc>,
-) -> Result<Option<Vec<String>>, VisaError> {
-    let person: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM people WHERE subject = $1 ORDER BY id LIMIT 1")
-            .bind(subject)
-            .fetch_optional(db.pool())
+) -> Result<Vec<String>, VisaError> {
+    let (issuer, subject): (String, String) =
+        sqlx::query_as("SELECT issuer, subject FROM people WHERE id = $1")
+            .bind(person)
+            .fetch_one(db.pool())
             .await?;
-    let Some(person) = person else { return Ok(None) };
     let today = now.with_timezone(&chrono_tz::Europe::Stockholm).date_naive().to_string();
     let grants: Vec<GrantRow> = sqlx::query_as(
-        "SELECT c.slug AS cohort_slug, n.slug AS node_slug, e.starts_on, e.ends_on FROM entitlements e \
+        "SELECT c.slug AS cohort_slug, n.slug AS node_slug, e.starts_on, e.ends_on, e.granted_at FROM entitlements e \
          JOIN cohorts c ON c.id = e.cohort_id \
          JOIN application_parts ap ON ap.application_id = e.application_id AND ap.cohort_id = e.cohort_id \
          JOIN nodes n ON n.id = ap.node_id \
-         WHERE e.person_id = $1 AND e.ended_at IS NULL AND e.starts_on <= $2 AND e.ends_on >= $2 ORDER BY c.slug",
+         WHERE e.person_id = $1 AND e.ended_at IS NULL AND e.starts_on <= $2 AND e.ends_on >= $2 \
+           AND ($3 IS NULL OR ap.node_id = $3) ORDER BY c.slug",
     )
     .bind(person)
     .bind(&today)
+    .bind(node)
     .fetch_all(db.pool())
     .await?;
     if grants.is_empty() {
-        return Ok(Some(Vec::new()));
+        return Ok(Vec::new());
     }
     let key = signing_key(db, rotation, now).await?;
     let base = public_url.trim_end_matches('/');
@@ -167,14 +213,24 @@ pub async fn passport(
     for grant in grants {
         let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
         let (Some(starts), Some(ends)) = (day(&grant.starts_on), day(&grant.ends_on)) else { continue };
-        let asserted = starts.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp();
+        // When the committee decided (older rows: the start of the first day, in Stockholm).
+        let asserted = grant
+            .granted_at
+            .as_deref()
+            .and_then(db::parse_timestamp)
+            .unwrap_or_else(|| kernel::stockholm::start_of_day(starts))
+            .timestamp();
         // Short-lived, so a revoked grant stops working within the hour; node systems
         // fetch fresh visas.
         let exp = kernel::stockholm::end_of_day(ends).min(now + VISA_LIFETIME);
         last_exp = last_exp.max(exp);
         let claims = json!({
             "iss": format!("{base}/"),
-            "sub": subject,
+            // The portal's own name for the person, unique whichever provider they use;
+            // their provider and its subject beside it, for node systems that know those.
+            "sub": portal_subject(person),
+            "subject_issuer": issuer,
+            "subject_at_issuer": subject,
             "iat": now.timestamp(),
             "exp": exp.timestamp(),
             "ga4gh_visa_v1": {
@@ -195,5 +251,5 @@ pub async fn passport(
     .bind(&key.kid)
     .execute(db.pool())
     .await?;
-    Ok(Some(visas))
+    Ok(visas)
 }

@@ -237,6 +237,14 @@ async fn insert_id<'a>(
 /// Loads the demo data in one transaction, unless the database already has nodes. With a
 /// base URL, the nodes that have a demo catalogue point at the portal's own fixture copy
 /// of it (`/demo-catalogues/…`, served in demo mode), so harvesting works out of the box.
+/// Was this database made by `portal seed-demo`? Only then may anyone sign in as anyone.
+pub async fn is_demo_database(db: &Db) -> Result<bool, sqlx::Error> {
+    let marks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM portal_marks WHERE mark = 'demo_database'")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(marks > 0)
+}
+
 pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<SeedOutcome, SeedError> {
     let data = demo_data().map_err(SeedError::BadData)?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nodes").fetch_one(db.pool()).await?;
@@ -374,6 +382,13 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
             nodes: Vec::new(),
         },
     )
+    .await?;
+    // Demo sign-in works only on a database marked as the demo's (see is_demo_database).
+    sqlx::query(
+        "INSERT INTO portal_marks (mark, value, created_at) VALUES ('demo_database', 'portal seed-demo', $1)",
+    )
+    .bind(&now)
+    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     seed_demo_call(db).await?;

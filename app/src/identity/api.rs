@@ -20,6 +20,9 @@ pub async fn list_demo_people() -> Result<Vec<DemoPerson>, AppError> {
     use crate::policy::Action;
     use crate::request::authorize;
     let (state, _) = authorize(Action::UseDemoSignIn).await?;
+    if !crate::demo::is_demo_database(&state.db).await? {
+        return Err(crate::request::with_status(AppError::NotFound));
+    }
     Ok(super::store::demo_people(&state.db).await?)
 }
 
@@ -32,6 +35,10 @@ pub async fn demo_sign_in(person_id: i64) -> Result<(), AppError> {
     use crate::request::{authorize, cookie, remember_language, set_cookie, with_status};
 
     let (state, _) = authorize(Action::UseDemoSignIn).await?;
+    // On a database with real people, demo sign-in would let anyone be anyone.
+    if !crate::demo::is_demo_database(&state.db).await? {
+        return Err(with_status(AppError::NotFound));
+    }
     if !store::is_demo_person(&state.db, person_id).await? {
         return Err(with_status(AppError::invalid("person_id", "error.unknown_demo_person")));
     }
@@ -218,7 +225,8 @@ pub async fn revoke_role(grant_id: i64, reason: String) -> Result<(), AppError> 
     if reason.is_empty() {
         return Err(with_status(AppError::invalid("reason", "error.reason_required")));
     }
-    super::roles::revoke(&state.db, grant_id, admin.id.get(), reason).await.map_err(role_change_error)
+    let reason = crate::forms::bounded(reason, "reason", crate::forms::limits::REASON, true)?;
+    super::roles::revoke(&state.db, grant_id, admin.id.get(), &reason).await.map_err(role_change_error)
 }
 
 #[server]
@@ -327,6 +335,7 @@ pub async fn create_api_token(
     scope_audit_read: Option<String>,
     scope_people_read: Option<String>,
     scope_entitlements_read: Option<String>,
+    scope_co_creation_audit: Option<String>,
     node: Option<String>,
     expires_on: String,
 ) -> Result<CreatedToken, AppError> {
@@ -343,6 +352,7 @@ pub async fn create_api_token(
         (ApiScope::AuditRead, scope_audit_read),
         (ApiScope::PeopleRead, scope_people_read),
         (ApiScope::EntitlementsRead, scope_entitlements_read),
+        (ApiScope::CoCreationAuditRead, scope_co_creation_audit),
     ]
     .into_iter()
     .filter_map(|(scope, checked)| checked.map(|_| scope))
@@ -365,6 +375,10 @@ pub async fn create_api_token(
                 .ok_or_else(|| with_status(AppError::invalid("node", "error.unknown_node")))?,
         ),
     };
+    // Co-creation's trail (reviewers, rationales, conflicts) is never a node's business.
+    if node_id.is_some() && scopes.contains(&ApiScope::CoCreationAuditRead) {
+        return Err(with_status(AppError::invalid("node", "error.token_co_creation_node")));
+    }
     let expires_at = expires.and_hms_opt(23, 59, 59).expect("a valid time").and_utc();
     let token = super::tokens::NewToken { name, scopes: &scopes, node_id, expires_at };
     let (id, token) = super::tokens::create(&state.db, token, admin.id.get()).await?;

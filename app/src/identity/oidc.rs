@@ -280,13 +280,16 @@ impl OidcProviders {
             })
             .or_else(|| claims.preferred_username().map(|u| u.to_string()))
             .unwrap_or_else(|| claims.subject().to_string());
+        // People set their names at their provider; what the portal keeps fits its fields.
+        let fit = |text: String, max: usize| text.trim().chars().take(max).collect::<String>();
+        use crate::forms::limits;
         Ok(VerifiedIdentity {
             provider_id: provider.id.clone(),
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),
-            display_name,
-            email: claims.email().map(|e| e.to_string()),
-            home_organisation: text_claim("schac_home_organization"),
+            display_name: fit(display_name, limits::NAME),
+            email: claims.email().map(|e| e.to_string()).filter(|e| e.len() <= limits::EMAIL),
+            home_organisation: text_claim("schac_home_organization").map(|o| fit(o, limits::SHORT)),
             claims: all_claims,
             id_token: id_token.to_string(),
             return_to,

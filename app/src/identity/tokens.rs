@@ -18,6 +18,8 @@ pub struct ApiCaller {
     pub name: String,
     pub scopes: Vec<ApiScope>,
     pub node_slug: Option<String>,
+    /// A node's token reads only that node's business.
+    pub node_id: Option<i64>,
     pub expires_at: String,
 }
 
@@ -140,7 +142,7 @@ pub async fn authenticate(db: &Db, bearer: &str) -> Result<Option<ApiCaller>, sq
     }
     let now = Utc::now();
     let row = sqlx::query(
-        "SELECT t.id, t.name, t.scopes, n.slug AS node_slug, t.expires_at, t.last_used_at FROM api_tokens t \
+        "SELECT t.id, t.name, t.scopes, n.slug AS node_slug, t.node_id, t.expires_at, t.last_used_at FROM api_tokens t \
          LEFT JOIN nodes n ON n.id = t.node_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
     )
@@ -167,6 +169,7 @@ pub async fn authenticate(db: &Db, bearer: &str) -> Result<Option<ApiCaller>, sq
         name: row.try_get("name")?,
         scopes: parse_scopes(&row.try_get::<String, _>("scopes")?),
         node_slug: row.try_get("node_slug")?,
+        node_id: row.try_get("node_id")?,
         expires_at: row.try_get("expires_at")?,
     }))
 }

@@ -15,7 +15,7 @@ pub async fn demo_outbox() -> Result<Vec<OutboxMessage>, AppError> {
     let person = person.ok_or(AppError::NotSignedIn)?;
     let recipient =
         (!person.has_role(Role::Administrator)).then_some((person.id.get(), person.email.as_deref()));
-    let mut messages = super::store::outbox(&state.db, recipient, 200).await?;
+    let mut messages = super::store::outbox(&state.db, person.id.get(), recipient, 200).await?;
     let own = |to: &str| person.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(to));
     for message in &mut messages {
         if !own(&message.to) {

@@ -17,9 +17,34 @@ pub struct Notice {
     pub lang: Lang,
     /// `{name}` placeholders in the subject and body.
     pub args: Vec<(&'static str, String)>,
-    pub application_id: Option<i64>,
+    /// The record the mail is about: who is excluded from it does not read it in the outbox.
+    pub about: About,
     /// A reminder is queued once per key.
     pub dedupe_key: Option<String>,
+}
+
+/// The record a mail is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Nothing,
+    Application(i64),
+    Proposal(i64),
+}
+
+impl About {
+    pub fn application_id(self) -> Option<i64> {
+        match self {
+            About::Application(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn proposal_id(self) -> Option<i64> {
+        match self {
+            About::Proposal(id) => Some(id),
+            _ => None,
+        }
+    }
 }
 
 impl Notice {
@@ -114,7 +139,7 @@ mod tests {
                 ("questions", "Which registers?".into()),
                 ("link", format!("{PORTAL}/applications/7")),
             ],
-            application_id: Some(7),
+            about: About::Application(7),
             dedupe_key: None,
         };
         let (subject, body) = notice.render();

@@ -18,15 +18,16 @@ pub async fn queue(
     let (subject, body) = notice.render();
     let now = db::timestamp(now);
     let queued = sqlx::query(
-        "INSERT INTO notifications (kind, recipient_id, recipient_email, subject, body, application_id, dedupe_key, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING",
+        "INSERT INTO notifications (kind, recipient_id, recipient_email, subject, body, application_id, proposal_id, dedupe_key, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(notice.kind)
     .bind(notice.recipient_id)
     .bind(&notice.email)
     .bind(&subject)
     .bind(&body)
-    .bind(notice.application_id)
+    .bind(notice.about.application_id())
+    .bind(notice.about.proposal_id())
     .bind(&notice.dedupe_key)
     .bind(&now)
     .execute(&mut *conn)
@@ -107,8 +108,11 @@ pub async fn record_attempt(
 }
 
 /// The demo outbox: mail to this person (or to anyone, for administrators), newest first.
+/// Mail about a record the reader is excluded from (their company's proposal, one they
+/// declared a conflict with) is left out unless it was sent to them.
 pub async fn outbox(
     db: &Db,
+    reader: i64,
     recipient: Option<(i64, Option<&str>)>,
     limit: i64,
 ) -> Result<Vec<OutboxMessage>, sqlx::Error> {
@@ -117,12 +121,17 @@ pub async fn outbox(
         None => (None, None),
     };
     sqlx::query_as::<_, (i64, String, String, String, String, String, String)>(
-        "SELECT id, kind, recipient_email, subject, body, created_at, delivery FROM notifications \
-         WHERE ($1 IS NULL OR recipient_id = $1 OR LOWER(recipient_email) = $2) ORDER BY id DESC LIMIT $3",
+        "SELECT id, kind, recipient_email, subject, body, created_at, delivery FROM notifications n \
+         WHERE ($1 IS NULL OR n.recipient_id = $1 OR LOWER(n.recipient_email) = $2) \
+           AND (n.recipient_id = $4 OR NOT EXISTS (SELECT 1 FROM exclusions x WHERE x.person_id = $4 \
+                AND ((x.subject_kind = 'application' AND x.subject_id = n.application_id) \
+                  OR (x.subject_kind = 'proposal' AND x.subject_id = n.proposal_id)))) \
+         ORDER BY id DESC LIMIT $3",
     )
     .bind(id)
     .bind(email)
     .bind(limit)
+    .bind(reader)
     .fetch_all(db.pool())
     .await
     .map(|rows| {

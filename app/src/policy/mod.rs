@@ -273,16 +273,25 @@ pub enum ApiScope {
     PeopleRead,
     /// Read who may access which cohort: entitlements and GA4GH visas.
     EntitlementsRead,
+    /// Read co-creation's audit events too (companies, calls, proposals: reviewers, board
+    /// rationales, conflicts). Never with a node's token; for the portal's own archive.
+    CoCreationAuditRead,
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 3] = [ApiScope::AuditRead, ApiScope::PeopleRead, ApiScope::EntitlementsRead];
+    pub const ALL: [ApiScope; 4] = [
+        ApiScope::AuditRead,
+        ApiScope::PeopleRead,
+        ApiScope::EntitlementsRead,
+        ApiScope::CoCreationAuditRead,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             ApiScope::AuditRead => "audit:read",
             ApiScope::PeopleRead => "people:read",
             ApiScope::EntitlementsRead => "entitlements:read",
+            ApiScope::CoCreationAuditRead => "audit:co_creation",
         }
     }
 
