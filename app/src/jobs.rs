@@ -81,12 +81,26 @@ pub async fn finish(db: &Db, job: &JobSpec, holder: &str, outcome: &str) -> Resu
     Ok(())
 }
 
+/// Refused forms kept to be shown again live a quarter of an hour.
+async fn delete_old_refused_forms(db: &Db) -> Result<u64, sqlx::Error> {
+    let before =
+        crate::db::timestamp(Utc::now() - chrono::Duration::minutes(crate::failed_form::KEPT_MINUTES));
+    let removed = sqlx::query("DELETE FROM refused_forms WHERE created_at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(removed.rows_affected())
+}
+
 async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sqlx::Error> {
     match job.name {
         "session_cleanup" => {
             let removed = store::delete_dead_sessions(db, &SessionPolicy::from_config(config)).await?;
             let abandoned = crate::identity::oidc::delete_stale_sign_ins(db).await?;
-            Ok(format!("removed {removed} sessions and {abandoned} unfinished sign-ins"))
+            let refused = delete_old_refused_forms(db).await?;
+            Ok(format!(
+                "removed {removed} sessions, {abandoned} unfinished sign-ins and {refused} refused forms"
+            ))
         }
         "access_expiry" => match crate::cohort_access::store::expire_due(db, Utc::now()).await {
             Ok(expired) => Ok(format!("ended {expired} access periods")),

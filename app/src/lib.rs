@@ -8,6 +8,7 @@ pub mod co_creation;
 pub mod cohort_access;
 pub mod content;
 pub mod error;
+pub mod failed_form;
 pub mod forms;
 pub mod html;
 pub mod i18n;

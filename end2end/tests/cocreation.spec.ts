@@ -75,9 +75,23 @@ test("a company's TRL 6 proposal is screened, reviewed by three, selected and re
   await maria.getByLabel("Title (Swedish)").fill(`Sepsis 2027 (${run})`);
   await maria.getByLabel("Title (English)").fill(`Sepsis diagnostics 2027 (${run})`);
   await maria.locator("#call-body_en").fill("Find **sepsis** earlier.");
+  // First closing before it opens: refused at the field, with or without JavaScript, and
+  // everything typed is still there.
+  await maria.getByLabel("Opens").fill(stockholm(24 * 60));
+  await maria.getByLabel("Closes").fill(stockholm(-60));
+  await maria.getByLabel(/^Published/).check();
+  const before = errors.length;
+  await maria.getByTestId("save-call").click();
+  await expect(maria.locator("#call-closes-error")).toHaveText("The call must close after it opens.");
+  // The refusal is a 400, which the browser logs as a failed resource; nothing else may be.
+  const refused = errors.splice(before);
+  expect(refused.every((e) => e.includes("status of 400"))).toBe(true);
+  await expect(maria.getByLabel("Title (English)")).toHaveValue(`Sepsis diagnostics 2027 (${run})`);
+  await expect(maria.locator("#call-body_en")).toHaveValue("Find **sepsis** earlier.");
+  await expect(maria.getByLabel(/^Published/)).toBeChecked();
+  if (js) await waitForHydration(maria);
   await maria.getByLabel("Opens").fill(stockholm(-60));
   await maria.getByLabel("Closes").fill(stockholm(24 * 60));
-  await maria.getByLabel(/^Published/).check();
   await expect(maria.locator("#criteria-0-name_en")).toHaveValue("Clinical need and patient benefit");
   await maria.getByTestId("save-call").click();
   await expect(maria).toHaveURL(/\/calls\/sepsis-diagnostics-2027/);

@@ -4,6 +4,7 @@ pub mod api_v1;
 pub mod application_routes;
 pub mod auth_routes;
 pub mod catalogue_routes;
+pub mod form_refusals;
 pub mod http_layers;
 pub mod openapi;
 pub mod rate_limit;
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_layers::reject_cross_site_writes))
         .layer(axum::middleware::from_fn(http_layers::server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), form_refusals::keep_refused_forms))
         .layer(axum::middleware::from_fn_with_state(admission, http_layers::admit))
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_layers::security_headers))

@@ -307,3 +307,52 @@ on_both_backends!(a_declared_conflict_wins_over_the_administrator_role, |t| {
     let others = app::audit::store::search(db, per, &AuditFilter::default()).await.unwrap();
     assert!(about_company(&others.entries) > 0, "the conflict is hers alone");
 });
+
+on_both_backends!(a_form_refused_without_javascript_comes_back_with_what_was_typed, |t| {
+    use app::co_creation::api::SaveCall;
+    let app = demo_app(t).await;
+    let maria = app.sign_in_as("Maria Lund").await;
+    let post = |cookies: &str| {
+        app.client
+            .post(format!("{}{}", app.base, SaveCall::PATH))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("origin", app.origin())
+            .header("referer", format!("{}/calls/new", app.base))
+            .header("cookie", cookies)
+            .form(&[
+                ("slug", ""),
+                ("call[title_sv]", "Utlysning utan JavaScript"),
+                ("call[title_en]", "A call typed <without> JavaScript"),
+                ("call[body_en]", "Kept **as typed**."),
+                ("call[opens]", "2027-03-01T10:00"),
+                ("call[closes]", "2027-02-01T10:00"),
+                ("call[trl_min]", "5"),
+                ("call[trl_max]", "9"),
+                ("call[overall_threshold]", "3"),
+                ("call[reviewers_per_proposal]", "3"),
+                ("call[published]", "true"),
+            ])
+            .send()
+    };
+    let response = post(&maria).await.unwrap();
+    assert_eq!(response.status(), 303, "back to the form");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/calls/new?form_error="), "{location}");
+    let (status, page) = app.get_text(&location, &maria).await;
+    assert_eq!(status, 200);
+    let swedish: serde_json::Value = serde_json::from_str(include_str!("../../app/locales/sv.json")).unwrap();
+    let message = swedish["call.refused.closes_before_opens"].as_str().unwrap();
+    assert!(page.contains(message), "the message is at its field");
+    assert!(page.contains("A call typed &lt;without&gt; JavaScript"), "what was typed is there, escaped");
+    assert!(page.contains("Kept **as typed**."));
+    assert!(!page.contains("<without>"), "never as markup");
+    // Someone else with the link sees an empty form.
+    let per = app.sign_in_as("Per Almqvist").await;
+    let (_, theirs) = app.get_text(&location, &per).await;
+    assert!(!theirs.contains("A call typed"), "only the session that typed it");
+    // The hydrated app keeps its JSON answer.
+    let (status, body) = app
+        .call(SaveCall::PATH, &[("slug", ""), ("call[title_sv]", "x"), ("call[title_en]", "x")], &maria)
+        .await;
+    assert_eq!(status, 400, "{body}");
+});

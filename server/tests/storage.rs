@@ -140,3 +140,43 @@ on_both_backends!(the_job_runner_cleans_sessions, |t| {
     assert_eq!(ran.len(), jobs::jobs(&config).len());
     assert!(jobs::run_due_jobs(&t.db, &config, "replica-b").await.is_empty(), "not due again yet");
 });
+
+/// Every table and column, as this backend has them after all migrations.
+async fn schema(db: &app::db::Db) -> std::collections::BTreeSet<(String, String)> {
+    let rows: Vec<(String, String)> = match db.backend() {
+        app::db::Backend::Sqlite => sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\' \
+               AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%'",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap(),
+        app::db::Backend::Postgres => sqlx::query_as(
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%'",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap(),
+    };
+    rows.into_iter().collect()
+}
+
+/// Both migration sets end in the same tables with the same columns (full-text search is
+/// each backend's own: an FTS5 table on SQLite, a generated column on PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_end_with_the_same_tables_and_columns() {
+    let Some(postgres) = common::TestDb::postgres().await else { return };
+    let sqlite = common::TestDb::sqlite().await;
+    let (on_sqlite, on_postgres) = (schema(&sqlite.db).await, schema(&postgres.db).await);
+    let search_only =
+        |(table, column): &&(String, String)| table.contains("search") || column.contains("search");
+    let only_sqlite: Vec<_> = on_sqlite.difference(&on_postgres).filter(|c| !search_only(c)).collect();
+    let only_postgres: Vec<_> = on_postgres.difference(&on_sqlite).filter(|c| !search_only(c)).collect();
+    assert!(on_sqlite.len() > 100, "the schema was read: {} columns", on_sqlite.len());
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "only on SQLite: {only_sqlite:?}\nonly on PostgreSQL: {only_postgres:?}"
+    );
+}

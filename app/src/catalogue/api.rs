@@ -80,7 +80,7 @@ pub async fn update_node(
         state.config.is_production(),
     )
     .map_err(|(field, key)| with_status(AppError::invalid(field, key)))?;
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.write().await?;
     let node_id =
         super::store::node_id(&mut tx, &slug).await?.ok_or_else(|| with_status(AppError::NotFound))?;
     let changed = super::store::update_node(&mut tx, node_id, &changes).await?;

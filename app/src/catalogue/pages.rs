@@ -363,7 +363,7 @@ pub fn NodesPage() -> impl IntoView {
 #[component]
 pub fn NodePage() -> impl IntoView {
     let slug = slug_param();
-    let harvest = ServerAction::<HarvestNodeNow>::new();
+    let harvest = crate::failed_form::remembered_action::<HarvestNodeNow>();
     let harvested = successes(harvest);
     let node = Resource::new(move || (slug.get(), harvested.get()), |(slug, _)| get_node(slug));
     view! {
@@ -538,7 +538,7 @@ pub fn NodeEditPage() -> impl IntoView {
 #[component]
 fn NodeForm(node: NodeDetail) -> impl IntoView {
     let i = use_i18n();
-    let update = ServerAction::<UpdateNode>::new();
+    let update = crate::failed_form::remembered_action::<UpdateNode>();
     let saved = successes(update);
     let value = update.value();
     let error = move |field: &'static str| Signal::derive(move || error_at(i, value.get(), field));

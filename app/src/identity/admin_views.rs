@@ -36,9 +36,9 @@ pub fn PersonAdminPage() -> impl IntoView {
     let i = use_i18n();
     let params = use_params_map();
     let person_id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let grant = ServerAction::<GrantRole>::new();
-    let revoke = ServerAction::<RevokeRole>::new();
-    let membership = ServerAction::<SetMembership>::new();
+    let grant = crate::failed_form::remembered_action::<GrantRole>();
+    let revoke = crate::failed_form::remembered_action::<RevokeRole>();
+    let membership = crate::failed_form::remembered_action::<SetMembership>();
     let (granted, revoked, joined) = (successes(grant), successes(revoke), successes(membership));
     let person = Resource::new(
         move || (person_id(), granted.get(), revoked.get(), joined.get()),
@@ -154,8 +154,8 @@ pub fn PersonAdminPage() -> impl IntoView {
 #[component]
 pub fn ClaimRulesPage() -> impl IntoView {
     let i = use_i18n();
-    let add = ServerAction::<AddClaimRule>::new();
-    let remove = ServerAction::<RemoveClaimRule>::new();
+    let add = crate::failed_form::remembered_action::<AddClaimRule>();
+    let remove = crate::failed_form::remembered_action::<RemoveClaimRule>();
     let (added, removed) = (successes(add), successes(remove));
     let rules = Resource::new(move || (added.get(), removed.get()), |_| list_claim_rules());
     let add_value = Signal::derive(move || add.value().get());
@@ -242,8 +242,8 @@ pub fn ClaimRulesPage() -> impl IntoView {
 #[component]
 pub fn ApiTokensPage() -> impl IntoView {
     let i = use_i18n();
-    let create = ServerAction::<CreateApiToken>::new();
-    let revoke = ServerAction::<RevokeApiToken>::new();
+    let create = crate::failed_form::remembered_action::<CreateApiToken>();
+    let revoke = crate::failed_form::remembered_action::<RevokeApiToken>();
     let (created, revoked) = (successes(create), successes(revoke));
     let tokens = Resource::new(move || (created.get(), revoked.get()), |_| list_api_tokens());
     // The form's node choices load once, apart from the list, so the form never re-renders.
@@ -275,6 +275,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                     <label><input type="checkbox" name="scope_audit_read" value="on" />" "<code>"audit:read"</code>" – "{i.t("tokens.scope_audit_read")}</label>
                     <label><input type="checkbox" name="scope_people_read" value="on" />" "<code>"people:read"</code>" – "{i.t("tokens.scope_people_read")}</label>
                     <label><input type="checkbox" name="scope_entitlements_read" value="on" />" "<code>"entitlements:read"</code>" – "{i.t("tokens.scope_entitlements_read")}</label>
+                    <label><input type="checkbox" name="scope_co_creation_audit" value="on" />" "<code>"audit:co_creation"</code>" – "{i.t("tokens.scope_co_creation_audit")}</label>
                     <FieldError id="token-scopes-error".into() message=Signal::derive(move || error_at(i, create_value.get(), "scopes")) />
                 </fieldset>
                 <div class="field">
@@ -287,7 +288,8 @@ pub fn ApiTokensPage() -> impl IntoView {
                         form_choices.await.ok().map(|view| view! {
                             <div class="field">
                                 <label for="token-node">{i.t("tokens.node")}</label>
-                                <select id="token-node" name="node"><ChoiceOptions choices=view.nodes none_label=i.t("tokens.no_node") /></select>
+                                <select id="token-node" name="node" aria-describedby="token-node-error"><ChoiceOptions choices=view.nodes none_label=i.t("tokens.no_node") /></select>
+                                <FieldError id="token-node-error".into() message=Signal::derive(move || error_at(i, create_value.get(), "node")) />
                             </div>
                         })
                     })}

@@ -184,7 +184,7 @@ pub async fn grant(
     scope: &RoleScope,
     actor_id: i64,
 ) -> Result<i64, RoleChangeError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     let id = grant_in(&mut tx, person_id, role, scope, Some(actor_id), None).await?;
     tx.commit().await?;
     Ok(id)
@@ -230,7 +230,7 @@ pub async fn revoke_in(
 }
 
 pub async fn revoke(db: &Db, grant_id: i64, actor_id: i64, reason: &str) -> Result<(), RoleChangeError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     revoke_in(&mut tx, grant_id, Some(actor_id), reason).await?;
     tx.commit().await?;
     Ok(())
@@ -244,7 +244,7 @@ pub async fn set_membership(
     member: bool,
     actor_id: i64,
 ) -> Result<(), RoleChangeError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     let name = person_name(&mut tx, person_id).await?;
     let organisation_id = id_of(&mut tx, "organisations", organisation_slug)
         .await?
@@ -313,7 +313,7 @@ pub struct NewClaimRule<'a> {
 }
 
 pub async fn add_claim_rule(db: &Db, rule: NewClaimRule<'_>, actor_id: i64) -> Result<i64, RoleChangeError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     let (node_id, cohort_id) = scope_ids(&mut tx, &rule.scope).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO claim_role_rules (provider_id, claim, value, role, scope_node_id, scope_cohort_id, created_by, created_at) \

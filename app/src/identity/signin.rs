@@ -106,7 +106,7 @@ pub async fn person_from_provider(
     identity: &VerifiedIdentity,
 ) -> Result<i64, roles::RoleChangeError> {
     let rules = roles::claim_rules(db).await?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.write().await?;
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM people WHERE issuer = $1 AND subject = $2")
             .bind(&identity.issuer)

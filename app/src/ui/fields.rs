@@ -47,6 +47,8 @@ pub fn Field(
     #[prop(optional)] required: bool,
     #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
+    // Shown again after a refusal without JavaScript: what was typed, not what was stored.
+    let value = crate::failed_form::typed_or(&name, value);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };

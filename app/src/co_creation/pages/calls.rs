@@ -97,7 +97,7 @@ fn CallView(page: CallPage) -> impl IntoView {
     let i = use_i18n();
     let call = page.call.clone();
     let title = call.title.get(i.lang).to_owned();
-    let start = ServerAction::<StartProposal>::new();
+    let start = crate::failed_form::remembered_action::<StartProposal>();
     let start_error =
         move |field: &'static str| Signal::derive(move || error_at(i, start.value().get(), field));
     let open = call.phase == CallPhase::Open;
@@ -187,10 +187,13 @@ pub fn CallEditPage() -> impl IntoView {
 #[component]
 fn CallEditorView(editor: CallEditor) -> impl IntoView {
     let i = use_i18n();
-    let save = ServerAction::<SaveCall>::new();
+    let save = crate::failed_form::remembered_action::<SaveCall>();
     let message = move |field: &'static str| Signal::derive(move || error_at(i, save.value().get(), field));
     let heading = if editor.slug.is_some() { i.t("call.edit") } else { i.t("call.new") };
+    // After a refusal without JavaScript, what was typed comes back.
+    let again = |name: String, value: String| crate::failed_form::typed_or(&name, value);
     let input = move |field: &'static str, value: String, kind: &'static str| {
+        let value = again(format!("call[{field}]"), value);
         view! {
             <div class="field">
                 <label for=format!("call-{field}")>{i.t(&format!("call.field.{field}"))}</label>
@@ -201,6 +204,7 @@ fn CallEditorView(editor: CallEditor) -> impl IntoView {
         }
     };
     let area = move |field: &'static str, value: String| {
+        let value = again(format!("call[{field}]"), value);
         view! {
             <div class="field">
                 <label for=format!("call-{field}")>{i.t(&format!("call.field.{field}"))}</label>
@@ -239,8 +243,8 @@ fn CallEditorView(editor: CallEditor) -> impl IntoView {
                     {input("disease_areas", editor.disease_areas.clone(), "text")}
                     {input("overall_threshold", editor.overall_threshold.clone(), "text")}
                     {input("reviewers_per_proposal", editor.reviewers_per_proposal.clone(), "number")}
-                    <div class="field"><label class="checkbox"><input type="checkbox" name="call[expression_of_interest]" value="true" checked=editor.expression_of_interest />{i.t("call.field.expression_of_interest")}</label></div>
-                    <div class="field"><label class="checkbox"><input type="checkbox" name="call[published]" value="true" checked=editor.published />{i.t("call.field.published")}</label></div>
+                    <div class="field"><label class="checkbox"><input type="checkbox" name="call[expression_of_interest]" value="true" checked=crate::failed_form::ticked_or("call[expression_of_interest]", editor.expression_of_interest) />{i.t("call.field.expression_of_interest")}</label></div>
+                    <div class="field"><label class="checkbox"><input type="checkbox" name="call[published]" value="true" checked=crate::failed_form::ticked_or("call[published]", editor.published) />{i.t("call.field.published")}</label></div>
                 </fieldset>
                 <fieldset class="form-section" id="call-criteria" aria-describedby="call-criteria-error">
                     <legend>{i.t("call.section.criteria")}</legend>
@@ -257,6 +261,7 @@ fn CallEditorView(editor: CallEditor) -> impl IntoView {
                                     .into_iter()
                                     .map(|(part, value)| {
                                         let field_id = id(part);
+                                        let value = again(name(part), value);
                                         let error_id = format!("{field_id}-error");
                                         let error_key = field_id.clone();
                                         view! {
@@ -297,7 +302,7 @@ fn PanelView(page: PanelPage) -> impl IntoView {
     let i = use_i18n();
     let title = i.t_with("panel.heading", &[("call", page.call.title.get(i.lang))]);
     let slug = page.call.slug.clone();
-    let manage = ServerAction::<ManageCall>::new();
+    let manage = crate::failed_form::remembered_action::<ManageCall>();
     let done = successes(manage);
     if let Some(Refresh(refresh)) = use_context::<Refresh>() {
         Effect::new(move |previous: Option<usize>| {

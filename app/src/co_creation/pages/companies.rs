@@ -70,7 +70,7 @@ fn ProfileFields(
 #[component]
 pub fn CompanyNewPage() -> impl IntoView {
     let i = use_i18n();
-    let register = ServerAction::<RegisterCompany>::new();
+    let register = crate::failed_form::remembered_action::<RegisterCompany>();
     let result = Signal::derive(move || register.value().get().map(|r| r.map(|_| ())));
     view! {
         <Title text=i.t("company.register") />
@@ -99,8 +99,8 @@ pub fn CompanyPageView() -> impl IntoView {
 #[component]
 fn CompanyView(company: CompanyView, version: RwSignal<u64>) -> impl IntoView {
     let i = use_i18n();
-    let update = ServerAction::<UpdateCompany>::new();
-    let add = ServerAction::<AddRepresentative>::new();
+    let update = crate::failed_form::remembered_action::<UpdateCompany>();
+    let add = crate::failed_form::remembered_action::<AddRepresentative>();
     Effect::new(move |_| {
         if add.value().with(|v| matches!(v, Some(Ok(_)))) || update.value().with(|v| matches!(v, Some(Ok(_))))
         {
@@ -151,7 +151,7 @@ pub fn CompanyInvitationPage() -> impl IntoView {
     let params = leptos_router::hooks::use_params_map();
     let token = Memo::new(move |_| params.get().get("token").unwrap_or_default());
     let invitation = Resource::new(move || token.get(), get_company_invitation);
-    let accept = ServerAction::<AcceptCompanyInvitation>::new();
+    let accept = crate::failed_form::remembered_action::<AcceptCompanyInvitation>();
     let error = Signal::derive(move || {
         error_at(i, accept.value().get(), "invitation").or_else(|| error_at(i, accept.value().get(), ""))
     });

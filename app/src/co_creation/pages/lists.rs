@@ -62,7 +62,7 @@ pub fn MyProposalsPage() -> impl IntoView {
 #[component]
 pub fn ReviewingPage() -> impl IntoView {
     let i = use_i18n();
-    let declare = ServerAction::<DeclareConflict>::new();
+    let declare = crate::failed_form::remembered_action::<DeclareConflict>();
     let declared = successes(declare);
     let desk = Resource::new(move || declared.get(), |_| reviewer_desk());
     let error = Signal::derive(move || {

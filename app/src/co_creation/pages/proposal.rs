@@ -37,7 +37,7 @@ fn proposal_command(
         hidden.push(("command".into(), command.to_owned()));
     }
     hidden.extend(fixed.into_iter().map(|(name, value)| (field_name(command, name), value)));
-    command_form(ServerAction::<ActOnProposal>::new(), hidden, key, children, class)
+    command_form(crate::failed_form::remembered_action::<ActOnProposal>(), hidden, key, children, class)
 }
 
 #[component]
@@ -152,8 +152,8 @@ fn Eligibility(page: ProposalPage) -> impl IntoView {
 fn ProposalForm(page: ProposalPage, upload_error: Option<String>) -> impl IntoView {
     let i = use_i18n();
     let id = page.id;
-    let save = ServerAction::<SaveProposal>::new();
-    let autosave = ServerAction::<SaveProposal>::new();
+    let save = crate::failed_form::remembered_action::<SaveProposal>();
+    let autosave = crate::failed_form::remembered_action::<SaveProposal>();
     if let Some(Refresh(refresh)) = use_context::<Refresh>() {
         Effect::new(move |_| {
             if save.value().with(|v| matches!(v, Some(Ok(outcome)) if outcome.submitted.is_some())) {
@@ -454,7 +454,7 @@ fn Assignment(page: ProposalPage) -> impl IntoView {
 fn ReviewForm(page: ProposalPage) -> impl IntoView {
     let i = use_i18n();
     let Some(own) = page.own_review.clone() else { return ().into_any() };
-    let save = ServerAction::<SaveReview>::new();
+    let save = crate::failed_form::remembered_action::<SaveReview>();
     if let Some(Refresh(refresh)) = use_context::<Refresh>() {
         Effect::new(move |_| {
             if save.value().with(|v| matches!(v, Some(Ok(_)))) {
@@ -472,6 +472,10 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
     };
     let editable = page.may(Permission::Review);
     let criteria = page.criteria.clone();
+    let again = |name: &str, value: String| crate::failed_form::typed_or(name, value);
+    let assessed_trl =
+        again("review[assessed_trl]", own.assessed_trl.map(|t| t.to_string()).unwrap_or_default());
+    let confidence = again("review[confidence]", own.confidence.clone());
     view! {
         <section id="review" aria-labelledby="review-heading">
             <h2 id="review-heading">{i.t("review.heading")}</h2>
@@ -480,6 +484,9 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                 <input type="hidden" name="id" value=page.id.to_string() />
                 {criteria.iter().zip(own.scores.iter()).map(|(c, s)| {
                     let code = c.code.clone();
+                    // After a refusal without JavaScript, what was chosen and typed comes back.
+                    let score = again(&format!("review[score][{code}]"), s.score.clone());
+                    let comment = again(&format!("review[comment][{code}]"), s.comment.clone());
                     view! {
                         <fieldset class="form-section criterion-score">
                             <legend>{c.name.get(i.lang).to_owned()}</legend>
@@ -487,10 +494,10 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                             <div class="field">
                                 <label for=format!("score-{code}")>{i.t("review.score")}</label>
                                 <select id=format!("score-{code}") name=format!("review[score][{code}]") disabled=!editable aria-describedby=format!("score-{code}-error")>
-                                    <option value="" selected=s.score.is_empty()>{i.t("form.choose")}</option>
+                                    <option value="" selected=score.is_empty()>{i.t("form.choose")}</option>
                                     {(0..=10u8).map(|h| {
                                         let written = if h % 2 == 0 { (h / 2).to_string() } else { format!("{}.5", h / 2) };
-                                        let selected = s.score == written;
+                                        let selected = score == written;
                                         view! { <option value=written.clone() selected=selected>{written.clone()}</option> }
                                     }).collect_view()}
                                 </select>
@@ -498,7 +505,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                             </div>
                             <div class="field">
                                 <label for=format!("comment-{code}")>{i.t("review.comment")}</label>
-                                <textarea id=format!("comment-{code}") name=format!("review[comment][{code}]") rows="3" disabled=!editable aria-describedby=format!("comment-{code}-error")>{s.comment.clone()}</textarea>
+                                <textarea id=format!("comment-{code}") name=format!("review[comment][{code}]") rows="3" disabled=!editable aria-describedby=format!("comment-{code}-error")>{comment}</textarea>
                                 <FieldError id=format!("comment-{code}-error") message=at(format!("comment-{code}")) />
                             </div>
                         </fieldset>
@@ -507,15 +514,15 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                 <div class="field">
                     <label for="review-assessed_trl">{i.t("review.assessed_trl")}</label>
                     <select id="review-assessed_trl" name="review[assessed_trl]" disabled=!editable aria-describedby="review-assessed_trl-error">
-                        <option value="" selected=own.assessed_trl.is_none()>{i.t("form.choose")}</option>
-                        {(1..=9u8).map(|t| view! { <option value=t.to_string() selected=own.assessed_trl == Some(t)>{format!("TRL {t}")}</option> }).collect_view()}
+                        <option value="" selected=assessed_trl.is_empty()>{i.t("form.choose")}</option>
+                        {(1..=9u8).map(|t| view! { <option value=t.to_string() selected=assessed_trl == t.to_string()>{format!("TRL {t}")}</option> }).collect_view()}
                     </select>
                     <FieldError id="review-assessed_trl-error".into() message=at("assessed_trl".into()) />
                 </div>
                 <fieldset class="field" aria-describedby="review-confidence-error">
                     <legend>{i.t("review.confidence")}</legend>
                     {Confidence::ALL.iter().map(|c| view! {
-                        <label class="checkbox"><input type="radio" name="review[confidence]" value=c.code() checked=own.confidence == c.code() disabled=!editable />{i.t(&format!("confidence.{}", c.code()))}</label>
+                        <label class="checkbox"><input type="radio" name="review[confidence]" value=c.code() checked=confidence == c.code() disabled=!editable />{i.t(&format!("confidence.{}", c.code()))}</label>
                     }).collect_view()}
                     <FieldError id="review-confidence-error".into() message=at("confidence".into()) />
                 </fieldset>
@@ -523,7 +530,7 @@ fn ReviewForm(page: ProposalPage) -> impl IntoView {
                     <div class="field">
                         <label for="review-justification">{i.t("review.justification")}</label>
                         <p class="field__hint" id="review-justification-hint">{i.t("review.justification_hint")}</p>
-                        <textarea id="review-justification" name="review[justification]" rows="2" disabled=!editable aria-describedby="review-justification-hint review-justification-error"></textarea>
+                        <textarea id="review-justification" name="review[justification]" rows="2" disabled=!editable aria-describedby="review-justification-hint review-justification-error">{again("review[justification]", String::new())}</textarea>
                         <FieldError id="review-justification-error".into() message=at("justification".into()) />
                     </div>
                 })}
@@ -589,7 +596,7 @@ fn Reviews(page: ProposalPage) -> impl IntoView {
 fn BoardDecision(page: ProposalPage) -> impl IntoView {
     let i = use_i18n();
     let Some(decision) = page.decision.clone() else { return ().into_any() };
-    let decide = ServerAction::<ActOnProposal>::new();
+    let decide = crate::failed_form::remembered_action::<ActOnProposal>();
     if let Some(Refresh(refresh)) = use_context::<Refresh>() {
         Effect::new(move |_| {
             if decide.value().with(|v| matches!(v, Some(Ok(_)))) {

@@ -15,7 +15,7 @@ pub const BASKET_PATH: &str = "/applications/basket";
 #[component]
 pub fn BasketControl(slug: String) -> impl IntoView {
     let i = use_i18n();
-    let add = ServerAction::<AddToBasket>::new();
+    let add = crate::failed_form::remembered_action::<AddToBasket>();
     let added = successes(add);
     let basket = Resource::new(move || added.get(), |_| get_basket());
     let error = Signal::derive(move || error_at(i, add.value().get(), ""));
@@ -63,8 +63,8 @@ pub fn BasketControl(slug: String) -> impl IntoView {
 #[component]
 pub fn BasketPage() -> impl IntoView {
     let i = use_i18n();
-    let remove = ServerAction::<RemoveFromBasket>::new();
-    let start = ServerAction::<StartApplication>::new();
+    let remove = crate::failed_form::remembered_action::<RemoveFromBasket>();
+    let start = crate::failed_form::remembered_action::<StartApplication>();
     let removed = successes(remove);
     let basket = Resource::new(move || removed.get(), |_| get_basket());
     let title_error = Signal::derive(move || error_at(i, start.value().get(), "title"));

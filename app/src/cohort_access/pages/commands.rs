@@ -31,5 +31,5 @@ pub fn CommandForm(
         hidden.push(("command".into(), command.to_owned()));
     }
     hidden.extend(fixed.into_iter().map(|(name, value)| (field(command, name), value)));
-    command_form(ServerAction::<ActOnApplication>::new(), hidden, key, children, class)
+    command_form(crate::failed_form::remembered_action::<ActOnApplication>(), hidden, key, children, class)
 }

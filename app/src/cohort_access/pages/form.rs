@@ -30,8 +30,8 @@ pub fn ApplicationFormView(page: ApplicationPage, upload_error: Option<String>) 
     if !page.viewer.can_edit {
         return view! { <FormReadOnly page /> }.into_any();
     }
-    let save = ServerAction::<SaveApplication>::new();
-    let autosave = ServerAction::<SaveApplication>::new();
+    let save = crate::failed_form::remembered_action::<SaveApplication>();
+    let autosave = crate::failed_form::remembered_action::<SaveApplication>();
     if let Some(super::commands::Refresh(refresh)) = use_context::<super::commands::Refresh>() {
         // A submission changes the whole application: show it anew.
         Effect::new(move |_| {

@@ -70,7 +70,7 @@ pub fn InvitationPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.get().get("token").unwrap_or_default());
     let invitation = Resource::new(move || token.get(), get_invitation);
-    let join = ServerAction::<JoinTeam>::new();
+    let join = crate::failed_form::remembered_action::<JoinTeam>();
     let error = Signal::derive(move || {
         error_at(i, join.value().get(), "").or_else(|| error_at(i, join.value().get(), "person"))
     });

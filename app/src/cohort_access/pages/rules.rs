@@ -10,7 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn NodeRulesForm(slug: String) -> impl IntoView {
     let i = use_i18n();
-    let update = ServerAction::<UpdateNodeRules>::new();
+    let update = crate::failed_form::remembered_action::<UpdateNodeRules>();
     let saved = successes(update);
     let key = slug.clone();
     let rules = Resource::new(move || (key.clone(), saved.get()), |(slug, _)| get_node_rules(slug));
