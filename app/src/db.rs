@@ -90,6 +90,14 @@ impl Readiness {
     }
 }
 
+/// A stable 64-bit key for an advisory lock (FNV-1a of the topic's name).
+fn advisory_key(topic: &str) -> i64 {
+    let hash = topic.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
 impl Db {
     /// Connects (creating the SQLite file and its folder if needed). Does not migrate.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
@@ -148,6 +156,21 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// A write transaction that first reads to decide what it may insert (a name or number
+    /// that must be unique, checked with a message for the person): writers of one `topic`
+    /// go one at a time, so two at once cannot both pass the check. SQLite's write lock
+    /// does that already; on PostgreSQL a transaction-scoped advisory lock does.
+    pub async fn write_one_at_a_time(&self, topic: &str) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(advisory_key(topic))
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// How many connections are open and how many of them are idle (for metrics).

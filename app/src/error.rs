@@ -30,8 +30,20 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Request(value.to_string())
+        AppError::Request(shortened(value.to_string()))
     }
+}
+
+/// The most of a request error's message that is kept: the argument decoder quotes the
+/// value it refused, which may be a megabyte of junk.
+const REQUEST_MESSAGE_CHARS: usize = 300;
+
+fn shortened(mut message: String) -> String {
+    if let Some((cut, _)) = message.char_indices().nth(REQUEST_MESSAGE_CHARS) {
+        message.truncate(cut);
+        message.push('…');
+    }
+    message
 }
 
 impl AppError {

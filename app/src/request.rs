@@ -1,5 +1,8 @@
 //! Server-side request context: the shared state, cookies, the viewer and authorization.
-//! Every server function starts with [`authorize`].
+//! Every server function starts with [`authorize`]; on a server function's own request the
+//! action it asks for must be one its entry in [`policy::endpoints::SERVER_FUNCTIONS`] lists,
+//! else the request is refused as an internal error (the declaration is wrong, not the
+//! caller).
 
 use crate::config::PortalConfig;
 use crate::content::library::ContentLibrary;
@@ -115,11 +118,47 @@ pub async fn authorize_on(
     action: Action,
     thing: Thing<'_>,
 ) -> Result<(AppState, Option<SignedInPerson>), AppError> {
+    declared(action)?;
     let state = app_state()?;
     let person = signed_in_person(&state).await?;
     match decide_for(&state, person.as_ref(), action, thing) {
         Ok(()) => Ok((state, person)),
         Err(error) => Err(with_status(error)),
+    }
+}
+
+/// Server functions live under this prefix (the `#[server]` default).
+const SERVER_FN_PREFIX: &str = "/api/";
+
+/// Is `action` among those listed for the server function this request calls? A page
+/// rendered on the server calls server functions directly, with the page's own request
+/// (whose path is no server function's): those calls are not checked here; the same
+/// functions called from the browser are.
+fn declared(action: Action) -> Result<(), AppError> {
+    let Some(path) = with_context::<Parts, _>(|parts| parts.uri.path().to_owned()) else {
+        return Ok(());
+    };
+    match policy::endpoints::for_path(&path) {
+        Some(entry) if entry.lists(action) => Ok(()),
+        Some(entry) => {
+            tracing::error!(
+                function = entry.name,
+                ?action,
+                "server function asked the policy for an action its entry in policy/endpoints.rs does not list"
+            );
+            Err(AppError::Internal)
+        }
+        None if path.starts_with(SERVER_FN_PREFIX)
+            && leptos::server_fn::axum::server_fn_paths().any(|(registered, _)| registered == path) =>
+        {
+            tracing::error!(
+                function = %path,
+                ?action,
+                "server function without an entry in policy/endpoints.rs asked the policy"
+            );
+            Err(AppError::Internal)
+        }
+        None => Ok(()),
     }
 }
 

@@ -1,4 +1,6 @@
 //! Every server function and every `/api/` route has a policy entry, and asks the policy.
+//! That a server function asks only for the actions its entry lists is checked when it
+//! runs (`app::request::authorize_on`); the calls in `tests/junk.rs` exercise it.
 
 mod common;
 
@@ -6,7 +8,6 @@ use app::policy::endpoints::SERVER_FUNCTIONS;
 use app::policy::{ApiRequirement, ApiScope};
 use common::TestApp;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 #[test]
 fn every_registered_server_function_has_a_policy_entry() {
@@ -27,46 +28,46 @@ fn every_registered_server_function_has_a_policy_entry() {
     assert!(stale.is_empty(), "policy entries for server functions that no longer exist: {stale:?}");
 }
 
-fn source_files(dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            source_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(std::fs::read_to_string(&path).unwrap());
-        }
-    }
-}
-
-/// The actions a server function's body asks for (`authorize(Action::X)` or
-/// `authorize_on(Action::X, ..)`).
-fn asked_actions(body: &str) -> BTreeSet<String> {
-    let mut actions = BTreeSet::new();
-    for marker in ["authorize(Action::", "authorize_on(Action::"] {
-        for piece in body.split(marker).skip(1) {
-            let name: String = piece.chars().take_while(|c| c.is_alphanumeric()).collect();
-            actions.insert(name);
-        }
-    }
-    actions
-}
-
+/// What each entry lists is enforced when the portal runs: a server function asking the
+/// policy for an action its entry does not list is refused with a 500 (`app::request`), and
+/// `tests/junk.rs` calls every server function. Here, the table itself.
 #[test]
-fn every_server_function_asks_the_policy_for_exactly_its_listed_actions() {
-    let mut sources = Vec::new();
-    source_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../app/src")), &mut sources);
+fn every_policy_entry_lists_its_actions_once_and_is_unique() {
+    let mut paths = BTreeSet::new();
+    let mut names = BTreeSet::new();
     for entry in SERVER_FUNCTIONS {
-        let signature = format!("#[server]\npub async fn {}(", entry.name);
-        let bodies: Vec<&str> = sources
-            .iter()
-            .filter_map(|source| source.split_once(&signature).map(|(_, rest)| rest))
-            .map(|rest| rest.split("\n}\n").next().unwrap_or(rest))
-            .collect();
-        assert_eq!(bodies.len(), 1, "{}: expected one `#[server] pub async fn` definition", entry.name);
-        let asked = asked_actions(bodies[0]);
-        let listed: BTreeSet<String> = entry.actions.iter().map(|a| format!("{a:?}")).collect();
-        assert!(!asked.is_empty(), "{} never asks the policy", entry.name);
-        assert_eq!(asked, listed, "{} asks for other actions than its policy entry lists", entry.name);
+        assert!(!entry.actions.is_empty(), "{} lists no action: it could never ask the policy", entry.name);
+        let actions: BTreeSet<String> = entry.actions.iter().map(|a| format!("{a:?}")).collect();
+        assert_eq!(actions.len(), entry.actions.len(), "{} lists an action twice", entry.name);
+        assert!(paths.insert(entry.path), "{} has a second entry for its path {}", entry.name, entry.path);
+        assert!(names.insert(entry.name), "two entries are named {}", entry.name);
+        assert!(
+            entry.path.contains(&entry.name.replace('_', "")) || entry.path.contains(entry.name),
+            "the entry named {} is for {}",
+            entry.name,
+            entry.path
+        );
+        assert_eq!(app::policy::endpoints::for_path(entry.path).map(|e| e.name), Some(entry.name));
+    }
+}
+
+/// Each entry's form is learnt from its argument struct; a function with arguments shows them.
+#[test]
+fn every_policy_entry_knows_its_arguments() {
+    let with_arguments = SERVER_FUNCTIONS.iter().filter(|e| !e.form_shape().arguments.is_empty()).count();
+    assert!(
+        with_arguments >= 30,
+        "only {with_arguments} server functions have arguments: the introspection is broken"
+    );
+    for entry in SERVER_FUNCTIONS {
+        let shape = entry.form_shape();
+        for argument in shape.arguments {
+            assert!(
+                shape.fields.iter().any(|f| f.argument() == *argument),
+                "{}: no form field for its argument {argument}",
+                entry.name
+            );
+        }
     }
 }
 

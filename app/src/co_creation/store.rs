@@ -137,7 +137,7 @@ pub async fn register_company(
     profile: &CompanyProfile,
 ) -> Result<String, StoreError> {
     let person = person.get();
-    let mut tx = db.write().await?;
+    let mut tx = db.write_one_at_a_time("company registration").await?;
     let taken: Option<i64> =
         sqlx::query_scalar("SELECT organisation_id FROM company_profiles WHERE org_number = $1")
             .bind(&profile.org_number)
@@ -219,7 +219,7 @@ pub async fn update_company(
     profile: &CompanyProfile,
 ) -> Result<(), StoreError> {
     let person = person.get();
-    let mut tx = db.write().await?;
+    let mut tx = db.write_one_at_a_time("company registration").await?;
     let taken: Option<i64> = sqlx::query_scalar(
         "SELECT organisation_id FROM company_profiles WHERE org_number = $1 AND organisation_id <> $2",
     )

@@ -1,6 +1,13 @@
-//! The action each server function asks the policy about. A server function missing from
-//! this table fails the coverage test (`server/tests/policy_coverage.rs`), which also
-//! checks that each function's body asks for exactly the actions listed here.
+//! The actions each server function may ask the policy about. The declaration is enforced
+//! when the portal runs: [`crate::request::authorize_on`], called for a server function's
+//! own request, refuses (500, and an error in the log naming the function and the action)
+//! an action its entry does not list, and a server function without an entry. A server
+//! function missing from this table also fails the coverage test
+//! (`server/tests/policy_coverage.rs`).
+//!
+//! Each entry also knows its function's form ([`ServerFnPolicy::form_shape`], learnt from
+//! the argument struct's `Deserialize`), so tests can post to every function without
+//! reading its source.
 
 use super::Action;
 use crate::audit::api::{AuditChainStatus, AuditTrail};
@@ -25,17 +32,42 @@ use crate::identity::api::{
 };
 use crate::notifications::api::DemoOutbox;
 use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
 
-/// One server function: its URL path, its Rust name (for messages) and its actions.
+pub use super::form_fields::{FieldKind, FormField, FormShape};
+
+/// One server function: its URL path, its Rust name (for messages), its actions and how to
+/// learn its form.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerFnPolicy {
     pub path: &'static str,
     pub name: &'static str,
     pub actions: &'static [Action],
+    shape: fn() -> FormShape,
 }
 
-const fn entry<F: ServerFn>(name: &'static str, actions: &'static [Action]) -> ServerFnPolicy {
-    ServerFnPolicy { path: F::PATH, name, actions }
+impl ServerFnPolicy {
+    /// Does this function's entry list the action?
+    pub fn lists(&self, action: Action) -> bool {
+        self.actions.contains(&action)
+    }
+
+    /// The function's arguments and every form field beneath them.
+    pub fn form_shape(&self) -> FormShape {
+        (self.shape)()
+    }
+}
+
+const fn entry<F: ServerFn + DeserializeOwned>(
+    name: &'static str,
+    actions: &'static [Action],
+) -> ServerFnPolicy {
+    ServerFnPolicy { path: F::PATH, name, actions, shape: super::form_fields::form_shape::<F> }
+}
+
+/// The entry of the server function at this URL path.
+pub fn for_path(path: &str) -> Option<&'static ServerFnPolicy> {
+    SERVER_FUNCTIONS.iter().find(|entry| entry.path == path)
 }
 
 pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[

@@ -2,11 +2,14 @@
 //!
 //! [`decide`] answers "may this person do this action on this thing" for people in the
 //! browser; [`decide_api`] answers the same for node systems calling `/api/` with a token.
-//! [`endpoints`] lists the action every server function asks for, and a test checks that
-//! no server function is missing from it.
+//! [`endpoints`] lists the actions every server function may ask for; a server function's
+//! request that asks for another is refused at run time, and a test checks that no server
+//! function is missing from the list.
 
 #[cfg(feature = "ssr")]
 pub mod endpoints;
+#[cfg(feature = "ssr")]
+pub mod form_fields;
 
 use crate::identity::model::{Role, SignedInPerson};
 use kernel::PersonId;

@@ -95,6 +95,25 @@ impl Drop for TestDb {
     }
 }
 
+/// A figure a test measured (throughput, counts): printed, and where the test command
+/// names a file in `PORTAL_TEST_FIGURES`, written there too, so the command shows every
+/// figure after the run whether or not the test's own output is captured.
+pub fn figure(line: &str) {
+    println!("{line}");
+    if let Some(path) = std::env::var_os("PORTAL_TEST_FIGURES") {
+        use std::io::Write as _;
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
+/// [`figure`] with `format!` arguments.
+#[macro_export]
+macro_rules! figure {
+    ($($arg:tt)*) => { $crate::common::figure(&format!($($arg)*)) };
+}
+
 /// Runs a test body against a fresh database on each backend: `<name>::sqlite` and
 /// `<name>::postgres` (the test command counts them by these names).
 #[macro_export]
@@ -213,6 +232,46 @@ impl TestApp {
         }
         let response = request.send().await.expect("request is sent");
         (response.status().as_u16(), response.text().await.unwrap_or_default())
+    }
+
+    /// [`TestApp::call`] with a body exactly as given (form-encoded by the caller, or
+    /// deliberately not); a failure to get an answer is handed back, not a panic.
+    pub async fn call_raw(&self, path: &str, body: String, cookies: &str) -> reqwest::Result<(u16, String)> {
+        let response = self.post_raw(path, body, cookies, false).await?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
+    }
+
+    /// [`TestApp::post_form`] with a body exactly as given, like [`TestApp::call_raw`].
+    pub async fn post_form_raw(
+        &self,
+        path: &str,
+        body: String,
+        cookies: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.post_raw(path, body, cookies, true).await
+    }
+
+    async fn post_raw(
+        &self,
+        path: &str,
+        body: String,
+        cookies: &str,
+        as_plain_form: bool,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("origin", self.origin())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if as_plain_form {
+            request = request.header("accept", "text/html");
+        }
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+        }
+        request.send().await
     }
 
     /// Signs in as the demo person with this display name; answers the cookie header.
