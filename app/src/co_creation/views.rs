@@ -500,3 +500,6 @@ pub async fn panel_page(
         release_blockers,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -655,3 +655,6 @@ pub async fn review_request(
 pub fn actor(person: &crate::identity::model::SignedInPerson) -> Actor {
     person.access_actor()
 }
+
+#[cfg(test)]
+mod tests;
