@@ -25,6 +25,9 @@ macro_rules! code_list {
     };
 }
 
+/// Other modules' code lists use the same macro.
+pub(crate) use code_list;
+
 code_list!(
     /// What kind of company proposes (and takes part in agreements).
     CompanyKind {

@@ -93,9 +93,20 @@ id_type!(
     ProposalId,
     /// A collaboration agreement.
     AgreementId,
+    /// A collaboration model (its versions share the id).
+    ModelId,
+    /// An organisation: a university, hospital, region, agency or company.
+    OrganisationId,
     /// An uploaded file.
     AttachmentId,
 );
+
+impl CompanyId {
+    /// A company is an organisation of kind company: the same key.
+    pub fn organisation(self) -> OrganisationId {
+        OrganisationId(self.0)
+    }
+}
 
 #[cfg(test)]
 mod tests {

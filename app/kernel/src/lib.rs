@@ -4,6 +4,7 @@
 //! HTTP: `app` stores and shows what these decide.
 
 pub mod access;
+pub mod agreement;
 pub mod codes;
 pub mod dates;
 pub mod ids;
