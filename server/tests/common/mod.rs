@@ -96,11 +96,11 @@ impl Drop for TestDb {
 }
 
 /// A figure a test measured (throughput, counts): printed, and where the test command
-/// names a file in `PORTAL_TEST_FIGURES`, written there too, so the command shows every
+/// names a file in `TEST_FIGURES_FILE`, written there too, so the command shows every
 /// figure after the run whether or not the test's own output is captured.
 pub fn figure(line: &str) {
     println!("{line}");
-    if let Some(path) = std::env::var_os("PORTAL_TEST_FIGURES") {
+    if let Some(path) = std::env::var_os("TEST_FIGURES_FILE") {
         use std::io::Write as _;
         if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
             let _ = writeln!(file, "{line}");
