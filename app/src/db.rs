@@ -224,6 +224,23 @@ pub struct Sql {
     binds: Vec<Bind>,
 }
 
+/// Binds a built statement's parameters in order (sqlx's query kinds share no binding
+/// trait, so one macro serves all three).
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Int(n) => query.bind(*n),
+                Bind::MaybeText(text) => query.bind(text.clone()),
+                Bind::MaybeInt(n) => query.bind(*n),
+            };
+        }
+        query
+    }};
+}
+
 /// A value for a numbered parameter.
 #[derive(Clone)]
 pub enum Bind {
@@ -274,16 +291,7 @@ impl Sql {
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let mut query = sqlx::query_as(&self.text);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(n) => query.bind(*n),
-                Bind::MaybeText(text) => query.bind(text.clone()),
-                Bind::MaybeInt(n) => query.bind(*n),
-            };
-        }
-        query
+        bind_all!(sqlx::query_as(&self.text), &self.binds)
     }
 
     /// The statement, answering one value per row.
@@ -292,29 +300,11 @@ impl Sql {
         T: sqlx::Type<sqlx::Any> + for<'r> sqlx::Decode<'r, sqlx::Any> + Send + Unpin,
         (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let mut query = sqlx::query_scalar(&self.text);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(n) => query.bind(*n),
-                Bind::MaybeText(text) => query.bind(text.clone()),
-                Bind::MaybeInt(n) => query.bind(*n),
-            };
-        }
-        query
+        bind_all!(sqlx::query_scalar(&self.text), &self.binds)
     }
 
     pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut query = sqlx::query(&self.text);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(n) => query.bind(*n),
-                Bind::MaybeText(text) => query.bind(text.clone()),
-                Bind::MaybeInt(n) => query.bind(*n),
-            };
-        }
-        query
+        bind_all!(sqlx::query(&self.text), &self.binds)
     }
 }
 

@@ -486,11 +486,7 @@ async fn benchmark_filtered_full_text_search_over_10000_datasets() {
     use app::catalogue::model::{ConsentCode, DatasetRecord, DuoTerm, Localized, Origin};
     const DATASETS: usize = 10_000;
     const RUNS: usize = 60;
-    let mut backends = vec![("SQLite", Some(common::TestDb::sqlite().await))];
-    backends.push(("PostgreSQL", common::TestDb::postgres().await));
-    for (name, test_db) in backends {
-        let Some(t) = test_db else { continue };
-        app::demo::seed_demo(&t.db, None).await.unwrap();
+    for (name, t) in common::benchmark_backends(true).await {
         let node_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM nodes ORDER BY sort_order")
             .fetch_all(t.db.pool())
             .await

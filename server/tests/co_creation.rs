@@ -390,11 +390,7 @@ async fn benchmark_panel_over_5000_proposals_and_20000_reviews() {
     const PROPOSALS: i64 = 5_000;
     const REVIEWS_EACH: i64 = 4;
     const RUNS: usize = 40;
-    let mut backends = vec![("SQLite", Some(common::TestDb::sqlite().await))];
-    backends.push(("PostgreSQL", common::TestDb::postgres().await));
-    for (name, test_db) in backends {
-        let Some(t) = test_db else { continue };
-        app::demo::seed_demo(&t.db, None).await.unwrap();
+    for (name, t) in common::benchmark_backends(true).await {
         let app = TestApp::spawn(&t, |_| {}).await;
         let admin = common::person_id(&t.db, "Maria Lund").await;
         let companies: Vec<i64> =

@@ -54,16 +54,13 @@ async fn email_of(db: &app::db::Db, person: PersonId) -> String {
 /// link would let them).
 async fn invite_and_join(db: &app::db::Db, id: i64, applicant: PersonId, person: PersonId, now: &str) {
     let email = email_of(db, person).await;
-    store::execute(
-        db,
-        id,
-        &Actor::person(applicant),
-        Command::InviteMember { email: email.clone() },
-        context(now),
-    )
-    .await
-    .unwrap();
-    store::execute(db, id, &Actor::person(person), Command::JoinTeam { email }, context(now)).await.unwrap();
+    act(db, id, &Actor::person(applicant), Command::InviteMember { email: email.clone() }, now).await;
+    act(db, id, &Actor::person(person), Command::JoinTeam { email }, now).await;
+}
+
+/// A command that must be accepted, given at `now`.
+async fn act(db: &app::db::Db, id: i64, actor: &Actor, command: Command, now: &str) {
+    store::execute(db, id, actor, command, context(now)).await.unwrap();
 }
 
 /// The committee votes and decides (the demo nodes decide with one vote).
@@ -216,15 +213,7 @@ on_both_backends!(two_submissions_at_once_make_one_version, |t| {
     let scapis = cohort(&t.db, "scapis").await;
     let applicant = Actor::person(sara);
     let id = store::create(&t.db, &applicant, "", &[scapis], context("2026-03-01T10:00:00Z")).await.unwrap();
-    store::execute(
-        &t.db,
-        id,
-        &applicant,
-        Command::AcceptTerms { cohort: scapis },
-        context("2026-03-01T10:01:00Z"),
-    )
-    .await
-    .unwrap();
+    act(&t.db, id, &applicant, Command::AcceptTerms { cohort: scapis }, "2026-03-01T10:01:00Z").await;
     let attempts: Vec<_> = (0..4)
         .map(|_| {
             let (db, actor) = (t.db.clone(), applicant.clone());
@@ -548,11 +537,7 @@ async fn benchmark_queue_and_application_over_100000_applications() {
     const APPLICATIONS: i64 = 100_000;
     const EVENTS_EACH: i64 = 10;
     const RUNS: usize = 40;
-    let mut backends = vec![("SQLite", Some(common::TestDb::sqlite().await))];
-    backends.push(("PostgreSQL", common::TestDb::postgres().await));
-    for (name, test_db) in backends {
-        let Some(t) = test_db else { continue };
-        app::demo::seed_demo(&t.db, None).await.unwrap();
+    for (name, t) in common::benchmark_backends(true).await {
         let people: Vec<PersonId> =
             sqlx::query_scalar("SELECT id FROM people WHERE display_name <> 'Per Almqvist' ORDER BY id")
                 .fetch_all(t.db.pool())
@@ -801,15 +786,7 @@ on_both_backends!(conflicted_or_applying_committee_members_see_no_queue_entry_an
     let id = store::create(&t.db, &applicant, "Conflicts", &[scapis], context("2026-03-01T10:00:00Z"))
         .await
         .unwrap();
-    store::execute(
-        &t.db,
-        id,
-        &applicant,
-        Command::AcceptTerms { cohort: scapis },
-        context("2026-03-01T10:01:00Z"),
-    )
-    .await
-    .unwrap();
+    act(&t.db, id, &applicant, Command::AcceptTerms { cohort: scapis }, "2026-03-01T10:01:00Z").await;
     store::execute(&t.db, id, &applicant, Command::Submit, context("2026-03-02T09:00:00Z")).await.unwrap();
     // Anna is asked for advice too (she also reviews), and declares a conflict.
     sqlx::query("INSERT INTO role_assignments (person_id, role, granted_at) VALUES ($1, 'reviewer', $2)")

@@ -49,20 +49,7 @@ on_both_backends!(peoples_text_reaches_the_page_title_as_text, |t| {
     assert_payload_is_text(&page, "dataset");
 
     // An application's title, typed by its applicant.
-    let sara = person_id(db, "Sara Lindqvist").await;
-    let scapis: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    let application = app::cohort_access::store::create(
-        db,
-        &Actor::person(PersonId(sara)),
-        TITLE_PAYLOAD,
-        &[CohortId(scapis)],
-        now,
-    )
-    .await
-    .unwrap();
+    let application = common::saras_scapis_application(db, TITLE_PAYLOAD, now).await;
     let cookies = app.sign_in_as("Sara Lindqvist").await;
     let (status, page) = app.get_text(&format!("/applications/{application}"), &cookies).await;
     assert_eq!(status, 200);
@@ -198,20 +185,7 @@ on_both_backends!(a_refused_upload_leaves_no_file_and_says_why_at_the_field, |t|
         config.attachment_max_bytes = 1_000;
     })
     .await;
-    let sara = person_id(&t.db, "Sara Lindqvist").await;
-    let scapis: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap();
-    let id = app::cohort_access::store::create(
-        &t.db,
-        &Actor::person(PersonId(sara)),
-        "Uploads",
-        &[CohortId(scapis)],
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let id = common::saras_scapis_application(&t.db, "Uploads", chrono::Utc::now()).await;
     let upload = |bytes: Vec<u8>, cookies: String| {
         let form = reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::bytes(bytes).file_name("beslut.pdf"));

@@ -86,20 +86,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn heavy_pages(t: &common::TestDb, app: &TestApp) -> Vec<Target> {
     let db = &t.db;
     let now = chrono::Utc::now();
-    let sara = person_id(db, "Sara Lindqvist").await;
-    let scapis: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    let application = app::cohort_access::store::create(
-        db,
-        &Actor::person(PersonId(sara)),
-        "Load",
-        &[CohortId(scapis)],
-        now,
-    )
-    .await
-    .unwrap();
+    let application = common::saras_scapis_application(db, "Load", now).await;
     let call: String =
         sqlx::query_scalar("SELECT slug FROM calls ORDER BY id LIMIT 1").fetch_one(db.pool()).await.unwrap();
     let emma = app.sign_in_as("Emma Novak").await;

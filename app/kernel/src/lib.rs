@@ -7,6 +7,8 @@ pub mod access;
 pub mod agreement;
 pub mod codes;
 pub mod dates;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod ids;
 pub mod proposal;
 pub mod stockholm;

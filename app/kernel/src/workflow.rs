@@ -121,3 +121,78 @@ pub fn text_fits(text: &str, max: usize, required: bool) -> bool {
     let length = text.trim().chars().count();
     length <= max && (!required || length > 0)
 }
+
+/// The refusals the shared text rules give, in each workflow's own refusal type.
+pub trait TextRefusal: Sized {
+    fn invalid(field: &str, key: &'static str) -> Self;
+    fn reason_required() -> Self;
+}
+
+/// Ok when `ok`, else the refusal.
+pub fn require<R>(ok: bool, refusal: R) -> Result<(), R> {
+    if ok { Ok(()) } else { Err(refusal) }
+}
+
+/// A required reason: trimmed, present, at most `max` characters.
+pub fn reason<R: TextRefusal>(text: &str, max: usize) -> Result<String, R> {
+    let text = text.trim();
+    require(!text.is_empty(), R::reason_required())?;
+    require(text_fits(text, max, true), R::invalid("reason", "form.too_long"))?;
+    Ok(text.to_owned())
+}
+
+/// A required text other than a reason: trimmed, present, at most `max` characters.
+pub fn required_text<R: TextRefusal>(field: &str, text: &str, max: usize) -> Result<String, R> {
+    require(!text.trim().is_empty(), R::invalid(field, "form.required"))?;
+    require(text_fits(text, max, true), R::invalid(field, "form.too_long"))?;
+    Ok(text.trim().to_owned())
+}
+
+/// An optional text: trimmed, at most `max` characters, `None` when empty.
+pub fn optional_text<R: TextRefusal>(field: &str, text: &str, max: usize) -> Result<Option<String>, R> {
+    require(text_fits(text, max, false), R::invalid(field, "form.too_long"))?;
+    Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+}
+
+/// Declares a workflow's `Command` (everything anyone or the portal may ask) and its
+/// `PersonCommand` (what a posted form may ask: the same variants less the portal's own),
+/// with the conversion between them, from one list, so the two can never drift apart.
+#[macro_export]
+macro_rules! commands {
+    (
+        $(#[$command_meta:meta])*
+        pub enum Command { $($portal_only:tt)* }
+        $(#[$person_meta:meta])*
+        pub enum PersonCommand {
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident $({ $( $(#[$field_meta:meta])* $field:ident : $type:ty ),* $(,)? })?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$command_meta])*
+        pub enum Command {
+            $($portal_only)*
+            $(
+                $(#[$variant_meta])*
+                $variant $({ $( $(#[$field_meta])* $field : $type ),* })?,
+            )*
+        }
+
+        $(#[$person_meta])*
+        pub enum PersonCommand {
+            $(
+                $(#[$variant_meta])*
+                $variant $({ $( $(#[$field_meta])* $field : $type ),* })?,
+            )*
+        }
+
+        impl From<PersonCommand> for Command {
+            fn from(command: PersonCommand) -> Command {
+                match command {
+                    $( PersonCommand::$variant $({ $($field),* })? => Command::$variant $({ $($field),* })?, )*
+                }
+            }
+        }
+    };
+}

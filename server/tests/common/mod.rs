@@ -310,3 +310,36 @@ pub async fn person_id(db: &app::db::Db, display_name: &str) -> i64 {
         .expect("demo person exists")
         .id
 }
+
+/// The backends a benchmark runs on, by name: SQLite always, PostgreSQL when reachable;
+/// each with the demo data when `seeded`.
+pub async fn benchmark_backends(seeded: bool) -> Vec<(&'static str, TestDb)> {
+    let mut backends = vec![("SQLite", TestDb::sqlite().await)];
+    if let Some(postgres) = TestDb::postgres().await {
+        backends.push(("PostgreSQL", postgres));
+    }
+    if seeded {
+        for (_, t) in &backends {
+            app::demo::seed_demo(&t.db, None).await.expect("demo data");
+        }
+    }
+    backends
+}
+
+/// Sara Lindqvist's application for SCAPIS, with this title, created at `now`.
+pub async fn saras_scapis_application(db: &Db, title: &str, now: chrono::DateTime<chrono::Utc>) -> i64 {
+    let sara = person_id(db, "Sara Lindqvist").await;
+    let scapis: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'scapis'")
+        .fetch_one(db.pool())
+        .await
+        .expect("the demo has SCAPIS");
+    app::cohort_access::store::create(
+        db,
+        &kernel::access::Actor::person(kernel::PersonId(sara)),
+        title,
+        &[kernel::CohortId(scapis)],
+        now,
+    )
+    .await
+    .expect("Sara may apply")
+}

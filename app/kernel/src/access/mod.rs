@@ -13,7 +13,7 @@ pub mod clock;
 pub mod votes;
 
 use crate::ids::{CohortId, NodeId, PersonId};
-use crate::workflow::{self, Aggregate, EventKind, Permissioned, text_fits};
+use crate::workflow::{self, Aggregate, EventKind, Permissioned, require, text_fits};
 use chrono::{DateTime, NaiveDate, Utc};
 use clock::{ClockRules, DecisionClock};
 use serde::{Deserialize, Serialize};
@@ -291,226 +291,122 @@ pub enum Decision {
     Reject { reasons: String },
 }
 
-/// Everything anyone (or the portal) can ask of an application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Command {
-    /// From the basket: one part per cohort, each with its deciding node and that node's rules.
-    Create {
-        cohorts: Vec<(CohortId, NodeId)>,
-        rules: Vec<(NodeId, NodeRules)>,
-    },
-    /// The applicant invites someone by e-mail; they join with the link they are sent.
-    InviteMember {
-        email: String,
-    },
-    CancelInvitation {
-        email: String,
-    },
-    /// The invited person joins (the caller has checked the invitation's token).
-    JoinTeam {
-        email: String,
-    },
-    RemoveMember {
-        person: PersonId,
-    },
-    /// A member (or the applicant) accepts the terms of one cohort.
-    AcceptTerms {
-        cohort: CohortId,
-    },
-    /// The form is complete (checked by the caller against the form rules).
-    Submit,
-    AssignHandler {
-        node: NodeId,
-        handler: PersonId,
-    },
-    InviteReviewer {
-        node: NodeId,
-        reviewer: PersonId,
-    },
-    /// The reviewer says whether they have a conflict of interest, before seeing anything.
-    DeclareConflict {
-        node: NodeId,
-        conflicted: bool,
-        reason: String,
-    },
-    GiveAdvice {
-        node: NodeId,
-        advice: String,
-    },
-    Vote {
-        cohort: CohortId,
-        vote: Vote,
-        comment: String,
-    },
-    /// A remark to the applicant (public) or within the committee (internal); the team
-    /// answers with public remarks.
-    AddRemark {
-        node: NodeId,
-        public: bool,
-        text: String,
-    },
-    ReturnForChanges {
-        node: NodeId,
-        questions: String,
-    },
-    ExtendDeadline {
-        node: NodeId,
-        reason: String,
-    },
-    Decide {
-        cohort: CohortId,
-        decision: Decision,
-    },
-    Revoke {
-        cohort: CohortId,
-        reason: String,
-    },
-    /// The applicant asks for access to last longer.
-    RequestExtension {
-        cohort: CohortId,
-        ends_on: NaiveDate,
-        reason: String,
-    },
-    DecideExtension {
-        cohort: CohortId,
-        approve: bool,
-        comment: String,
-    },
-    /// The yearly report on progress and publications.
-    ReportProgress {
-        summary: String,
-        publications: String,
-    },
-    /// The system, when an access period has ended.
-    Expire {
-        cohort: CohortId,
-    },
-    Withdraw,
-    Close,
-}
+crate::commands! {
+    /// Everything anyone (or the portal) can ask of an application.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Command {
+        /// From the basket: one part per cohort, each with its deciding node and that node's rules.
+        Create {
+            cohorts: Vec<(CohortId, NodeId)>,
+            rules: Vec<(NodeId, NodeRules)>,
+        },
+        /// The invited person joins (the caller has checked the invitation's token).
+        JoinTeam {
+            email: String,
+        },
+        /// The system, when an access period has ended.
+        Expire {
+            cohort: CohortId,
+        },
+    }
 
-/// The commands a person gives through a form: every [`Command`] but those only the
-/// portal gives (starting an application from the basket, joining with an invitation's
-/// token, expiry), so a posted form can never ask for those.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PersonCommand {
-    InviteMember {
-        email: String,
-    },
-    CancelInvitation {
-        email: String,
-    },
-    RemoveMember {
-        person: PersonId,
-    },
-    AcceptTerms {
-        cohort: CohortId,
-    },
-    Submit,
-    AssignHandler {
-        node: NodeId,
-        handler: PersonId,
-    },
-    InviteReviewer {
-        node: NodeId,
-        reviewer: PersonId,
-    },
-    DeclareConflict {
-        node: NodeId,
-        conflicted: bool,
-        #[serde(default)]
-        reason: String,
-    },
-    GiveAdvice {
-        node: NodeId,
-        advice: String,
-    },
-    Vote {
-        cohort: CohortId,
-        vote: Vote,
-        #[serde(default)]
-        comment: String,
-    },
-    AddRemark {
-        node: NodeId,
-        public: bool,
-        text: String,
-    },
-    ReturnForChanges {
-        node: NodeId,
-        questions: String,
-    },
-    ExtendDeadline {
-        node: NodeId,
-        reason: String,
-    },
-    Decide {
-        cohort: CohortId,
-        decision: Decision,
-    },
-    Revoke {
-        cohort: CohortId,
-        reason: String,
-    },
-    RequestExtension {
-        cohort: CohortId,
-        ends_on: NaiveDate,
-        reason: String,
-    },
-    DecideExtension {
-        cohort: CohortId,
-        approve: bool,
-        #[serde(default)]
-        comment: String,
-    },
-    ReportProgress {
-        summary: String,
-        #[serde(default)]
-        publications: String,
-    },
-    Withdraw,
-    Close,
+    /// The commands a person gives through a form: every [`Command`] but those only the
+    /// portal gives (starting an application from the basket, joining with an invitation's
+    /// token, expiry), so a posted form can never ask for those.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PersonCommand {
+        /// The applicant invites someone by e-mail; they join with the link they are sent.
+        InviteMember {
+            email: String,
+        },
+        CancelInvitation {
+            email: String,
+        },
+        RemoveMember {
+            person: PersonId,
+        },
+        /// A member (or the applicant) accepts the terms of one cohort.
+        AcceptTerms {
+            cohort: CohortId,
+        },
+        /// The form is complete (checked by the caller against the form rules).
+        Submit,
+        AssignHandler {
+            node: NodeId,
+            handler: PersonId,
+        },
+        InviteReviewer {
+            node: NodeId,
+            reviewer: PersonId,
+        },
+        /// The reviewer says whether they have a conflict of interest, before seeing anything.
+        DeclareConflict {
+            node: NodeId,
+            conflicted: bool,
+            #[serde(default)]
+            reason: String,
+        },
+        GiveAdvice {
+            node: NodeId,
+            advice: String,
+        },
+        Vote {
+            cohort: CohortId,
+            vote: Vote,
+            #[serde(default)]
+            comment: String,
+        },
+        /// A remark to the applicant (public) or within the committee (internal); the team
+        /// answers with public remarks.
+        AddRemark {
+            node: NodeId,
+            public: bool,
+            text: String,
+        },
+        ReturnForChanges {
+            node: NodeId,
+            questions: String,
+        },
+        ExtendDeadline {
+            node: NodeId,
+            reason: String,
+        },
+        Decide {
+            cohort: CohortId,
+            decision: Decision,
+        },
+        Revoke {
+            cohort: CohortId,
+            reason: String,
+        },
+        /// The applicant asks for access to last longer.
+        RequestExtension {
+            cohort: CohortId,
+            ends_on: NaiveDate,
+            reason: String,
+        },
+        DecideExtension {
+            cohort: CohortId,
+            approve: bool,
+            #[serde(default)]
+            comment: String,
+        },
+        /// The yearly report on progress and publications.
+        ReportProgress {
+            summary: String,
+            #[serde(default)]
+            publications: String,
+        },
+        Withdraw,
+        Close,
+    }
 }
 
 impl PersonCommand {
     /// The commands that carry nothing but their name (a form posts `command=withdraw`).
     pub const UNIT: [&'static str; 3] = ["submit", "withdraw", "close"];
-}
-
-impl From<PersonCommand> for Command {
-    fn from(command: PersonCommand) -> Command {
-        use PersonCommand as P;
-        match command {
-            P::InviteMember { email } => Command::InviteMember { email },
-            P::CancelInvitation { email } => Command::CancelInvitation { email },
-            P::RemoveMember { person } => Command::RemoveMember { person },
-            P::AcceptTerms { cohort } => Command::AcceptTerms { cohort },
-            P::Submit => Command::Submit,
-            P::AssignHandler { node, handler } => Command::AssignHandler { node, handler },
-            P::InviteReviewer { node, reviewer } => Command::InviteReviewer { node, reviewer },
-            P::DeclareConflict { node, conflicted, reason } => {
-                Command::DeclareConflict { node, conflicted, reason }
-            }
-            P::GiveAdvice { node, advice } => Command::GiveAdvice { node, advice },
-            P::Vote { cohort, vote, comment } => Command::Vote { cohort, vote, comment },
-            P::AddRemark { node, public, text } => Command::AddRemark { node, public, text },
-            P::ReturnForChanges { node, questions } => Command::ReturnForChanges { node, questions },
-            P::ExtendDeadline { node, reason } => Command::ExtendDeadline { node, reason },
-            P::Decide { cohort, decision } => Command::Decide { cohort, decision },
-            P::Revoke { cohort, reason } => Command::Revoke { cohort, reason },
-            P::RequestExtension { cohort, ends_on, reason } => {
-                Command::RequestExtension { cohort, ends_on, reason }
-            }
-            P::DecideExtension { cohort, approve, comment } => {
-                Command::DecideExtension { cohort, approve, comment }
-            }
-            P::ReportProgress { summary, publications } => Command::ReportProgress { summary, publications },
-            P::Withdraw => Command::Withdraw,
-            P::Close => Command::Close,
-        }
-    }
 }
 
 /// What happened. Folding these gives the application.
@@ -1266,10 +1162,6 @@ impl Application {
     }
 }
 
-fn require(ok: bool, refusal: Refusal) -> Result<(), Refusal> {
-    if ok { Ok(()) } else { Err(refusal) }
-}
-
 fn text_ok(text: &str, required: bool) -> bool {
     text_fits(text, MAX_TEXT, required)
 }
@@ -1670,41 +1562,8 @@ mod tests {
     use proptest::prelude::*;
     use votes::Majority;
 
-    const APPLICANT: PersonId = PersonId(1);
-    const MEMBER: PersonId = PersonId(2);
-    const OUTSIDER: PersonId = PersonId(3);
-    const UPPSALA_COMMITTEE: PersonId = PersonId(4);
-    const UMEA_COMMITTEE: PersonId = PersonId(5);
-    const REVIEWER: PersonId = PersonId(6);
-    const SCAPIS_COMMITTEE: PersonId = PersonId(7);
-    const EPIHEALTH: CohortId = CohortId(300);
-    const UPPSALA: NodeId = NodeId(10);
-    const UMEA: NodeId = NodeId(20);
-    const SCAPIS: CohortId = CohortId(100);
-    const UCAN: CohortId = CohortId(200);
-    const MEMBER_EMAIL: &str = "member@example.org";
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
-    }
-
-    /// The people around the application: who sits on which committee, who reviews.
-    fn world() -> AccessFacts {
-        let seat = |nodes: &[NodeId], cohorts: &[CohortId]| Seats {
-            nodes: nodes.iter().copied().collect(),
-            cohorts: cohorts.iter().copied().collect(),
-        };
-        AccessFacts {
-            seats: [
-                (UPPSALA_COMMITTEE, seat(&[UPPSALA], &[])),
-                (UMEA_COMMITTEE, seat(&[UMEA], &[])),
-                (SCAPIS_COMMITTEE, seat(&[], &[SCAPIS])),
-            ]
-            .into_iter()
-            .collect(),
-            reviewers: [REVIEWER, OUTSIDER].into_iter().collect(),
-        }
-    }
+    use crate::fixtures::access::*;
+    use crate::fixtures::at;
 
     fn context_at(now: DateTime<Utc>) -> Context {
         Context::with(now, world())

@@ -3,7 +3,7 @@
 //! default) and the checks of values (`check`).
 
 use crate::ids::{AgreementId, CompanyId, NodeId, OrganisationId, PersonId, ProposalId};
-use crate::workflow::{self, Aggregate, text_fits};
+use crate::workflow::{self, Aggregate, require};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -106,37 +106,29 @@ impl Standing {
     }
 }
 
-fn require(ok: bool, refusal: Refusal) -> Result<(), Refusal> {
-    if ok { Ok(()) } else { Err(refusal) }
-}
-
 fn invalid(field: &str, key: &'static str) -> Refusal {
     Refusal::Invalid(field.to_owned(), key)
 }
 
-/// A required reason: trimmed, present, bounded.
-fn need(text: &str) -> Result<String, Refusal> {
-    let text = text.trim();
-    if text.is_empty() {
-        Err(Refusal::ReasonRequired)
-    } else if !text_fits(text, MAX_TEXT, true) {
-        Err(invalid("reason", "form.too_long"))
-    } else {
-        Ok(text.to_owned())
+impl workflow::TextRefusal for Refusal {
+    fn invalid(field: &str, key: &'static str) -> Refusal {
+        invalid(field, key)
+    }
+    fn reason_required() -> Refusal {
+        Refusal::ReasonRequired
     }
 }
 
-/// A required text other than a reason: trimmed, present, bounded.
-fn required(field: &str, text: &str) -> Result<String, Refusal> {
-    require(!text.trim().is_empty(), invalid(field, "form.required"))?;
-    require(text_fits(text, MAX_TEXT, true), invalid(field, "form.too_long"))?;
-    Ok(text.trim().to_owned())
+fn need(text: &str) -> Result<String, Refusal> {
+    workflow::reason(text, MAX_TEXT)
 }
 
-/// An optional text: trimmed, bounded, `None` when empty.
+fn required(field: &str, text: &str) -> Result<String, Refusal> {
+    workflow::required_text(field, text, MAX_TEXT)
+}
+
 fn optional(field: &str, text: &str, max: usize) -> Result<Option<String>, Refusal> {
-    require(text_fits(text, max, false), invalid(field, "form.too_long"))?;
-    Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+    workflow::optional_text(field, text, max)
 }
 
 fn bounded(terms: &Terms) -> Result<(), Refusal> {

@@ -10,7 +10,7 @@
 //! [`ProposalFacts::may_review`]. Nothing else says either.
 
 use crate::ids::{CallId, CompanyId, PersonId};
-use crate::workflow::{self, Aggregate, EventKind, Permissioned, text_fits};
+use crate::workflow::{self, Aggregate, EventKind, Permissioned, require, text_fits};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -498,24 +498,24 @@ pub struct Proposal {
     pub agreement_started: bool,
 }
 
-/// The kind of command, with whom it is about: the permission table's rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    Create,
-    /// Save the draft's form (no event: a draft changes as it is typed).
-    EditDraft,
-    Submit,
-    Screen,
-    Withdraw,
-    AssignReviewers,
-    RemoveReviewer,
-    StepDown,
-    Review,
-    RecordDecision,
-    Release,
-    StartAgreement,
-}
+crate::codes::code_list!(
+    /// The kind of command, with whom it is about: the permission table's rows.
+    Permission {
+        Create = "create",
+        /// Save the draft's form (no event: a draft changes as it is typed).
+        EditDraft = "edit_draft",
+        Submit = "submit",
+        Screen = "screen",
+        Withdraw = "withdraw",
+        AssignReviewers = "assign_reviewers",
+        RemoveReviewer = "remove_reviewer",
+        StepDown = "step_down",
+        Review = "review",
+        RecordDecision = "record_decision",
+        Release = "release",
+        StartAgreement = "start_agreement",
+    }
+);
 
 impl Permissioned for Command {
     type Permission = Permission;
@@ -597,26 +597,21 @@ fn invalid(field: &str, key: &'static str) -> Refusal {
     Refusal::Invalid(field.to_owned(), key)
 }
 
-fn need(text: &str) -> Result<String, Refusal> {
-    let text = text.trim();
-    if text.is_empty() {
-        Err(Refusal::ReasonRequired)
-    } else if !text_fits(text, MAX_TEXT, true) {
-        Err(invalid("reason", "form.too_long"))
-    } else {
-        Ok(text.to_owned())
+impl workflow::TextRefusal for Refusal {
+    fn invalid(field: &str, key: &'static str) -> Refusal {
+        invalid(field, key)
     }
+    fn reason_required() -> Refusal {
+        Refusal::ReasonRequired
+    }
+}
+
+fn need(text: &str) -> Result<String, Refusal> {
+    workflow::reason(text, MAX_TEXT)
 }
 
 fn optional(text: &str) -> Result<Option<String>, Refusal> {
-    if !text_fits(text, MAX_TEXT, false) {
-        return Err(invalid("reason", "form.too_long"));
-    }
-    Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
-}
-
-fn require(ok: bool, refusal: Refusal) -> Result<(), Refusal> {
-    if ok { Ok(()) } else { Err(refusal) }
+    workflow::optional_text("reason", text, MAX_TEXT)
 }
 
 impl Proposal {
@@ -823,21 +818,7 @@ impl Aggregate for Proposal {
     }
 
     fn candidates(&self) -> Vec<Permission> {
-        use Permission::*;
-        vec![
-            Create,
-            EditDraft,
-            Submit,
-            Screen,
-            Withdraw,
-            AssignReviewers,
-            RemoveReviewer,
-            StepDown,
-            Review,
-            RecordDecision,
-            Release,
-            StartAgreement,
-        ]
+        Permission::ALL.to_vec()
     }
 
     fn may(&self, actor: &Actor, permission: Permission, context: &Context) -> Result<(), Refusal> {

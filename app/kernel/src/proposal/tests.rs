@@ -2,31 +2,8 @@ use super::*;
 use crate::workflow::Aggregate;
 use proptest::prelude::*;
 
-const COMPANY: PersonId = PersonId(1);
-const ADMIN: PersonId = PersonId(2);
-const BOARD: PersonId = PersonId(3);
-const REVIEWER: PersonId = PersonId(4);
-const CONFLICTED_ADMIN: PersonId = PersonId(5);
-const OTHER_REVIEWER: PersonId = PersonId(6);
-const STRANGER: PersonId = PersonId(7);
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
-}
-
-fn facts(released: bool) -> ProposalFacts {
-    ProposalFacts {
-        call: CallTerms {
-            opens_at: at("2026-01-01T00:00:00Z"),
-            closes_at: at("2026-03-01T00:00:00Z"),
-            released,
-            criteria: vec!["need".into(), "evidence".into()],
-        },
-        representatives: [COMPANY].into_iter().collect(),
-        conflicted: [CONFLICTED_ADMIN].into_iter().collect(),
-        reviewers: [REVIEWER, OTHER_REVIEWER, CONFLICTED_ADMIN].into_iter().collect(),
-    }
-}
+use crate::fixtures::at;
+use crate::fixtures::proposal::*;
 
 fn open_context() -> Context {
     Context::with(at("2026-02-01T00:00:00Z"), facts(false))
@@ -34,10 +11,6 @@ fn open_context() -> Context {
 
 fn closed_context() -> Context {
     Context::with(at("2026-04-01T00:00:00Z"), facts(false))
-}
-
-fn actor(id: PersonId, administrator: bool, board: bool, reviewer: bool) -> Actor {
-    Actor { id, roles: Roles { administrator, board, reviewer } }
 }
 
 fn company() -> Actor {

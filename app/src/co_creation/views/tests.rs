@@ -5,47 +5,17 @@
 //! draft.
 
 use super::*;
-use kernel::proposal::{
-    CallTerms, Command, Confidence, CriterionScore, Decision, Event, Review, Roles, Stage,
-};
+use kernel::proposal::{Command, Confidence, CriterionScore, Decision, Event, Review, Stage};
 use kernel::workflow::EventKind;
 use kernel::{CallId, CompanyId};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
-const COMPANY: PersonId = PersonId(1);
-const ADMIN: PersonId = PersonId(2);
-const BOARD: PersonId = PersonId(3);
-const REVIEWER: PersonId = PersonId(4);
-const CONFLICTED_ADMIN: PersonId = PersonId(5);
-const OTHER_REVIEWER: PersonId = PersonId(6);
-const STRANGER: PersonId = PersonId(7);
-const PEOPLE: [PersonId; 7] = [COMPANY, ADMIN, BOARD, REVIEWER, CONFLICTED_ADMIN, OTHER_REVIEWER, STRANGER];
-const CRITERIA: [&str; 2] = ["need", "evidence"];
+use kernel::fixtures::at;
+use kernel::fixtures::proposal::*;
+
 const DRAFT_MARKER: &str = "draftzqlive";
 const SENT_MARKER: &str = "sentzqform";
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
-}
-
-fn facts(released: bool) -> ProposalFacts {
-    ProposalFacts {
-        call: CallTerms {
-            opens_at: at("2026-01-01T00:00:00Z"),
-            closes_at: at("2026-03-01T00:00:00Z"),
-            released,
-            criteria: CRITERIA.iter().map(|c| (*c).to_owned()).collect(),
-        },
-        representatives: [COMPANY].into_iter().collect(),
-        conflicted: [CONFLICTED_ADMIN].into_iter().collect(),
-        reviewers: [REVIEWER, OTHER_REVIEWER, CONFLICTED_ADMIN].into_iter().collect(),
-    }
-}
-
-fn actor(id: PersonId, administrator: bool, board: bool, reviewer: bool) -> Actor {
-    Actor { id, roles: Roles { administrator, board, reviewer } }
-}
 
 fn actors() -> Vec<Actor> {
     vec![

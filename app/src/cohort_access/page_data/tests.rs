@@ -6,39 +6,10 @@
 use super::*;
 use crate::workflow::Logged;
 use kernel::access::votes::{Majority, Vote, VoteRule};
-use kernel::access::{Command, Decision, NodeRules, Seats};
+use kernel::access::{Command, Decision, NodeRules};
 use proptest::prelude::*;
 
-const APPLICANT: PersonId = PersonId(1);
-const OUTSIDER: PersonId = PersonId(3);
-const UPPSALA_COMMITTEE: PersonId = PersonId(4);
-const UMEA_COMMITTEE: PersonId = PersonId(5);
-const REVIEWER: PersonId = PersonId(6);
-const SCAPIS_COMMITTEE: PersonId = PersonId(7);
-const UPPSALA: NodeId = NodeId(10);
-const UMEA: NodeId = NodeId(20);
-const SCAPIS: CohortId = CohortId(100);
-const UCAN: CohortId = CohortId(200);
-/// A second cohort decided at Uppsala: the SCAPIS-only member takes no part in it.
-const EPIHEALTH: CohortId = CohortId(300);
-const COHORTS: [(CohortId, NodeId); 3] = [(SCAPIS, UPPSALA), (EPIHEALTH, UPPSALA), (UCAN, UMEA)];
-
-fn facts() -> AccessFacts {
-    let seat = |nodes: &[NodeId], cohorts: &[CohortId]| Seats {
-        nodes: nodes.iter().copied().collect(),
-        cohorts: cohorts.iter().copied().collect(),
-    };
-    AccessFacts {
-        seats: [
-            (UPPSALA_COMMITTEE, seat(&[UPPSALA], &[])),
-            (UMEA_COMMITTEE, seat(&[UMEA], &[])),
-            (SCAPIS_COMMITTEE, seat(&[], &[SCAPIS])),
-        ]
-        .into_iter()
-        .collect(),
-        reviewers: [REVIEWER, OUTSIDER].into_iter().collect(),
-    }
-}
+use kernel::fixtures::access::*;
 
 fn actors() -> Vec<Actor> {
     vec![
@@ -127,7 +98,7 @@ fn record(application: Application, log: Vec<LoggedEvent>) -> Record {
         updated_at: "2026-03-01T10:00:00Z".into(),
         application,
         log,
-        facts: facts(),
+        facts: world(),
         people,
         info,
         versions: Vec::new(),
@@ -165,7 +136,7 @@ fn story(
             (actors[who % actors.len()].clone(), command(template, pick, n))
         };
         now += chrono::Duration::hours(1);
-        let context = Context::with(now, facts());
+        let context = Context::with(now, world());
         let Ok(events) = application.decide(&actor, &command, &context) else { continue };
         for event in events {
             application.apply(&event, now);
