@@ -202,6 +202,34 @@ mod tests {
         assert!(missing.is_empty(), "untranslated keys: {missing:?}");
     }
 
+    /// Every message key the agreement's rules refuse or warn with (string literals of the
+    /// kernel's agreement module) exists in both files.
+    #[test]
+    fn every_agreement_message_key_is_translated() {
+        let mut missing = Vec::new();
+        let mut used = 0;
+        let kernel = concat!(env!("CARGO_MANIFEST_DIR"), "/kernel/src/agreement");
+        visit(Path::new(kernel), &mut |source| {
+            for marker in ["\"agreement.", "\"form."] {
+                for piece in source.split(marker).skip(1) {
+                    let rest = piece.split('"').next().unwrap_or_default();
+                    if rest.is_empty()
+                        || !rest.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                    {
+                        continue;
+                    }
+                    let key = format!("{}{rest}", &marker[1..]);
+                    used += 1;
+                    if !SV.contains_key(&key) || !EN.contains_key(&key) {
+                        missing.push(key);
+                    }
+                }
+            }
+        });
+        assert!(used > 40, "the scan found only {used} keys: the pattern is broken");
+        assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
+
     /// Keys put together at run time (sort orders, facets, outcomes, messages of errors).
     #[test]
     fn every_built_key_is_translated() {
@@ -209,6 +237,7 @@ mod tests {
         keys.extend(crate::cohort_access::pages::dynamic_translation_keys());
         keys.extend(crate::co_creation::pages::dynamic_translation_keys());
         keys.extend(crate::notifications::views::dynamic_translation_keys());
+        keys.extend(crate::agreements::pages::dynamic_translation_keys());
         keys.extend(
             ["catalogue.bad_query", "catalogue.no_catalogue_url", "catalogue.harvest_running"]
                 .map(String::from),

@@ -32,9 +32,14 @@ pub const MAIL_DELIVERY: JobSpec =
 pub const ACCESS_REMINDERS: JobSpec =
     JobSpec { name: "access_reminders", every: Duration::minutes(60), lease: Duration::minutes(15) };
 
+/// Agreements: reminders of milestones and obligations (two weeks before, on the day,
+/// overdue, each once) and expiry at the end date.
+pub const AGREEMENT_FOLLOW_UP: JobSpec =
+    JobSpec { name: "agreement_follow_up", every: Duration::minutes(60), lease: Duration::minutes(15) };
+
 /// The jobs this deployment runs: the harvest only when its interval is not 0.
 pub fn jobs(config: &PortalConfig) -> Vec<JobSpec> {
-    let mut jobs = vec![SESSION_CLEANUP, ACCESS_EXPIRY, ACCESS_REMINDERS, MAIL_DELIVERY];
+    let mut jobs = vec![SESSION_CLEANUP, ACCESS_EXPIRY, ACCESS_REMINDERS, AGREEMENT_FOLLOW_UP, MAIL_DELIVERY];
     if config.harvest_interval_minutes > 0 {
         jobs.push(JobSpec {
             name: CATALOGUE_HARVEST_NAME,
@@ -110,6 +115,21 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
         "access_reminders" => {
             let queued = crate::cohort_access::notices::queue_reminders(db, Utc::now()).await?;
             Ok(format!("queued {queued} reminders"))
+        }
+        "agreement_follow_up" => {
+            use crate::agreements::store::{expire_ended, send_due_reminders};
+            let now = Utc::now();
+            let outcome = match (send_due_reminders(db, now).await, expire_ended(db, now).await) {
+                (Ok(queued), Ok(expired)) => {
+                    format!("queued {queued} reminders, expired {expired} agreements")
+                }
+                (Err(crate::workflow::ExecuteError::Sql(error)), _)
+                | (_, Err(crate::workflow::ExecuteError::Sql(error))) => {
+                    return Err(error);
+                }
+                (Err(other), _) | (_, Err(other)) => format!("failed: {other}"),
+            };
+            Ok(outcome)
         }
         "mail_delivery" => {
             let done = crate::notifications::delivery::deliver_due(db, config).await?;

@@ -2,6 +2,7 @@
 //! them, and the Leptos UI. Compiled twice: `ssr` for the server, `hydrate` for the browser.
 #![recursion_limit = "512"]
 
+pub mod agreements;
 pub mod audit;
 pub mod catalogue;
 pub mod co_creation;

@@ -23,8 +23,9 @@ on_both_backends!(audit_verify_passes_on_demo_data_and_names_an_edited_row, |t| 
     app.sign_in_as("Maria Lund").await;
     let (ok, output) = verify_with_cli(&t.url);
     assert!(ok, "{output}");
-    // The demo data (its load and its call) and two sign-ins.
-    assert!(output.contains("4 rows verified"), "{output}");
+    // The demo data (its load, its call and the 21 commands of its three agreements) and
+    // two sign-ins.
+    assert!(output.contains("25 rows verified"), "{output}");
 
     // The table refuses edits through the front door...
     let refused = sqlx::query("UPDATE events SET reason = 'forged' WHERE id = 2").execute(t.db.pool()).await;
@@ -84,10 +85,7 @@ on_both_backends!(concurrent_writers_keep_one_unbroken_chain, |t| {
 #[ignore = "benchmark: prints figures, asserts nothing about time"]
 async fn benchmark_recording_and_verifying() {
     const EVENTS: usize = 5_000;
-    let mut backends = vec![("SQLite", Some(common::TestDb::sqlite().await))];
-    backends.push(("PostgreSQL", common::TestDb::postgres().await));
-    for (name, test_db) in backends {
-        let Some(t) = test_db else { continue };
+    for (name, t) in common::benchmark_backends(false).await {
         let mut timings = Vec::with_capacity(EVENTS);
         let started = std::time::Instant::now();
         for i in 0..EVENTS {

@@ -929,8 +929,8 @@ async fn project(
         }
         Event::AgreementStarted => {
             sqlx::query(
-                "INSERT INTO agreements (proposal_id, started_by, started_at) \
-                 SELECT $1, COALESCE((SELECT actor_id FROM proposal_events WHERE proposal_id = $1 ORDER BY seq DESC LIMIT 1), created_by), $2 \
+                "INSERT INTO agreements (proposal_id, title, started_by, started_at, updated_at) \
+                 SELECT $1, title, COALESCE((SELECT actor_id FROM proposal_events WHERE proposal_id = $1 ORDER BY seq DESC LIMIT 1), created_by), $2, $2 \
                  FROM proposals WHERE id = $1",
             )
             .bind(id)
@@ -1117,6 +1117,27 @@ pub async fn create_proposal(
     Ok(id)
 }
 
+/// Locks the proposal (the row write serialises drafts with commands), folds it and
+/// checks that the permission table lets this person save a draft of this kind now.
+async fn lock_for_draft(
+    tx: &mut AnyConnection,
+    id: i64,
+    actor: &Actor,
+    permission: kernel::proposal::Permission,
+    now: DateTime<Utc>,
+) -> Result<Proposal, StoreError> {
+    use kernel::workflow::Aggregate;
+    sqlx::query("UPDATE proposals SET updated_at = $1 WHERE id = $2")
+        .bind(db::timestamp(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let (proposal, _) = load(&mut *tx, id).await?;
+    let facts = proposal_facts(&mut *tx, id).await?;
+    proposal.may(actor, permission, &kernel::workflow::Context::with(now, facts))?;
+    Ok(proposal)
+}
+
 /// Keeps the draft's form as typed (whatever it holds), when the proposal's rules let this
 /// person edit it now. The clinical letter is an upload; a save of the fields keeps it.
 pub async fn save_form(
@@ -1126,20 +1147,8 @@ pub async fn save_form(
     mut form: ProposalForm,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use kernel::workflow::Aggregate;
     let mut tx = db.write().await?;
-    sqlx::query("UPDATE proposals SET updated_at = $1 WHERE id = $2")
-        .bind(db::timestamp(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let (proposal, _) = load(&mut tx, id).await?;
-    let facts = proposal_facts(&mut tx, id).await?;
-    proposal.may(
-        actor,
-        kernel::proposal::Permission::EditDraft,
-        &kernel::workflow::Context::with(now, facts),
-    )?;
+    lock_for_draft(&mut tx, id, actor, kernel::proposal::Permission::EditDraft, now).await?;
     let row = self::proposal(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
     form.clinical_letter = row.form().clinical_letter;
     sqlx::query("UPDATE proposals SET form = $1, title = $2 WHERE id = $3")
@@ -1577,20 +1586,8 @@ pub async fn save_review_draft(
     review: &Review,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use kernel::workflow::Aggregate;
     let mut tx = db.write().await?;
-    sqlx::query("UPDATE proposals SET updated_at = $1 WHERE id = $2")
-        .bind(db::timestamp(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let (proposal, _) = load(&mut tx, id).await?;
-    let facts = proposal_facts(&mut tx, id).await?;
-    proposal.may(
-        actor,
-        kernel::proposal::Permission::Review,
-        &kernel::workflow::Context::with(now, facts),
-    )?;
+    let proposal = lock_for_draft(&mut tx, id, actor, kernel::proposal::Permission::Review, now).await?;
     if proposal.review_of(actor.id).is_some() {
         // A submitted review changes only by a new submission with its reason.
         return Err(StoreError::Invalid("justification".into(), "review.refused.resubmit"));

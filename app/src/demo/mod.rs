@@ -8,6 +8,8 @@ use crate::identity::model::Role;
 use serde::Deserialize;
 use std::collections::HashMap;
 
+mod agreements;
+
 const DEMO_DATA: &str = include_str!("demo-data.toml");
 
 #[derive(Debug, Deserialize)]
@@ -392,6 +394,7 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
     .await?;
     tx.commit().await?;
     seed_demo_call(db).await?;
+    agreements::seed_demo_agreements(db).await?;
     Ok(SeedOutcome::Loaded {
         nodes: data.nodes.len(),
         organisations: data.organisations.len(),

@@ -10,6 +10,7 @@
 //! reading its source.
 
 use super::Action;
+use crate::agreements::api::{ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements};
 use crate::audit::api::{AuditChainStatus, AuditTrail};
 use crate::catalogue::api::{
     GetCatalogueOverview, GetDataset, GetNode, HarvestNodeNow, ListNodes, SearchDatasets, UpdateNode,
@@ -135,4 +136,8 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<SaveReview>("save_review", &[Action::ReviewProposal]),
     entry::<ReviewerDesk>("reviewer_desk", &[Action::DeclareConflicts]),
     entry::<DeclareConflict>("declare_conflict", &[Action::DeclareConflicts]),
+    entry::<ListAgreements>("list_agreements", &[Action::ReadAgreement]),
+    entry::<GetAgreement>("get_agreement", &[Action::ReadAgreement]),
+    entry::<ActOnAgreement>("act_on_agreement", &[Action::ActOnAgreement]),
+    entry::<ConfirmDemoSignature>("confirm_demo_signature", &[Action::SignAgreement]),
 ];

@@ -85,6 +85,13 @@ pub enum Action {
     ViewPanel,
     /// Declare conflicts of interest with companies and see one's review work.
     DeclareConflicts,
+    /// Read collaboration agreements: signed in, and (with [`Thing::Agreement`]) the
+    /// agreement's own visibility lets them see it.
+    ReadAgreement,
+    /// Give a command on an agreement: signed in; the agreement's rules decide the rest.
+    ActOnAgreement,
+    /// Sign an agreement (the agreement's rules say who signs, and when).
+    SignAgreement,
 }
 
 /// Facts about the thing an action is about. Actions that are about nothing in particular
@@ -109,6 +116,8 @@ pub enum Thing<'a> {
     },
     /// What a co-creation proposal's rules let this person see of it.
     Proposal(&'a kernel::proposal::Visibility),
+    /// What an agreement's rules let this person see of it.
+    Agreement(&'a kernel::agreement::Visibility),
 }
 
 /// Does this person serve this node's committee for these cohorts? Its access committee
@@ -255,6 +264,15 @@ pub fn decide(
             _ => Err(Denied::Forbidden),
         },
         Action::ReviewProposal => with_role(Role::Reviewer),
+        Action::ActOnAgreement | Action::SignAgreement => signed_in().map(|_| ()),
+        Action::ReadAgreement => match thing {
+            Thing::Nothing => signed_in().map(|_| ()),
+            Thing::Agreement(visibility) => {
+                signed_in()?;
+                if visibility.sees() { Ok(()) } else { Err(Denied::Forbidden) }
+            }
+            _ => Err(Denied::Forbidden),
+        },
         Action::ViewCommitteeQueue => match thing {
             Thing::Committee { node_slug, cohort_slugs } => {
                 let person = signed_in()?;

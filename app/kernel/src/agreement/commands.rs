@@ -14,91 +14,111 @@ use super::signing::{Authentication, Capacity, Client, Reauthentication, Signatu
 use super::terms::{Problem, Terms};
 use super::{AgreementState, Origin};
 
-/// Everything anyone can ask of an agreement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Command {
-    /// From a selected proposal: its company, and the budget, milestones and background
-    /// IP carried over into `terms`.
-    CreateFromProposal {
-        proposal: ProposalId,
-        company: CompanyId,
-        approval: ApprovalPlan,
-        terms: Terms,
-    },
-    /// By an administrator, for a collaboration outside a call.
-    CreateOutsideCall {
-        approval: ApprovalPlan,
-        terms: Terms,
-    },
-    /// The server reads the model version from the store; the agreement keeps a copy.
-    ChooseModel {
-        model: CollaborationModel,
-    },
-    Revise {
-        terms: Terms,
-    },
-    SetApprovalPlan {
-        approval: ApprovalPlan,
-    },
-    SendForInternalReview,
-    Approve {
-        role: ApprovalRole,
-    },
-    RequestChanges {
-        role: ApprovalRole,
-        reason: String,
-    },
-    /// Send the working version to the parties: it freezes.
-    ShareVersion,
-    Comment {
-        version: u32,
-        clause: Heading,
-        text: String,
-    },
-    AcceptVersion {
-        party: OrganisationId,
-        version: u32,
-    },
-    SendForSignature,
-    Sign {
-        capacity: Capacity,
-        request: SigningRequest,
-        authentication: Authentication,
-        client: Client,
-    },
-    StartAmendment {
-        reason: String,
-    },
-    UpdateMilestone {
-        code: String,
-        status: MilestoneStatus,
-        evidence: String,
-        note: String,
-    },
-    RecordObligationMet {
-        code: String,
-        due: NaiveDate,
-        evidence: String,
-    },
-    PutOnHold {
-        reason: String,
-    },
-    Resume,
-    /// Before it is in force: withdraw the agreement. During an amendment: abandon the
-    /// amendment, the signed version staying in force.
-    Withdraw {
-        reason: String,
-    },
-    Terminate {
-        reason: String,
-    },
-    /// The portal's job, at the end date.
-    Expire,
-    Complete {
-        trl_reached: u8,
-        report: String,
-    },
+crate::commands! {
+    /// Everything anyone can ask of an agreement.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Command {
+        /// From a selected proposal: its company, and the budget, milestones and background
+        /// IP carried over into `terms`.
+        CreateFromProposal {
+            proposal: ProposalId,
+            company: CompanyId,
+            approval: ApprovalPlan,
+            terms: Terms,
+        },
+        /// By an administrator, for a collaboration outside a call.
+        CreateOutsideCall {
+            approval: ApprovalPlan,
+            terms: Terms,
+        },
+        /// The server reads the model version from the store; the agreement keeps a copy.
+        ChooseModel {
+            model: CollaborationModel,
+        },
+        Revise {
+            terms: Terms,
+        },
+        SetApprovalPlan {
+            approval: ApprovalPlan,
+        },
+        /// The server fills in the evidence (the signing request, the ID token, the client).
+        Sign {
+            capacity: Capacity,
+            request: SigningRequest,
+            authentication: Authentication,
+            client: Client,
+        },
+        /// The portal's job, at the end date.
+        Expire,
+    }
+
+    /// The commands the agreement page's small forms post: every [`Command`] but those
+    /// the portal builds itself (creation, the model, the terms and the approval plan from
+    /// their own forms, a signature with its evidence, expiry).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PersonCommand {
+        SendForInternalReview,
+        Approve {
+            role: ApprovalRole,
+        },
+        RequestChanges {
+            role: ApprovalRole,
+            reason: String,
+        },
+        /// Send the working version to the parties: it freezes.
+        ShareVersion,
+        Comment {
+            version: u32,
+            clause: Heading,
+            text: String,
+        },
+        AcceptVersion {
+            party: OrganisationId,
+            version: u32,
+        },
+        SendForSignature,
+        StartAmendment {
+            reason: String,
+        },
+        UpdateMilestone {
+            code: String,
+            status: MilestoneStatus,
+            #[serde(default)]
+            evidence: String,
+            #[serde(default)]
+            note: String,
+        },
+        RecordObligationMet {
+            code: String,
+            due: NaiveDate,
+            #[serde(default)]
+            evidence: String,
+        },
+        PutOnHold {
+            reason: String,
+        },
+        Resume,
+        /// Before it is in force: withdraw the agreement. During an amendment: abandon the
+        /// amendment, the signed version staying in force.
+        Withdraw {
+            reason: String,
+        },
+        Terminate {
+            reason: String,
+        },
+        Complete {
+            trl_reached: u8,
+            report: String,
+        },
+    }
+}
+
+impl PersonCommand {
+    /// The commands that carry nothing but their name (a form posts `command=resume`).
+    pub const UNIT: [&'static str; 4] =
+        ["send_for_internal_review", "share_version", "send_for_signature", "resume"];
 }
 
 /// What happened. Folding these gives the agreement.

@@ -295,6 +295,13 @@ impl Agreement {
         schedule::due_reminders(&terms.milestones, &terms.obligations, terms.end, &self.tracking, today)
     }
 
+    /// The earliest open item of the version in force, while the agreement runs.
+    pub fn next_due(&self) -> Option<(NaiveDate, schedule::ScheduleItem)> {
+        let version = self.in_force_version().filter(|_| !self.state.closed())?;
+        let terms = &version.content.terms;
+        schedule::next_due(&terms.milestones, &terms.obligations, terms.end, &self.tracking)
+    }
+
     /// What changed from one version to another.
     pub fn diff(&self, from: u32, to: u32) -> Option<VersionDiff> {
         Some(canonical::diff(&self.version(from)?.content, &self.version(to)?.content))

@@ -197,6 +197,25 @@ fn reminder_for(due: NaiveDate, today: NaiveDate) -> Option<(ReminderKind, i64)>
     Some((kind, days_left))
 }
 
+/// The earliest open item of the schedule (a milestone not settled, an obligation's
+/// occurrence not met), with what it is: what lists sort by, overdue first.
+pub fn next_due(
+    milestones: &[Milestone],
+    obligations: &[Obligation],
+    end: Option<NaiveDate>,
+    tracking: &Tracking,
+) -> Option<(NaiveDate, ScheduleItem)> {
+    let open_milestones = milestones
+        .iter()
+        .filter(|m| tracking.status(&m.code).open())
+        .map(|m| (m.due, ScheduleItem::Milestone { code: m.code.clone() }));
+    let open_obligations = obligations.iter().filter_map(|o| {
+        let due = o.occurrences(end).into_iter().find(|due| !tracking.met(&o.code, *due))?;
+        Some((due, ScheduleItem::Obligation { code: o.code.clone(), kind: o.kind }))
+    });
+    open_milestones.chain(open_obligations).min_by(|a, b| a.0.cmp(&b.0))
+}
+
 /// The reminders due today: from two weeks before an open milestone or unmet obligation,
 /// on its day, and once it is overdue. Sorted overdue first, then by due date.
 pub fn due_reminders(
@@ -255,6 +274,39 @@ mod tests {
             responsible: OrganisationId(1),
             acceptance: "Report approved".into(),
         }
+    }
+
+    #[test]
+    fn the_next_due_item_is_the_earliest_still_open() {
+        let milestones = [milestone("M1", "2026-06-15"), milestone("M2", "2026-09-01")];
+        let report = Obligation {
+            code: "R".into(),
+            kind: ObligationKind::ProgressReport,
+            responsible: OrganisationId(1),
+            first_due: day("2026-03-31"),
+            every_months: 6,
+            until: None,
+        };
+        let obligations = [report];
+        let end = Some(day("2027-12-31"));
+        let mut tracking = Tracking::default();
+        let next = |tracking: &Tracking| next_due(&milestones, &obligations, end, tracking);
+        let obligation = ScheduleItem::Obligation { code: "R".into(), kind: ObligationKind::ProgressReport };
+        assert_eq!(next(&tracking), Some((day("2026-03-31"), obligation.clone())));
+        let done = Fulfilment { evidence: None, by: PersonId(1), at: DateTime::default() };
+        tracking.obligations.entry("R".into()).or_default().insert(day("2026-03-31"), done);
+        assert_eq!(next(&tracking), Some((day("2026-06-15"), ScheduleItem::Milestone { code: "M1".into() })));
+        let accepted = Progress {
+            status: MilestoneStatus::Accepted,
+            evidence: None,
+            note: None,
+            by: PersonId(1),
+            at: DateTime::default(),
+        };
+        tracking.milestones.insert("M1".into(), accepted);
+        assert_eq!(next(&tracking), Some((day("2026-09-01"), ScheduleItem::Milestone { code: "M2".into() })));
+        // The report's second occurrence (30 September) comes after M2.
+        assert_eq!(next_due(&[], &obligations, end, &tracking).map(|n| n.0), Some(day("2026-09-30")));
     }
 
     #[test]

@@ -1,0 +1,435 @@
+//! The agreement pages: the list (filters in the URL, overdue first) and one agreement
+//! (its summary for everyone who may see it; the text, money, review, signatures and
+//! the commands for those the agreement's rules let further in).
+
+use super::api::{ActOnAgreement, ConfirmDemoSignature, get_agreement, list_agreements};
+use super::model::{AgreementDetail, AgreementList, AgreementPage, AgreementState, ListQuery, Permission};
+use crate::forms::Refresh;
+use crate::i18n::{I18n, use_i18n};
+use crate::ui::{DataTable, Loaded, TableName, Timeline, command_form};
+use kernel::AgreementId;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+pub fn state_name(i: I18n, state: AgreementState) -> String {
+    i.t(&format!("agreement.state.{}", state.code()))
+}
+
+/// The name of a command's field in a form: `command[withdraw][reason]`.
+fn field(command: &str, name: &str) -> String {
+    format!("command[{command}][{name}]")
+}
+
+/// A form for one command on the agreement; a command without values posts its name.
+#[component]
+fn AgreementCommand(
+    id: AgreementId,
+    command: &'static str,
+    #[prop(optional)] fixed: Vec<(&'static str, String)>,
+    key: String,
+    children: Children,
+) -> impl IntoView {
+    let mut hidden: Vec<(String, String)> = vec![("id".into(), id.to_string())];
+    if kernel::agreement::PersonCommand::UNIT.contains(&command) {
+        hidden.push(("command".into(), command.to_owned()));
+    }
+    hidden.extend(fixed.into_iter().map(|(name, value)| (field(command, name), value)));
+    command_form(crate::failed_form::remembered_action::<ActOnAgreement>(), hidden, key, children, None)
+}
+
+/// A command that asks only for a reason.
+#[component]
+fn ReasonCommand(
+    id: AgreementId,
+    command: &'static str,
+    #[prop(optional)] fixed: Vec<(&'static str, String)>,
+    button: String,
+) -> impl IntoView {
+    let i = use_i18n();
+    let input = format!("{command}-reason");
+    view! {
+        <AgreementCommand id command fixed key=command.to_owned()>
+            <div class="field">
+                <label for=input.clone()>{i.t("agreement.reason")}</label>
+                <textarea id=input name=field(command, "reason") rows="3" maxlength="5000" required></textarea>
+            </div>
+            <button type="submit" class="button button--quiet" data-testid=command>{button}</button>
+        </AgreementCommand>
+    }
+}
+
+#[component]
+pub fn AgreementsPage() -> impl IntoView {
+    let i = use_i18n();
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        let q = query.get();
+        ListQuery {
+            state: q.get("state").filter(|s| !s.is_empty()),
+            party: q.get("party").and_then(|p| p.parse().ok()),
+            overdue: q.get("overdue").is_some_and(|v| v == "1"),
+        }
+    });
+    let list = Resource::new(move || filters.get(), list_agreements);
+    view! {
+        <Title text=i.t("agreements.title") />
+        <section class="page">
+            <h1>{i.t("agreements.title")}</h1>
+            <p class="lede">{i.t("agreements.lede")}</p>
+            <Loaded resource=list render={move |list: AgreementList| {
+                let chosen = filters.get_untracked();
+                view! { <AgreementFilters list=list.clone() chosen /> <AgreementTable list /> }.into_any()
+            }} />
+        </section>
+    }
+}
+
+/// The filters as a plain GET form: every view is a link, with or without JavaScript.
+#[component]
+fn AgreementFilters(list: AgreementList, chosen: ListQuery) -> impl IntoView {
+    let i = use_i18n();
+    let state = chosen.state.clone().unwrap_or_default();
+    view! {
+        <form method="get" action="/agreements" class="filters" aria-label=i.t("agreements.filters")>
+            <div class="field">
+                <label for="agreements-state">{i.t("agreements.state")}</label>
+                <select id="agreements-state" name="state">
+                    <option value="" selected=state.is_empty()>{i.t("agreements.any")}</option>
+                    {AgreementState::ALL.iter().map(|s| {
+                        let code = s.code();
+                        view! { <option value=code selected=state == code>{state_name(i, *s)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="agreements-party">{i.t("agreements.party")}</label>
+                <select id="agreements-party" name="party">
+                    <option value="" selected=chosen.party.is_none()>{i.t("agreements.any")}</option>
+                    {list.parties.iter().map(|(id, name)| view! {
+                        <option value=id.to_string() selected=chosen.party == Some(*id)>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field field--check">
+                <input id="agreements-overdue" type="checkbox" name="overdue" value="1" checked=chosen.overdue />
+                <label for="agreements-overdue">{i.t("agreements.overdue_only")}</label>
+            </div>
+            <div class="field field--actions">
+                <button type="submit" class="button button--quiet">{i.t("agreements.filter")}</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn AgreementTable(list: AgreementList) -> impl IntoView {
+    let i = use_i18n();
+    if list.rows.is_empty() {
+        return view! { <p class="notice" data-testid="agreements-none">{i.t("agreements.none")}</p> }
+            .into_any();
+    }
+    view! {
+        <DataTable name=TableName::Caption { id: "agreements-caption", text: i.t("agreements.caption") } testid="agreements">
+            <thead><tr>
+                <th scope="col">{i.t("agreement.title")}</th>
+                <th scope="col">{i.t("agreement.parties")}</th>
+                <th scope="col">{i.t("agreements.state")}</th>
+                <th scope="col">{i.t("agreement.model")}</th>
+                <th scope="col">{i.t("agreements.next_due")}</th>
+            </tr></thead>
+            <tbody>
+                {list.rows.into_iter().map(|row| view! {
+                    <tr class:row--overdue=row.overdue>
+                        <td><a href=format!("/agreements/{}", row.id)>{if row.title.is_empty() { i.t("agreement.untitled") } else { row.title.clone() }}</a></td>
+                        <td>{row.parties.join(", ")}</td>
+                        <td>{state_name(i, row.state)}</td>
+                        <td>{row.model.clone().unwrap_or_default()}</td>
+                        <td>{row.next_due.clone().map(|(due, what)| view! {
+                            <span>{due}" · "{what}</span>
+                            {row.overdue.then(|| view! { " " <strong class="badge badge--warning">{i.t("agreement.overdue")}</strong> })}
+                        })}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </DataTable>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn AgreementPageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        AgreementId(params.get().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0))
+    });
+    let refresh = RwSignal::new(0u64);
+    provide_context(Refresh(refresh));
+    let page = Resource::new(move || (id.get(), refresh.get()), |(id, _)| get_agreement(id));
+    view! {
+        <Loaded resource=page render={move |page: AgreementPage| view! { <AgreementView page /> }.into_any()} />
+    }
+}
+
+#[component]
+fn AgreementView(page: AgreementPage) -> impl IntoView {
+    let i = use_i18n();
+    let title = if page.title.is_empty() { i.t("agreement.untitled") } else { page.title.clone() };
+    let id = page.id;
+    let may = |p: Permission| page.permitted.contains(&p);
+    view! {
+        <Title text=title.clone() />
+        <section class="page">
+            <p class="breadcrumb"><a href="/agreements">{i.t("agreements.title")}</a></p>
+            <h1>{title}</h1>
+            <p class="status-line">
+                <strong data-testid="agreement-state">{state_name(i, page.state)}</strong>
+                {page.model.clone().map(|model| view! { " · " {model} })}
+                {page.example_model.then(|| view! { " " <span class="badge">{i.t("agreement.example_model")}</span> })}
+                {page.proposal.map(|p| view! { " · " <a href=format!("/proposals/{p}")>{i.t("agreement.from_proposal")}</a> })}
+            </p>
+            {page.summary_only.then(|| view! { <p class="notice">{i.t("agreement.summary_only")}</p> })}
+            <h2>{i.t("agreement.parties")}</h2>
+            <ul class="plain-list" data-testid="parties">
+                {page.parties.iter().map(|(name, kind, role)| view! {
+                    <li>{name.clone()}" · "{i.t(&format!("agreement.party_kind.{kind}"))}" · "{i.t(&format!("agreement.role.{role}"))}</li>
+                }).collect_view()}
+            </ul>
+            <dl class="facts">
+                {page.period.clone().map(|(start, end)| view! { <dt>{i.t("agreement.period")}</dt><dd>{start}" – "{end}</dd> })}
+                {page.total.clone().map(|total| view! { <dt>{i.t("agreement.total")}</dt><dd>{total}</dd> })}
+                {page.industry_ratio.clone().map(|ratio| view! { <dt>{i.t("agreement.industry_ratio")}</dt><dd>{ratio}</dd> })}
+            </dl>
+            <Milestones page=page.clone() />
+            {page.detail.clone().map(|detail| view! { <Detail page=page.clone() detail /> })}
+            <h2>{i.t("agreement.actions")}</h2>
+            <div class="command-row" data-testid="agreement-actions">
+                {may(Permission::SendForInternalReview).then(|| view! {
+                    <AgreementCommand id command="send_for_internal_review" key="review".into()>
+                        <button type="submit" class="button" data-testid="send-for-internal-review">{i.t("agreement.send_for_review")}</button>
+                    </AgreementCommand>
+                })}
+                {page.my_roles.clone().into_iter().map(|role| {
+                    let role_name = i.t(&format!("agreement.approval_role.{role}"));
+                    let label = i.t_with("agreement.approve_as", &[("role", &role_name)]);
+                    let testid = format!("approve-{role}");
+                    view! {
+                        <AgreementCommand id command="approve" fixed=vec![("role", role.clone())] key=testid.clone()>
+                            <button type="submit" class="button" data-testid=testid.clone()>{label.clone()}</button>
+                        </AgreementCommand>
+                        <ReasonCommand id command="request_changes" fixed=vec![("role", role.clone())] button=i.t("agreement.request_changes") />
+                    }
+                }).collect_view()}
+                {may(Permission::ShareVersion).then(|| view! {
+                    <AgreementCommand id command="share_version" key="share".into()>
+                        <button type="submit" class="button" data-testid="share-version">{i.t("agreement.share_version")}</button>
+                    </AgreementCommand>
+                })}
+                {page.may_accept_for.clone().into_iter().map(|(organisation, name)| {
+                    let version = page.detail.as_ref().map(|d| d.version).unwrap_or(0).to_string();
+                    let label = i.t_with("agreement.accept_for", &[("party", &name)]);
+                    view! {
+                        <AgreementCommand id command="accept_version" fixed=vec![("party", organisation.to_string()), ("version", version)] key=format!("accept-{organisation}")>
+                            <button type="submit" class="button" data-testid="accept-version">{label.clone()}</button>
+                        </AgreementCommand>
+                    }
+                }).collect_view()}
+                {may(Permission::SendForSignature).then(|| view! {
+                    <AgreementCommand id command="send_for_signature" key="signature".into()>
+                        <button type="submit" class="button" data-testid="send-for-signature">{i.t("agreement.send_for_signature")}</button>
+                    </AgreementCommand>
+                })}
+                {(may(Permission::Sign) && page.demo_signing).then(|| view! { <DemoSignature page=page.clone() /> })}
+                {may(Permission::Resume).then(|| view! {
+                    <AgreementCommand id command="resume" key="resume".into()>
+                        <button type="submit" class="button button--quiet" data-testid="resume">{i.t("agreement.resume")}</button>
+                    </AgreementCommand>
+                })}
+                {may(Permission::StartAmendment).then(|| view! { <ReasonCommand id command="start_amendment" button=i.t("agreement.start_amendment") /> })}
+                {may(Permission::Hold).then(|| view! { <ReasonCommand id command="put_on_hold" button=i.t("agreement.put_on_hold") /> })}
+                {may(Permission::Withdraw).then(|| view! { <ReasonCommand id command="withdraw" button=i.t("agreement.withdraw") /> })}
+                {may(Permission::Terminate).then(|| view! { <ReasonCommand id command="terminate" button=i.t("agreement.terminate") /> })}
+            </div>
+            <Timeline entries=page.timeline.clone() label=i.t("agreement.history") />
+        </section>
+    }
+}
+
+#[component]
+fn Milestones(page: AgreementPage) -> impl IntoView {
+    let i = use_i18n();
+    (!page.milestones.is_empty()).then(|| view! {
+        <DataTable name=TableName::Caption { id: "milestones-caption", text: i.t("agreement.milestones") } testid="milestones">
+            <thead><tr>
+                <th scope="col">{i.t("agreement.milestone.code")}</th>
+                <th scope="col">{i.t("agreement.milestone.title")}</th>
+                <th scope="col">{i.t("agreement.milestone.due")}</th>
+                <th scope="col">{i.t("agreement.milestone.responsible")}</th>
+                <th scope="col">{i.t("agreement.milestone.status")}</th>
+            </tr></thead>
+            <tbody>
+                {page.milestones.iter().map(|m| view! {
+                    <tr class:row--overdue=m.overdue>
+                        <td>{m.code.clone()}</td>
+                        <td>{m.title.clone()}</td>
+                        <td>{m.due.clone()}</td>
+                        <td>{m.responsible.clone()}</td>
+                        <td>
+                            {i.t(&format!("agreement.milestone_status.{}", m.status))}
+                            {m.overdue.then(|| view! { " " <strong class="badge badge--warning" data-testid="overdue">{i.t("agreement.overdue")}</strong> })}
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </DataTable>
+    })
+}
+
+#[component]
+fn Detail(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
+    let i = use_i18n();
+    let _ = &page;
+    view! {
+        <section aria-labelledby="agreement-text">
+            <h2 id="agreement-text">{i.t_with("agreement.version", &[("version", &detail.version.to_string())])}</h2>
+            <p class="hash">
+                {i.t(if detail.frozen { "agreement.hash_frozen" } else { "agreement.hash_working" })}
+                " " <code data-testid="version-hash">{detail.hash.clone()}</code>
+            </p>
+            {(!detail.purpose.is_empty()).then(|| view! { <p>{detail.purpose.clone()}</p> })}
+            {(!detail.warnings.is_empty()).then(|| view! {
+                <div class="notice notice--warning" role="status" data-testid="state-aid-warnings">
+                    <h3>{i.t("agreement.aid.title")}</h3>
+                    <ul>{detail.warnings.iter().map(|w| {
+                        let args: Vec<(&str, &str)> = w.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        view! { <li>{i.t_with(&w.key, &args)}</li> }
+                    }).collect_view()}</ul>
+                    <p class="field__hint">{i.t("agreement.aid.explained")}</p>
+                </div>
+            })}
+            {(!detail.money.is_empty()).then(|| view! {
+                <DataTable name=TableName::Caption { id: "money-caption", text: i.t("agreement.money") } testid="money">
+                    <thead><tr>
+                        <th scope="col">{i.t("agreement.party")}</th>
+                        <th scope="col">{i.t("agreement.cash")}</th>
+                        <th scope="col">{i.t("agreement.in_kind")}</th>
+                        <th scope="col">{i.t("agreement.total")}</th>
+                        <th scope="col">{i.t("agreement.share")}</th>
+                    </tr></thead>
+                    <tbody>{detail.money.iter().map(|m| view! {
+                        <tr><td>{m.party.clone()}</td><td>{m.cash.clone()}</td><td>{m.in_kind.clone()}</td><td>{m.total.clone()}</td><td>{m.share.clone()}</td></tr>
+                    }).collect_view()}</tbody>
+                </DataTable>
+            })}
+            {(!detail.checklist.is_empty()).then(|| view! {
+                <h3>{i.t("agreement.checklist")}</h3>
+                <ol class="checklist" data-testid="checklist">{detail.checklist.iter().map(|c| view! {
+                    <li class=format!("checklist__item checklist__item--{}", c.step)>
+                        {i.t(&format!("agreement.approval_role.{}", c.role))}": "{i.t(&format!("agreement.step.{}", c.step))}
+                        {c.by.clone().map(|by| view! { " · "{by} })}
+                        {c.at.clone().map(|at| view! { " · "{at} })}
+                    </li>
+                }).collect_view()}</ol>
+            })}
+            {(!detail.changes.is_empty()).then(|| view! {
+                <DataTable name=TableName::Caption { id: "changes-caption", text: i.t_with("agreement.changes", &[("version", &detail.changed_from.unwrap_or(0).to_string())]) } testid="changes">
+                    <thead><tr>
+                        <th scope="col">{i.t("agreement.changed")}</th>
+                        <th scope="col">{i.t("agreement.before")}</th>
+                        <th scope="col">{i.t("agreement.after")}</th>
+                    </tr></thead>
+                    <tbody>{detail.changes.iter().map(|c| view! {
+                        <tr><td>{c.what.clone()}</td><td><del>{c.before.clone()}</del></td><td><ins>{c.after.clone()}</ins></td></tr>
+                    }).collect_view()}</tbody>
+                </DataTable>
+            })}
+            {(!detail.signatures.is_empty() || !detail.to_sign.is_empty()).then(|| view! {
+                <h3>{i.t("agreement.signatures")}</h3>
+                <ul class="plain-list" data-testid="signatures">
+                    {detail.signatures.iter().map(|s| view! {
+                        <li>
+                            {s.name.clone()}" · "{s.capacity.clone()}" · "{s.signed_at.clone()}
+                            " · "{i.t_with("agreement.signed_after", &[("at", &s.authenticated_at), ("issuer", &s.issuer)])}
+                            {s.demo.then(|| view! { " " <span class="badge">{i.t("agreement.demo_signature")}</span> })}
+                        </li>
+                    }).collect_view()}
+                    {detail.to_sign.iter().map(|name| view! { <li>{name.clone()}" · "{i.t("agreement.to_sign")}</li> }).collect_view()}
+                </ul>
+            })}
+            {(!detail.background.is_empty()).then(|| view! {
+                <h3>{i.t("agreement.background")}</h3>
+                <ul class="plain-list">{detail.background.iter().map(|(party, what)| view! { <li>{party.clone()}": "{what.clone()}</li> }).collect_view()}</ul>
+            })}
+            {(!detail.annexes.is_empty()).then(|| view! {
+                <h3>{i.t("agreement.annexes")}</h3>
+                <ul class="plain-list">{detail.annexes.iter().map(|(title, confidential)| view! {
+                    <li>{title.clone()}{confidential.then(|| view! { " " <span class="badge">{i.t("agreement.confidential")}</span> })}</li>
+                }).collect_view()}</ul>
+            })}
+            <h3>{i.t("agreement.text")}</h3>
+            <div class="agreement-text" data-testid="agreement-text">
+                {detail.clauses.iter().map(|(heading, text)| view! {
+                    <section class="clause"><h4>{heading.clone()}</h4><p class="clause__text">{text.clone()}</p></section>
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+/// The demo's stand-in for signing in again at an identity provider, labelled as such.
+#[component]
+fn DemoSignature(page: AgreementPage) -> impl IntoView {
+    let i = use_i18n();
+    let action = crate::failed_form::remembered_action::<ConfirmDemoSignature>();
+    let capacities = page.may_sign_for.clone();
+    view! {
+        <div class="notice notice--demo" data-testid="demo-signature">
+            <p>{i.t("agreement.demo_signature_explained")}</p>
+            {capacities.into_iter().map(|(organisation, undertaking, label)| command_form(
+                action,
+                vec![
+                    ("id".into(), page.id.to_string()),
+                    ("organisation".into(), organisation.to_string()),
+                    ("undertaking".into(), undertaking.to_string()),
+                ],
+                format!("sign-{organisation}-{undertaking}"),
+                Box::new(move || view! {
+                    <button type="submit" class="button" data-testid="confirm-demo-signature">{i.t_with("agreement.sign_as", &[("capacity", &label)])}</button>
+                }.into_any()),
+                None,
+            )).collect_view()}
+        </div>
+    }
+}
+
+/// Translation keys these pages and the agreement's mail build at run time (checked by
+/// the i18n tests), the refusals' messages included.
+pub fn dynamic_translation_keys() -> Vec<String> {
+    use kernel::agreement::model::PartyKind;
+    use kernel::agreement::review::ApprovalRole;
+    use kernel::agreement::schedule::MilestoneStatus;
+    use kernel::agreement::terms::PartyRole;
+    let mut keys: Vec<String> =
+        AgreementState::ALL.iter().map(|s| format!("agreement.state.{}", s.code())).collect();
+    keys.extend(PartyKind::ALL.iter().map(|k| format!("agreement.party_kind.{}", k.code())));
+    keys.extend(PartyRole::ALL.iter().map(|r| format!("agreement.role.{}", r.code())));
+    keys.extend(ApprovalRole::ALL.iter().map(|r| format!("agreement.approval_role.{}", r.code())));
+    keys.extend(MilestoneStatus::ALL.iter().map(|s| format!("agreement.milestone_status.{}", s.code())));
+    keys.extend(["approved", "pending", "waiting"].map(|s| format!("agreement.step.{s}")));
+    keys.extend(kernel::agreement::EVENT_KINDS.iter().map(|k| format!("timeline.agreement_{k}")));
+    keys.extend(
+        [
+            "agreement_review",
+            "agreement_sign",
+            "agreement_changes",
+            "agreement_in_force",
+            "agreement_due_soon",
+            "agreement_due_today",
+            "agreement_overdue",
+        ]
+        .iter()
+        .flat_map(|k| [format!("mail.{k}.subject"), format!("mail.{k}.body")]),
+    );
+    keys.extend(["agreement.undertaking_for", "form.date", "form.too_many", "form.trl"].map(String::from));
+    keys
+}

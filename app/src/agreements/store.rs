@@ -1,0 +1,658 @@
+//! How agreements are kept: the executor's [`Stored`] for the aggregate (facts read in the
+//! command's transaction, the read tables, the mail), the collaboration models, the list
+//! each viewer reads, and the public record of signed versions.
+
+use crate::db::{self, Db, Sql};
+use crate::i18n::Lang;
+use crate::notifications::model::{About, Notice, PORTAL};
+use crate::workflow::{self, ExecuteError, Logged, Stored};
+use chrono::{DateTime, NaiveDate, Utc};
+use kernel::agreement::model::CollaborationModel;
+use kernel::agreement::review::ApprovalRole;
+use kernel::agreement::schedule::ScheduleItem;
+use kernel::agreement::{
+    Actor, Agreement, AgreementFacts, AgreementState, Command, Event, Person, Refusal, Roles,
+    SelectedProposal,
+};
+use kernel::{AgreementId, CompanyId, ModelId, NodeId, OrganisationId, PersonId, ProposalId};
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub type AgreementError = ExecuteError<Refusal>;
+pub type LoggedEvent = Logged<Event>;
+
+impl Stored for Agreement {
+    const SUBJECT: &'static str = "agreement";
+    const TABLE: &'static str = "agreements";
+    const EVENTS: &'static str = "agreement_events";
+    const KEY: &'static str = "agreement_id";
+
+    fn state_code(&self) -> &'static str {
+        self.state.code()
+    }
+
+    fn actor_id(actor: &Actor) -> Option<PersonId> {
+        actor.id()
+    }
+
+    fn event_reason(event: &Event) -> Option<String> {
+        event.reason().map(str::to_owned)
+    }
+
+    async fn facts(
+        conn: &mut AnyConnection,
+        id: i64,
+        agreement: &Agreement,
+    ) -> Result<AgreementFacts, sqlx::Error> {
+        facts(conn, id, agreement).await
+    }
+
+    async fn project(
+        conn: &mut AnyConnection,
+        id: i64,
+        agreement: &Agreement,
+        event: &Event,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        project(conn, id, agreement, event, at).await
+    }
+
+    async fn notify(
+        conn: &mut AnyConnection,
+        id: i64,
+        agreement: &Agreement,
+        facts: &AgreementFacts,
+        event: &Event,
+        _actor: Option<PersonId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        notify(conn, id, agreement, facts, event, at).await
+    }
+
+    fn nodes(&self) -> Vec<NodeId> {
+        Vec::new()
+    }
+}
+
+/// The facts the agreement's rules need from outside its log: its id, the selected
+/// proposal it may be created from, the nodes of its parties, and who holds each
+/// approval role.
+pub async fn facts(
+    conn: &mut AnyConnection,
+    id: i64,
+    agreement: &Agreement,
+) -> Result<AgreementFacts, sqlx::Error> {
+    let selected: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.company_id FROM agreements a JOIN proposals p ON p.id = a.proposal_id \
+         WHERE a.id = $1 AND p.decision = 'selected'",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let organisations: Vec<i64> = agreement.party_organisations().into_iter().map(i64::from).collect();
+    let nodes = if organisations.is_empty() {
+        BTreeSet::new()
+    } else {
+        let mut sql = Sql::default();
+        sql.push("SELECT DISTINCT node_id FROM organisations WHERE node_id IS NOT NULL AND id IN (");
+        sql.bind_ints(&organisations).push(")");
+        let rows: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+        rows.into_iter().map(NodeId).collect()
+    };
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT role, person_id FROM agreement_approvers").fetch_all(&mut *conn).await?;
+    let mut approvers: BTreeMap<ApprovalRole, BTreeSet<PersonId>> = BTreeMap::new();
+    for (role, person) in rows {
+        if let Some(role) = ApprovalRole::parse(&role) {
+            approvers.entry(role).or_default().insert(PersonId(person));
+        }
+    }
+    Ok(AgreementFacts {
+        agreement: AgreementId(id),
+        selected_proposal: selected.map(|(proposal, company)| SelectedProposal {
+            proposal: ProposalId(proposal),
+            company: CompanyId(company),
+        }),
+        nodes,
+        approvers,
+    })
+}
+
+/// The read tables after one event: the row the lists read, who takes part, and the
+/// public record of a version that came into force.
+async fn project(
+    conn: &mut AnyConnection,
+    id: i64,
+    agreement: &Agreement,
+    event: &Event,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let content = agreement.current().map(|v| &v.content);
+    let title = content.map(|c| c.terms.title.clone()).unwrap_or_default();
+    let model = content.and_then(|c| c.model.as_ref()).map(|m| m.name.sv.clone());
+    let next = agreement.next_due();
+    sqlx::query(
+        "UPDATE agreements SET state = $1, title = $2, model_name = $3, next_due = $4, next_due_what = $5 WHERE id = $6",
+    )
+    .bind(agreement.state.code())
+    .bind(&title)
+    .bind(model)
+    .bind(next.as_ref().map(|(due, _)| due.to_string()))
+    .bind(next.as_ref().map(|(_, item)| schedule_item_code(item)))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let latest = agreement.latest().map(|v| &v.content.terms);
+    let parties: BTreeSet<OrganisationId> = agreement.party_organisations();
+    let signers: BTreeSet<PersonId> = latest
+        .map(|t| {
+            t.parties
+                .iter()
+                .flat_map(|p| p.signatories.iter().map(|s| s.person))
+                .chain(t.researchers.iter().map(|r| r.person))
+                .collect()
+        })
+        .unwrap_or_default();
+    replace_set(conn, "agreement_parties", "organisation_id", id, parties.iter().map(|o| o.get())).await?;
+    replace_set(conn, "agreement_signers", "person_id", id, signers.iter().map(|p| p.get())).await?;
+    let nodes = facts(conn, id, agreement).await?.nodes;
+    replace_set(conn, "agreement_nodes", "node_id", id, nodes.iter().map(|n| n.get())).await?;
+    if let Event::CameIntoForce { version } = event
+        && let Some(round) = agreement.signatures.iter().rev().find(|s| s.version == *version)
+    {
+        sqlx::query(
+            "INSERT INTO signed_versions (hash, agreement_id, version, in_force_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&round.hash)
+        .bind(id)
+        .bind(i64::from(*version))
+        .bind(db::timestamp(at))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What a list says is due next: `milestone:M1` or `obligation:R`.
+fn schedule_item_code(item: &ScheduleItem) -> String {
+    match item {
+        ScheduleItem::Milestone { code } => format!("milestone:{code}"),
+        ScheduleItem::Obligation { code, .. } => format!("obligation:{code}"),
+    }
+}
+
+/// Rewrites one projection table's rows for the agreement.
+async fn replace_set(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    id: i64,
+    values: impl Iterator<Item = i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("DELETE FROM {table} WHERE agreement_id = $1")).bind(id).execute(&mut *conn).await?;
+    let insert = format!("INSERT INTO {table} (agreement_id, {column}) VALUES ($1, $2)");
+    for value in values {
+        sqlx::query(&insert).bind(id).bind(value).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The mail one event causes: approvers when their turn comes, signers when theirs does,
+/// every signer when the agreement comes into force or is asked to change.
+async fn notify(
+    conn: &mut AnyConnection,
+    id: i64,
+    agreement: &Agreement,
+    facts: &AgreementFacts,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let due_approvers = || -> Vec<PersonId> {
+        if agreement.state != AgreementState::InternalReview {
+            return Vec::new();
+        }
+        let checklist = agreement.checklist();
+        checklist
+            .iter()
+            .filter(|item| item.step == kernel::agreement::review::Step::Pending)
+            .flat_map(|item| facts.approvers.get(&item.role).into_iter().flatten().copied())
+            .collect()
+    };
+    let next_signers = || -> Vec<PersonId> {
+        agreement
+            .pending_slots()
+            .into_iter()
+            .filter(|slot| agreement.waiting_for(slot).is_empty())
+            .map(|slot| slot.signer)
+            .collect()
+    };
+    let everyone = || -> Vec<PersonId> {
+        let mut people: BTreeSet<PersonId> = BTreeSet::new();
+        if let Some(terms) = agreement.latest().map(|v| &v.content.terms) {
+            people.extend(terms.parties.iter().flat_map(|p| p.signatories.iter().map(|s| s.person)));
+            people.extend(terms.researchers.iter().map(|r| r.person));
+        }
+        people.into_iter().collect()
+    };
+    let (kind, recipients): (&'static str, Vec<PersonId>) = match event {
+        Event::SentForInternalReview { .. } | Event::RoleApproved { .. } => {
+            ("agreement_review", due_approvers())
+        }
+        Event::SentForSignature { .. } | Event::Signed(_) => ("agreement_sign", next_signers()),
+        Event::ChangesRequested { .. } => ("agreement_changes", everyone()),
+        Event::CameIntoForce { .. } => ("agreement_in_force", everyone()),
+        _ => return Ok(()),
+    };
+    let title = agreement.current().map(|v| v.content.terms.title.clone()).unwrap_or_default();
+    let link = format!("{PORTAL}/agreements/{id}");
+    let dedupe = |person: PersonId| match event {
+        // Each approver and signer hears once that it is their turn for this version.
+        Event::RoleApproved { .. } | Event::SentForInternalReview { .. } => Some(format!(
+            "agreement:{id}:review:{}:{person}",
+            agreement.latest().map(|v| v.number).unwrap_or(0)
+        )),
+        Event::Signed(_) | Event::SentForSignature { .. } => Some(format!(
+            "agreement:{id}:sign:{}:{person}",
+            agreement.signing.as_ref().map(|r| r.version).unwrap_or(0)
+        )),
+        _ => None,
+    };
+    for (recipient, email, lang) in crate::cohort_access::notices::people(&mut *conn, &recipients).await? {
+        let notice = Notice {
+            kind,
+            recipient_id: recipient.map(i64::from),
+            email,
+            lang,
+            args: vec![("title", title.clone()), ("link", link.clone())],
+            about: About::Nothing,
+            dedupe_key: recipient.and_then(dedupe),
+        };
+        crate::notifications::store::queue(&mut *conn, &notice, now).await?;
+    }
+    Ok(())
+}
+
+/// The reminders due today for every agreement in force (two weeks before, on the day,
+/// overdue), each queued once to the responsible party's signatories: the daily job.
+pub async fn send_due_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, AgreementError> {
+    let today = kernel::stockholm::date(now);
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM agreements WHERE next_due IS NOT NULL ORDER BY id")
+            .fetch_all(db.pool())
+            .await?;
+    let mut queued = 0;
+    for id in ids {
+        let mut tx = db.write().await?;
+        let (agreement, _) = workflow::load::<Agreement>(&mut tx, id).await?;
+        let Some(terms) = agreement.in_force_version().map(|v| v.content.terms.clone()) else { continue };
+        for reminder in agreement.due_reminders(today) {
+            let signers: Vec<PersonId> = terms
+                .parties
+                .iter()
+                .filter(|p| p.organisation == reminder.responsible)
+                .flat_map(|p| p.signatories.iter().map(|s| s.person))
+                .collect();
+            let what = match &reminder.item {
+                ScheduleItem::Milestone { code } => {
+                    terms.milestones.iter().find(|m| &m.code == code).map(|m| format!("{code}: {}", m.title))
+                }
+                ScheduleItem::Obligation { code, kind } => Some(format!("{code}: {}", kind.code())),
+            }
+            .unwrap_or_default();
+            for (recipient, email, lang) in crate::cohort_access::notices::people(&mut tx, &signers).await? {
+                let notice = Notice {
+                    kind: reminder_kind(reminder.kind),
+                    recipient_id: recipient.map(i64::from),
+                    email,
+                    lang,
+                    args: vec![
+                        ("title", terms.title.clone()),
+                        ("what", what.clone()),
+                        ("due", reminder.due.to_string()),
+                        ("link", format!("{PORTAL}/agreements/{id}")),
+                    ],
+                    about: About::Nothing,
+                    dedupe_key: Some(format!(
+                        "agreement:{id}:{}:{}",
+                        reminder.key(),
+                        recipient.unwrap_or_default()
+                    )),
+                };
+                if crate::notifications::store::queue(&mut tx, &notice, now).await? {
+                    queued += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+fn reminder_kind(kind: kernel::agreement::schedule::ReminderKind) -> &'static str {
+    use kernel::agreement::schedule::ReminderKind;
+    match kind {
+        ReminderKind::TwoWeeksBefore => "agreement_due_soon",
+        ReminderKind::OnTheDay => "agreement_due_today",
+        ReminderKind::Overdue => "agreement_overdue",
+    }
+}
+
+/// Expires every agreement in force whose end date has passed in Stockholm: the daily job.
+pub async fn expire_ended(db: &Db, now: DateTime<Utc>) -> Result<usize, AgreementError> {
+    let today = kernel::stockholm::date(now).to_string();
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM agreements WHERE state IN ('active', 'on_hold') ORDER BY id")
+            .fetch_all(db.pool())
+            .await?;
+    let mut expired = 0;
+    for id in ids {
+        let mut conn = db.read().await?;
+        let (agreement, _) = workflow::load::<Agreement>(&mut conn, id).await?;
+        drop(conn);
+        let ended = agreement
+            .in_force_version()
+            .and_then(|v| v.content.terms.end)
+            .is_some_and(|end| end.to_string() < today);
+        if ended {
+            match workflow::execute::<Agreement>(db, id, &Actor::System, Command::Expire, now).await {
+                Ok(_) => expired += 1,
+                Err(ExecuteError::Refused(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    Ok(expired)
+}
+
+/// The person as agreements' rules see them: roles, the organisations they belong to,
+/// the nodes they coordinate.
+pub async fn actor(
+    conn: &mut AnyConnection,
+    person: &crate::identity::model::SignedInPerson,
+) -> Result<Actor, sqlx::Error> {
+    use crate::identity::model::Role;
+    let organisations: Vec<i64> =
+        sqlx::query_scalar("SELECT organisation_id FROM memberships WHERE person_id = $1")
+            .bind(person.id.get())
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Actor::Person(Person {
+        id: person.id,
+        roles: Roles {
+            administrator: person.has_role(Role::Administrator),
+            board: person.has_role(Role::SteeringBoardMember),
+        },
+        organisations: organisations.into_iter().map(OrganisationId).collect(),
+        coordinates: person
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::NodeCoordinator)
+            .filter_map(|g| g.node_id)
+            .collect(),
+    }))
+}
+
+/// The agreement with its log and the facts around it, read on one connection.
+pub async fn load_with_facts(
+    conn: &mut AnyConnection,
+    id: AgreementId,
+) -> Result<(Agreement, Vec<LoggedEvent>, AgreementFacts), AgreementError> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agreements WHERE id = $1")
+        .bind(id.get())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_none() {
+        return Err(ExecuteError::NotFound);
+    }
+    let (agreement, log) = workflow::load::<Agreement>(conn, id.get()).await?;
+    let facts = facts(conn, id.get(), &agreement).await?;
+    Ok((agreement, log, facts))
+}
+
+/// One row of an agreements list.
+#[derive(Debug, Clone)]
+pub struct ListedAgreement {
+    pub id: AgreementId,
+    pub title: String,
+    pub state: AgreementState,
+    pub model_name: Option<String>,
+    pub next_due: Option<NaiveDate>,
+    pub next_due_what: Option<String>,
+    pub parties: Vec<String>,
+}
+
+/// What a list may be narrowed to (from the URL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub state: Option<AgreementState>,
+    pub organisation: Option<OrganisationId>,
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// The agreements this person could see, as the projections name who takes part (the
+/// aggregate's visibility is asked again for each before it is shown): everything for
+/// administrators and the board, else those where they belong to a party, are named to
+/// sign, coordinate a node involved or hold an approval role. Overdue first, then by
+/// what is due next, then newest.
+pub async fn list(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    filter: &ListFilter,
+    limit: i64,
+) -> Result<Vec<ListedAgreement>, sqlx::Error> {
+    let Some(person) = actor.person() else { return Ok(Vec::new()) };
+    let mut sql = Sql::default();
+    sql.push("SELECT a.id, a.title, a.state, a.model_name, a.next_due, a.next_due_what FROM agreements a WHERE 1 = 1");
+    if !(person.roles.administrator || person.roles.board) {
+        let organisations: Vec<i64> = person.organisations.iter().map(|o| o.get()).collect();
+        let nodes: Vec<i64> = person.coordinates.iter().map(|n| n.get()).collect();
+        sql.push(" AND (EXISTS (SELECT 1 FROM agreement_parties p WHERE p.agreement_id = a.id AND p.organisation_id IN (");
+        sql.bind_ints(&organisations);
+        sql.push(
+            ")) OR EXISTS (SELECT 1 FROM agreement_nodes n WHERE n.agreement_id = a.id AND n.node_id IN (",
+        );
+        sql.bind_ints(&nodes);
+        sql.push(
+            ")) OR EXISTS (SELECT 1 FROM agreement_signers s WHERE s.agreement_id = a.id AND s.person_id = ",
+        );
+        sql.bind(db::Bind::Int(person.id.get()));
+        sql.push(") OR EXISTS (SELECT 1 FROM agreement_approvers r WHERE r.person_id = ");
+        sql.bind(db::Bind::Int(person.id.get()));
+        sql.push("))");
+    }
+    if let Some(state) = filter.state {
+        sql.push(" AND a.state = ").bind(db::Bind::Text(state.code().to_owned()));
+    }
+    if let Some(organisation) = filter.organisation {
+        sql.push(" AND EXISTS (SELECT 1 FROM agreement_parties f WHERE f.agreement_id = a.id AND f.organisation_id = ");
+        sql.bind(db::Bind::Int(organisation.get())).push(")");
+    }
+    if let Some(today) = filter.overdue_on {
+        sql.push(" AND a.next_due < ").bind(db::Bind::Text(today.to_string()));
+    }
+    sql.push(" ORDER BY CASE WHEN a.next_due IS NULL THEN 1 ELSE 0 END, a.next_due, a.id DESC LIMIT ");
+    sql.bind(db::Bind::Int(limit));
+    type Row = (i64, String, String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut names: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    if !ids.is_empty() {
+        let mut sql = Sql::default();
+        sql.push(
+            "SELECT p.agreement_id, o.name FROM agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
+             WHERE p.agreement_id IN (",
+        );
+        sql.bind_ints(&ids).push(") ORDER BY o.name");
+        let rows: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        for (id, name) in rows {
+            names.entry(id).or_default().push(name);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, state, model_name, next_due, next_due_what)| ListedAgreement {
+            id: AgreementId(id),
+            title,
+            state: AgreementState::parse(&state).unwrap_or_default(),
+            model_name,
+            next_due: next_due.as_deref().and_then(kernel::dates::parse),
+            next_due_what,
+            parties: names.remove(&id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Stores the example collaboration models (version 1 of each) unless a version of them
+/// is stored already.
+pub async fn seed_models(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let mut stored = 0;
+    for model in kernel::agreement::example_models() {
+        let inserted = sqlx::query(
+            "INSERT INTO collaboration_models (model_id, version, payload, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (model_id, version) DO NOTHING",
+        )
+        .bind(model.id.get())
+        .bind(i64::from(model.version))
+        .bind(serde_json::to_string(&model).unwrap_or_default())
+        .bind(db::timestamp(now))
+        .execute(&mut *conn)
+        .await?;
+        stored += inserted.rows_affected() as usize;
+    }
+    Ok(stored)
+}
+
+/// The latest version of every collaboration model.
+pub async fn models(conn: &mut AnyConnection) -> Result<Vec<CollaborationModel>, sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT m.payload FROM collaboration_models m WHERE m.version = \
+         (SELECT MAX(l.version) FROM collaboration_models l WHERE l.model_id = m.model_id) ORDER BY m.model_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().filter_map(|payload| serde_json::from_str(payload).ok()).collect())
+}
+
+/// The latest version of one model.
+pub async fn model(conn: &mut AnyConnection, id: ModelId) -> Result<Option<CollaborationModel>, sqlx::Error> {
+    let payload: Option<String> = sqlx::query_scalar(
+        "SELECT payload FROM collaboration_models WHERE model_id = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(id.get())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
+}
+
+/// Stores a changed model as its next version (agreements keep the copy they chose).
+pub async fn save_model_version(
+    db: &Db,
+    model: &CollaborationModel,
+    by: PersonId,
+    now: DateTime<Utc>,
+) -> Result<u32, sqlx::Error> {
+    let mut tx = db.write().await?;
+    let latest: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM collaboration_models WHERE model_id = $1")
+            .bind(model.id.get())
+            .fetch_one(&mut *tx)
+            .await?;
+    let version = u32::try_from(latest.unwrap_or(0) + 1).unwrap_or(u32::MAX);
+    let stored = CollaborationModel { version, ..model.clone() };
+    sqlx::query(
+        "INSERT INTO collaboration_models (model_id, version, payload, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(model.id.get())
+    .bind(i64::from(version))
+    .bind(serde_json::to_string(&stored).unwrap_or_default())
+    .bind(by.get())
+    .bind(db::timestamp(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// What the public verification page may say of a signed version: the agreement's title,
+/// its parties, its signers and when; never its content.
+#[derive(Debug, Clone)]
+pub struct SignedVersion {
+    pub agreement: AgreementId,
+    pub version: u32,
+    pub in_force_at: String,
+    pub parties: Vec<String>,
+    pub signers: Vec<(String, String)>,
+}
+
+pub async fn signed_version(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> Result<Option<SignedVersion>, AgreementError> {
+    let row: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT agreement_id, version, in_force_at FROM signed_versions WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((id, version, in_force_at)) = row else { return Ok(None) };
+    let (agreement, _) = workflow::load::<Agreement>(conn, id).await?;
+    let version = u32::try_from(version).unwrap_or_default();
+    let parties = agreement
+        .version(version)
+        .map(|v| v.content.terms.parties.iter().map(|p| p.name.clone()).collect())
+        .unwrap_or_default();
+    let signers = agreement
+        .signatures
+        .iter()
+        .filter(|s| s.version == version)
+        .map(|s| (s.name.clone(), db::timestamp(s.server_time)))
+        .collect();
+    Ok(Some(SignedVersion { agreement: AgreementId(id), version, in_force_at, parties, signers }))
+}
+
+/// The language a version is shown in, for a reader of this language.
+pub fn reading_language(lang: Lang) -> kernel::agreement::model::Language {
+    match lang {
+        Lang::Sv => kernel::agreement::model::Language::Sv,
+        Lang::En => kernel::agreement::model::Language::En,
+    }
+}
+
+/// The organisations a list may be narrowed to: the parties of agreements this person's
+/// list could hold (all, for administrators and the board; else their own organisations).
+pub async fn party_choices(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let Some(person) = actor.person() else { return Ok(Vec::new()) };
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT DISTINCT o.id, o.name FROM agreement_parties p JOIN organisations o ON o.id = p.organisation_id",
+    );
+    if !(person.roles.administrator || person.roles.board) {
+        sql.push(" WHERE o.id IN (");
+        sql.bind_ints(&person.organisations.iter().map(|o| o.get()).collect::<Vec<_>>()).push(")");
+    }
+    sql.push(" ORDER BY o.name");
+    sql.query_as().fetch_all(&mut *conn).await
+}
+
+/// People's display names by id.
+pub async fn names(conn: &mut AnyConnection, ids: &[PersonId]) -> Result<super::views::Names, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT id, display_name FROM people WHERE id IN (");
+    sql.bind_ints(&ids.iter().map(|id| id.get()).collect::<Vec<_>>()).push(")");
+    let rows: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|(id, name)| (PersonId(id), name)).collect())
+}
+
+/// A demo person's subject (the demo confirmation records it); `None` for anyone who
+/// signs in through a real identity provider.
+pub async fn demo_subject(conn: &mut AnyConnection, person: PersonId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT subject FROM people WHERE id = $1 AND is_demo = 1")
+        .bind(person.get())
+        .fetch_optional(&mut *conn)
+        .await
+}

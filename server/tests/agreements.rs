@@ -1,0 +1,215 @@
+//! Collaboration agreements over HTTP, through the server functions the pages use, on both
+//! databases: the demo's three agreements as each kind of viewer sees them (the list, one
+//! agreement, the board's summary, nothing at all), signing in the order the rules ask
+//! until the agreement is in force and its hash is on public record, reminders of an
+//! overdue milestone queued once, and expiry at the end date.
+
+mod common;
+
+use app::agreements::api::{ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements};
+use app::agreements::model::{AgreementList, AgreementPage, AgreementState};
+use common::TestApp;
+use leptos::server_fn::ServerFn;
+
+async fn demo_app(t: &common::TestDb) -> TestApp {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    TestApp::spawn(t, |_| {}).await
+}
+
+async fn list(app: &TestApp, cookies: &str, filters: &[(&str, &str)]) -> AgreementList {
+    let (status, body) = app.call(ListAgreements::PATH, filters, cookies).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn page(app: &TestApp, id: i64, cookies: &str) -> (u16, Option<AgreementPage>) {
+    let (status, body) = app.call(GetAgreement::PATH, &[("id", &id.to_string())], cookies).await;
+    (status, if status == 200 { Some(serde_json::from_str(&body).unwrap()) } else { None })
+}
+
+/// The demo agreement with this title.
+async fn agreement_titled(db: &app::db::Db, title: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM agreements WHERE title = $1")
+        .bind(title)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+const ACTIVE: &str = "Tidig upptäckt av sepsis på akuten (demo)";
+const WAITING: &str = "Snabbtest för troponin i primärvården (demo)";
+const DRAFT: &str = "Bildanalys av cellprover med Umeås plattform (demo)";
+
+on_both_backends!(each_viewer_sees_the_agreements_their_rules_show, |t| {
+    let app = demo_app(t).await;
+    let titles = |list: &AgreementList| {
+        let mut titles: Vec<String> = list.rows.iter().map(|r| r.title.clone()).collect();
+        titles.sort();
+        titles
+    };
+    let mut all = vec![ACTIVE.to_owned(), WAITING.to_owned(), DRAFT.to_owned()];
+    all.sort();
+    let admin = app.sign_in_as("Maria Lund").await;
+    assert_eq!(titles(&list(&app, &admin, &[]).await), all);
+    let board = app.sign_in_as("Per Almqvist").await;
+    assert_eq!(titles(&list(&app, &board, &[]).await), all);
+    // A party's people, the researcher named to sign, the node's coordinator.
+    let emma = app.sign_in_as("Emma Novak").await;
+    let mut company_side = vec![WAITING.to_owned(), ACTIVE.to_owned()];
+    company_side.sort();
+    assert_eq!(titles(&list(&app, &emma, &[]).await), company_side);
+    let oskar = app.sign_in_as("Oskar Wik").await;
+    assert_eq!(titles(&list(&app, &oskar, &[]).await), [DRAFT]);
+    let karin = app.sign_in_as("Karin Sjöberg").await;
+    assert_eq!(
+        titles(&list(&app, &karin, &[]).await),
+        [DRAFT],
+        "a member of Umeå University sees its agreement"
+    );
+    // Legal approves: it sees the agreements whose plan has its role.
+    let lena = app.sign_in_as("Lena Juhl").await;
+    assert_eq!(titles(&list(&app, &lena, &[]).await).len(), 3);
+    let mikael = app.sign_in_as("Mikael Holm").await;
+    assert!(list(&app, &mikael, &[]).await.rows.is_empty(), "a reviewer sees no agreement");
+
+    // The filters: overdue first and alone when asked, by state, by party.
+    let overdue = list(&app, &admin, &[("query[overdue]", "true")]).await;
+    assert_eq!(titles(&overdue), [ACTIVE]);
+    assert!(overdue.rows[0].overdue);
+    let everything = list(&app, &admin, &[]).await;
+    assert_eq!(everything.rows[0].title, ACTIVE, "overdue first");
+    let waiting = list(&app, &admin, &[("query[state]", "out_for_signature")]).await;
+    assert_eq!(titles(&waiting), [WAITING]);
+    let cellvia: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE slug = 'cellvia'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let by_party = list(&app, &admin, &[("query[party]", &cellvia.to_string())]).await;
+    assert_eq!(titles(&by_party), [DRAFT]);
+
+    // One agreement: the parties see its text; the board a summary; others nothing.
+    let active = agreement_titled(&t.db, ACTIVE).await;
+    let (status, seen) = page(&app, active, &emma).await;
+    assert_eq!(status, 200);
+    let seen = seen.unwrap();
+    assert_eq!(seen.state, AgreementState::Active);
+    let detail = seen.detail.expect("a party sees the text");
+    assert!(!detail.clauses.is_empty() && !detail.money.is_empty());
+    assert_eq!(detail.signatures.len(), 3, "the undertaking and both signatories");
+    assert!(detail.signatures.iter().all(|s| s.demo), "demo signatures say so");
+    assert!(seen.milestones.iter().any(|m| m.code == "M1" && m.overdue));
+    let (status, summary) = page(&app, active, &board).await;
+    assert_eq!(status, 200);
+    let summary = summary.unwrap();
+    assert!(summary.summary_only && summary.detail.is_none(), "the board sees a summary only");
+    assert!(!summary.parties.is_empty() && summary.total.is_some());
+    for (who, cookies) in
+        [("a reviewer", &mikael), ("another company", &oskar), ("a coordinator of another node", &karin)]
+    {
+        let (status, body) = page(&app, active, cookies).await;
+        assert_eq!(status, 403, "{who}: {body:?}");
+    }
+    let (status, _) = page(&app, active, "").await;
+    assert_eq!(status, 401, "anonymous");
+    let (status, _) = page(&app, 999_999, &admin).await;
+    assert_eq!(status, 404);
+    // Nor may they act on it.
+    let (status, _) = app
+        .call(
+            ActOnAgreement::PATH,
+            &[("id", &active.to_string()), ("command[put_on_hold][reason]", "x")],
+            &oskar,
+        )
+        .await;
+    assert_eq!(status, 403);
+});
+
+on_both_backends!(signatures_follow_the_order_until_the_agreement_is_in_force, |t| {
+    let app = demo_app(t).await;
+    let id = agreement_titled(&t.db, WAITING).await.to_string();
+    let organisation = |slug: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap()
+            .to_string()
+    };
+    let (lund, nordbiotix) = (organisation("lu").await, organisation("nordbiotix").await);
+    let sign = |cookies: String, organisation: String, undertaking: bool| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.call(
+                ConfirmDemoSignature::PATH,
+                &[("id", &id), ("organisation", &organisation), ("undertaking", &undertaking.to_string())],
+                &cookies,
+            )
+            .await
+        }
+    };
+    let in_force_told = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM notifications WHERE kind = 'agreement_in_force'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap()
+    };
+    let told_before = in_force_told().await;
+    let emma = app.sign_in_as("Emma Novak").await;
+    let helena = app.sign_in_as("Helena Vik").await;
+    let david = app.sign_in_as("David Okafor").await;
+    // The university signs only after its researcher's undertaking and the company.
+    let (status, body) = sign(helena.clone(), lund.clone(), false).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("agreement.sign.refused.order"), "{body}");
+    let (status, body) = sign(david.clone(), lund.clone(), true).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = sign(emma.clone(), nordbiotix.clone(), false).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = sign(emma.clone(), nordbiotix.clone(), false).await;
+    assert_ne!(status, 200, "a second signature is refused: {body}");
+    let (status, body) = sign(helena.clone(), lund.clone(), false).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, page) = page(&app, id.parse().unwrap(), &emma).await;
+    let page = page.unwrap();
+    assert_eq!(page.state, AgreementState::Active);
+    // The signed version's hash is on public record, and every signer was told.
+    let detail = page.detail.unwrap();
+    let hash: String = sqlx::query_scalar("SELECT hash FROM signed_versions WHERE agreement_id = $1")
+        .bind(id.parse::<i64>().unwrap())
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(detail.hash.replace(' ', ""), hash);
+    assert_eq!(in_force_told().await - told_before, 3, "both signatories and the researcher");
+    // A stranger to the agreement cannot sign at all.
+    let oskar = app.sign_in_as("Oskar Wik").await;
+    let (status, _) = sign(oskar, lund, false).await;
+    assert!(status == 403 || status == 400, "{status}");
+});
+
+on_both_backends!(overdue_milestones_are_reminded_once_and_agreements_expire, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let now = chrono::Utc::now();
+    let first = app::agreements::store::send_due_reminders(&t.db, now).await.unwrap();
+    assert!(first >= 1, "the overdue milestone is reminded");
+    let overdue: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'agreement_overdue'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert!(overdue >= 1);
+    let again =
+        app::agreements::store::send_due_reminders(&t.db, now + chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!(again, 0, "each reminder once");
+    // Nothing expires before the end date; after it, the agreement in force does.
+    assert_eq!(app::agreements::store::expire_ended(&t.db, now).await.unwrap(), 0);
+    let later = now + chrono::Duration::days(3 * 365);
+    assert_eq!(app::agreements::store::expire_ended(&t.db, later).await.unwrap(), 1);
+    let state: String = sqlx::query_scalar("SELECT state FROM agreements WHERE title = $1")
+        .bind(ACTIVE)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(state, "expired");
+});
