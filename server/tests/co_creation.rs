@@ -6,6 +6,8 @@
 
 mod common;
 
+use app::agreements::api::GetAgreement;
+use app::agreements::model::AgreementPage;
 use app::co_creation::api::{
     ActOnProposal, DeclareConflict, GetCall, GetPanel, GetProposal, ListCalls, ManageCall, ReviewerDesk,
     SaveProposal, SaveReview, StartProposal,
@@ -315,6 +317,25 @@ on_both_backends!(a_proposal_goes_from_submission_to_a_consensus_report_and_an_a
     let start_agreement = command(id, "start_agreement", &[]);
     assert_eq!(call(&app, ActOnProposal::PATH, &start_agreement, &oskar).await.0, 200);
     assert_eq!(call(&app, ActOnProposal::PATH, &start_agreement, &oskar).await.0, 400);
+    // It is created at once from what the proposal says, as Cellvia's draft to complete.
+    let page: ProposalPage = serde_json::from_str(
+        &call(&app, GetProposal::PATH, &args(&[("id", &id.to_string()), ("check", "false")]), &oskar).await.1,
+    )
+    .unwrap();
+    let (agreement, _) = page.agreement.expect("the proposal links its agreement");
+    let (status, body) =
+        call(&app, GetAgreement::PATH, &args(&[("id", &agreement.to_string())]), &oskar).await;
+    assert_eq!(status, 200, "{body}");
+    let agreement: AgreementPage = serde_json::from_str(&body).unwrap();
+    assert_eq!(agreement.title, "Sepsis in an hour");
+    assert_eq!(agreement.proposal, Some(id));
+    assert_eq!(agreement.parties[0].0, "Cellvia Diagnostics AB (fictional)");
+    assert_eq!(agreement.parties[0].2, "coordinator");
+    let detail = agreement.detail.expect("the company sees its draft");
+    assert_eq!(
+        detail.background,
+        [("Cellvia Diagnostics AB (fictional)".to_owned(), "Patent application on the panel.".to_owned())]
+    );
     let kinds: Vec<String> =
         sqlx::query_scalar("SELECT kind FROM proposal_events WHERE proposal_id = $1 ORDER BY seq")
             .bind(id)

@@ -656,3 +656,93 @@ pub async fn demo_subject(conn: &mut AnyConnection, person: PersonId) -> Result<
         .fetch_optional(&mut *conn)
         .await
 }
+
+/// Creates the agreement a selected proposal started, in the proposal command's own
+/// transaction, as the person who started it: the company as coordinator (its
+/// organisation number and size), the proposal's title and summary, its background IP and
+/// the TRL its reviewers assessed (the median; the claimed TRL without reviews). Budget and
+/// milestones are free text in a proposal, so the parties enter them as typed rows; legal
+/// and then finance review it.
+pub async fn create_from_proposal(
+    conn: &mut AnyConnection,
+    agreement_id: i64,
+    proposal_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), AgreementError> {
+    use kernel::agreement::model::{Language, PartyKind};
+    use kernel::agreement::review::{ApprovalOrder, ApprovalPlan};
+    use kernel::agreement::terms::{self, BackgroundEntry, Party, PartyRole, Terms};
+    type Row = (i64, String, i64, i64, String, Option<String>, Option<String>, Option<String>);
+    let (company, form, started_by, _, name, kind, org_number, size): Row = sqlx::query_as(
+        "SELECT p.company_id, p.form, a.started_by, o.id, o.name, o.company_kind, c.org_number, c.size \
+         FROM agreements a JOIN proposals p ON p.id = a.proposal_id JOIN organisations o ON o.id = p.company_id \
+         LEFT JOIN company_profiles c ON c.organisation_id = o.id WHERE a.id = $1 AND p.id = $2",
+    )
+    .bind(agreement_id)
+    .bind(proposal_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ExecuteError::NotFound)?;
+    let form: crate::co_creation::form::ProposalForm = serde_json::from_str(&form).unwrap_or_default();
+    let mut assessed: Vec<i64> = sqlx::query_scalar(
+        "SELECT assessed_trl FROM reviews WHERE proposal_id = $1 AND submitted_at IS NOT NULL AND assessed_trl IS NOT NULL",
+    )
+    .bind(proposal_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    assessed.sort_unstable();
+    let trl = assessed
+        .get(assessed.len() / 2)
+        .and_then(|t| u8::try_from(*t).ok())
+        .or(form.trl_claimed)
+        .filter(|t| (1..=9).contains(t));
+    let fit = |text: &str, max: usize| text.trim().chars().take(max).collect::<String>();
+    let company_id = OrganisationId(company);
+    let background = (!form.background_ip.trim().is_empty()).then(|| BackgroundEntry {
+        party: company_id,
+        what: fit(&form.background_ip, terms::MAX_TEXT),
+        owner: fit(&name, terms::MAX_TEXT),
+        restrictions: String::new(),
+        project_use: String::new(),
+        exploitation: String::new(),
+        essential: false,
+    });
+    let party_kind = kind
+        .as_deref()
+        .and_then(kernel::codes::CompanyKind::parse)
+        .map(PartyKind::of_company)
+        .unwrap_or(PartyKind::Sme);
+    let terms = Terms {
+        title: fit(&form.title, terms::MAX_TITLE),
+        purpose: fit(&form.summary, terms::MAX_TEXT),
+        language: Language::Sv,
+        parties: vec![Party {
+            organisation: company_id,
+            name: fit(&name, terms::MAX_NAME),
+            kind: party_kind,
+            organisation_number: fit(
+                org_number.as_deref().unwrap_or_default(),
+                terms::MAX_ORGANISATION_NUMBER,
+            ),
+            role: PartyRole::Coordinator,
+            size: size.as_deref().and_then(kernel::codes::CompanySize::parse),
+            signatories: Vec::new(),
+        }],
+        background: background.into_iter().collect(),
+        trl_start: trl,
+        ..Terms::default()
+    };
+    let person = crate::identity::store::person_on(conn, started_by).await?.ok_or(ExecuteError::NotFound)?;
+    let actor = actor(conn, &person).await?;
+    let command = Command::CreateFromProposal {
+        proposal: ProposalId(proposal_id),
+        company: CompanyId(company),
+        approval: ApprovalPlan {
+            roles: vec![ApprovalRole::Legal, ApprovalRole::Finance],
+            order: ApprovalOrder::InOrder,
+        },
+        terms,
+    };
+    workflow::execute_in::<Agreement>(conn, agreement_id, &actor, command, at).await?;
+    Ok(())
+}

@@ -254,7 +254,8 @@ pub struct ProposalPage {
     pub assignment: Option<AssignmentView>,
     pub decision: Option<DecisionView>,
     pub report: Option<ConsensusReport>,
-    pub agreement: Option<String>,
+    /// The agreement it started: its id, and when.
+    pub agreement: Option<(i64, String)>,
     pub timeline: Vec<TimelineEntry>,
 }
 

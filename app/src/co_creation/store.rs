@@ -860,6 +860,7 @@ async fn project(
     event: &Event,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let when = at;
     let at = db::timestamp(at);
     let decision = proposal.decision.as_ref();
     sqlx::query(
@@ -928,15 +929,23 @@ async fn project(
                 .await?;
         }
         Event::AgreementStarted => {
-            sqlx::query(
+            let agreement: i64 = sqlx::query_scalar(
                 "INSERT INTO agreements (proposal_id, title, started_by, started_at, updated_at) \
                  SELECT $1, title, COALESCE((SELECT actor_id FROM proposal_events WHERE proposal_id = $1 ORDER BY seq DESC LIMIT 1), created_by), $2, $2 \
-                 FROM proposals WHERE id = $1",
+                 FROM proposals WHERE id = $1 RETURNING id",
             )
             .bind(id)
             .bind(&at)
-            .execute(&mut *conn)
+            .fetch_one(&mut *conn)
             .await?;
+            // The agreement is created with the proposal's event, in its transaction: a
+            // refusal (which the carried-over terms are built never to meet) undoes both.
+            crate::agreements::store::create_from_proposal(conn, agreement, id, when).await.map_err(
+                |error| match error {
+                    crate::workflow::ExecuteError::Sql(error) => error,
+                    other => sqlx::Error::Protocol(format!("the agreement could not be created: {other}")),
+                },
+            )?;
         }
         _ => {}
     }
@@ -1768,9 +1777,9 @@ pub async fn panel_entries(
     Ok((entries, hidden))
 }
 
-/// The agreement a proposal started: when.
-pub async fn agreement(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT started_at FROM agreements WHERE proposal_id = $1")
+/// The agreement a proposal started: its id, and when.
+pub async fn agreement(conn: &mut AnyConnection, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, started_at FROM agreements WHERE proposal_id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await

@@ -136,7 +136,7 @@ pub struct ProposalRecord {
     pub drafts: Vec<store::ReviewRecord>,
     /// Reviewers' loads in the call (for the assignment panel).
     pub loads: Vec<(i64, i64)>,
-    pub agreement: Option<String>,
+    pub agreement: Option<(i64, String)>,
 }
 
 pub async fn load_proposal(conn: &mut AnyConnection, id: ProposalId) -> Result<ProposalRecord, ExecuteError> {
@@ -426,7 +426,7 @@ pub fn proposal_page(
         assignment,
         decision,
         report,
-        agreement: record.agreement.as_deref().map(stockholm_time),
+        agreement: record.agreement.as_ref().map(|(id, at)| (*id, stockholm_time(at))),
         timeline,
     }
 }

@@ -75,7 +75,10 @@ pub async fn load_person(
     person_on(&mut conn, person_id.get()).await
 }
 
-async fn person_on(conn: &mut AnyConnection, person_id: i64) -> Result<Option<SignedInPerson>, sqlx::Error> {
+pub(crate) async fn person_on(
+    conn: &mut AnyConnection,
+    person_id: i64,
+) -> Result<Option<SignedInPerson>, sqlx::Error> {
     let row: Option<PersonRow> =
         sqlx::query_as("SELECT id, display_name, email, home_organisation, issuer FROM people WHERE id = $1")
             .bind(person_id)

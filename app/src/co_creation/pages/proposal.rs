@@ -91,7 +91,12 @@ fn ProposalView(page: ProposalPage, upload_error: Option<String>) -> impl IntoVi
                 {i.t_with("proposal.by", &[("company", &page.company), ("call", page.call.title.get(i.lang))])}
             </p>
             <Eligibility page=page.clone() />
-            {page.agreement.clone().map(|at| view! { <p class="notice notice--success" data-testid="agreement-started">{i.t_with("proposal.agreement_started", &[("at", &at)])}</p> })}
+            {page.agreement.clone().map(|(agreement, at)| view! {
+                <p class="notice notice--success" data-testid="agreement-started">
+                    {i.t_with("proposal.agreement_started", &[("at", &at)])}" "
+                    <a href=format!("/agreements/{agreement}")>{i.t("proposal.open_agreement")}</a>
+                </p>
+            })}
             {page.report.clone().map(|_| view! { <Report page=page.clone() /> })}
             <section id="form" aria-labelledby="form-heading">
                 <h2 id="form-heading">{i.t("proposal.form")}</h2>
