@@ -1,7 +1,7 @@
 //! The application and its routes: every address the portal answers, the page that answers
 //! it, and the title every page's title passes through.
 
-use crate::agreements::pages::{AgreementPageView, AgreementsPage};
+use crate::agreements::pages::{AgreementPageView, AgreementsPage, VerifyPage};
 use crate::audit::views::AuditTrailPage;
 use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
 use crate::catalogue::views::HomePage;
@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/proposals/:id") view=ProposalPageView ssr=SsrMode::Async />
                     <Route path=path!("/reviewing") view=ReviewingPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements") view=AgreementsPage ssr=SsrMode::Async />
+                    <Route path=path!("/agreements/verify") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements/:id") view=AgreementPageView ssr=SsrMode::Async />
                 </Routes>
             </main>

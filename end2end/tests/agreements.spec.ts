@@ -91,5 +91,15 @@ test("signatures in the rules' order until the agreement is in force", async ({ 
     await expect(emma.getByTestId("agreement-state")).toHaveText("Active");
     await expect(emma.getByTestId("signatures")).toContainText("Demo confirmation");
     await expectNoSeriousAxeViolations(emma);
+    // The public verification page recognises the signed version and not a changed one.
+    const hash = (await emma.getByTestId("version-hash").textContent())!.replace(/\s/g, "");
+    await open(emma, `/agreements/verify?hash=${hash}`, js);
+    await expect(emma.getByTestId("verify-result")).toContainText("Version 1 of a signed agreement");
+    await expect(emma.getByTestId("verify-result")).toContainText("Helena Vik");
+    await expectNoSeriousAxeViolations(emma);
+    const changed = (hash[0] === "0" ? "1" : "0") + hash.slice(1);
+    await emma.getByLabel("Checksum (SHA-256)").fill(changed);
+    await emma.getByRole("button", { name: "Verify" }).click();
+    await expect(emma.getByTestId("verify-result")).toContainText("No signed agreement version");
   }
 });

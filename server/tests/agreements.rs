@@ -6,7 +6,8 @@
 
 mod common;
 
-use app::agreements::api::{ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements};
+use app::agreements::api::{ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement};
+use app::agreements::model::Verification;
 use app::agreements::model::{AgreementList, AgreementPage, AgreementState};
 use common::TestApp;
 use leptos::server_fn::ServerFn;
@@ -182,6 +183,22 @@ on_both_backends!(signatures_follow_the_order_until_the_agreement_is_in_force, |
         .unwrap();
     assert_eq!(detail.hash.replace(' ', ""), hash);
     assert_eq!(in_force_told().await - told_before, 3, "both signatories and the researcher");
+    // Anyone may check the hash: the parties and signers, never the content; a changed
+    // copy's hash is unknown and a malformed one refused.
+    let (status, body) = app.call(VerifyAgreement::PATH, &[("hash", &detail.hash)], "").await;
+    assert_eq!(status, 200, "{body}");
+    let found: Option<Verification> = serde_json::from_str(&body).unwrap();
+    let found = found.expect("the signed version is on record");
+    assert_eq!(found.version, 1);
+    let signers: Vec<&str> = found.signers.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(signers, ["David Okafor", "Emma Novak", "Helena Vik"]);
+    assert!(!body.contains("troponin"), "no content: {body}");
+    let mut changed = hash.clone();
+    changed.replace_range(0..1, if hash.starts_with('0') { "1" } else { "0" });
+    let (status, body) = app.call(VerifyAgreement::PATH, &[("hash", &changed)], "").await;
+    assert_eq!((status, body.as_str()), (200, "null"));
+    let (status, _) = app.call(VerifyAgreement::PATH, &[("hash", "not a hash")], "").await;
+    assert_eq!(status, 400);
     // A stranger to the agreement cannot sign at all.
     let oskar = app.sign_in_as("Oskar Wik").await;
     let (status, _) = sign(oskar, lund, false).await;

@@ -128,6 +128,26 @@ pub trait TextRefusal: Sized {
     fn reason_required() -> Self;
 }
 
+/// Implements [`TextRefusal`] for a workflow's refusal enum with `Invalid(String, &'static
+/// str)` and `ReasonRequired` variants, and defines the module's `invalid(field, key)`.
+#[macro_export]
+macro_rules! text_refusals {
+    ($refusal:ident) => {
+        fn invalid(field: &str, key: &'static str) -> $refusal {
+            $refusal::Invalid(field.to_owned(), key)
+        }
+
+        impl $crate::workflow::TextRefusal for $refusal {
+            fn invalid(field: &str, key: &'static str) -> $refusal {
+                invalid(field, key)
+            }
+            fn reason_required() -> $refusal {
+                $refusal::ReasonRequired
+            }
+        }
+    };
+}
+
 /// Ok when `ok`, else the refusal.
 pub fn require<R>(ok: bool, refusal: R) -> Result<(), R> {
     if ok { Ok(()) } else { Err(refusal) }

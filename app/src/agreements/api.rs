@@ -2,7 +2,7 @@
 //! and the demo's signing confirmation. The policy is the coarse gate (signed in); the
 //! agreement's rules decide who sees and does what.
 
-use super::model::{AgreementList, AgreementPage, ListQuery};
+use super::model::{AgreementList, AgreementPage, ListQuery, Verification};
 use crate::error::AppError;
 use kernel::agreement::PersonCommand;
 use kernel::{AgreementId, OrganisationId};
@@ -182,4 +182,26 @@ pub async fn confirm_demo_signature(
         .await
         .map_err(ssr::refused)?;
     Ok(())
+}
+
+/// Whether `hash` (SHA-256 hex, spaces and case ignored) is a signed agreement version's:
+/// `None` when it is not; a malformed hash is refused at its field.
+#[server]
+pub async fn verify_agreement(hash: String) -> Result<Option<Verification>, AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    use crate::time::stockholm_time;
+    let (state, _) = authorize(Action::VerifyAgreement).await?;
+    let hash: String = hash.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(with_status(AppError::invalid("hash", "agreement.verify.malformed")));
+    }
+    let mut conn = state.db.read().await?;
+    let found = super::store::signed_version(&mut conn, &hash).await.map_err(ssr::refused)?;
+    Ok(found.map(|v| Verification {
+        version: v.version,
+        in_force_at: stockholm_time(&v.in_force_at),
+        parties: v.parties,
+        signers: v.signers.into_iter().map(|(name, at)| (name, stockholm_time(&at))).collect(),
+    }))
 }

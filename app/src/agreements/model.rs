@@ -16,6 +16,17 @@ pub struct ListQuery {
     pub overdue: bool,
 }
 
+/// What the public verification page says of a signed version: its number, when it came
+/// into force, the parties and the signers; never its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub version: u32,
+    pub in_force_at: String,
+    pub parties: Vec<String>,
+    /// Who signed, and when (Stockholm time).
+    pub signers: Vec<(String, String)>,
+}
+
 /// One agreement in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementRow {

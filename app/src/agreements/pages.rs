@@ -2,8 +2,10 @@
 //! (its summary for everyone who may see it; the text, money, review, signatures and
 //! the commands for those the agreement's rules let further in).
 
-use super::api::{ActOnAgreement, ConfirmDemoSignature, get_agreement, list_agreements};
-use super::model::{AgreementDetail, AgreementList, AgreementPage, AgreementState, ListQuery, Permission};
+use super::api::{ActOnAgreement, ConfirmDemoSignature, get_agreement, list_agreements, verify_agreement};
+use super::model::{
+    AgreementDetail, AgreementList, AgreementPage, AgreementState, ListQuery, Permission, Verification,
+};
 use crate::forms::Refresh;
 use crate::i18n::{I18n, use_i18n};
 use crate::ui::{DataTable, Loaded, TableName, Timeline, command_form};
@@ -16,10 +18,7 @@ pub fn state_name(i: I18n, state: AgreementState) -> String {
     i.t(&format!("agreement.state.{}", state.code()))
 }
 
-/// The name of a command's field in a form: `command[withdraw][reason]`.
-fn field(command: &str, name: &str) -> String {
-    format!("command[{command}][{name}]")
-}
+use crate::ui::command_field as field;
 
 /// A form for one command on the agreement; a command without values posts its name.
 #[component]
@@ -30,11 +29,8 @@ fn AgreementCommand(
     key: String,
     children: Children,
 ) -> impl IntoView {
-    let mut hidden: Vec<(String, String)> = vec![("id".into(), id.to_string())];
-    if kernel::agreement::PersonCommand::UNIT.contains(&command) {
-        hidden.push(("command".into(), command.to_owned()));
-    }
-    hidden.extend(fixed.into_iter().map(|(name, value)| (field(command, name), value)));
+    let unit = kernel::agreement::PersonCommand::UNIT.contains(&command);
+    let hidden = crate::ui::command_hidden(id.to_string(), command, unit, fixed);
     command_form(crate::failed_form::remembered_action::<ActOnAgreement>(), hidden, key, children, None)
 }
 
@@ -398,6 +394,55 @@ fn DemoSignature(page: AgreementPage) -> impl IntoView {
                 }.into_any()),
                 None,
             )).collect_view()}
+        </div>
+    }
+}
+
+/// Anyone may check a hash (from a signed agreement's footer): a plain GET form, so a
+/// result is a link. It names the parties and signers, never the content.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let i = use_i18n();
+    let query = use_query_map();
+    let hash = Memo::new(move |_| query.get().get("hash").unwrap_or_default());
+    let result = Resource::new(
+        move || hash.get(),
+        |hash| async move {
+            if hash.trim().is_empty() { Ok(None) } else { verify_agreement(hash).await.map(Some) }
+        },
+    );
+    view! {
+        <Title text=i.t("verify.title") />
+        <section class="page page--narrow">
+            <h1>{i.t("verify.title")}</h1>
+            <p class="lede">{i.t("verify.lede")}</p>
+            <form method="get" action="/agreements/verify">
+                <div class="field">
+                    <label for="verify-hash">{i.t("verify.hash")}</label>
+                    <input id="verify-hash" name="hash" maxlength="100" value=move || hash.get() aria-describedby="verify-hash-error" />
+                </div>
+                <button type="submit" class="button">{i.t("verify.check")}</button>
+            </form>
+            <Suspense fallback=|| ()>
+                {move || result.get().map(|outcome| match outcome {
+                    Ok(None) => ().into_any(),
+                    Ok(Some(None)) => view! { <p class="notice notice--warning" data-testid="verify-result">{i.t("verify.unknown")}</p> }.into_any(),
+                    Ok(Some(Some(found))) => view! { <Verified found /> }.into_any(),
+                    Err(error) => view! { <p class="field__error" id="verify-hash-error" data-testid="verify-result">{i.t(error.message_key())}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Verified(found: Verification) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <div class="notice notice--success" data-testid="verify-result">
+            <p>{i.t_with("verify.signed", &[("version", &found.version.to_string()), ("at", &found.in_force_at)])}</p>
+            <p>{i.t("agreement.parties")}": "{found.parties.join(", ")}</p>
+            <ul class="plain-list">{found.signers.iter().map(|(name, at)| view! { <li>{name.clone()}" · "{at.clone()}</li> }).collect_view()}</ul>
         </div>
     }
 }

@@ -10,7 +10,9 @@
 //! reading its source.
 
 use super::Action;
-use crate::agreements::api::{ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements};
+use crate::agreements::api::{
+    ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
+};
 use crate::audit::api::{AuditChainStatus, AuditTrail};
 use crate::catalogue::api::{
     GetCatalogueOverview, GetDataset, GetNode, HarvestNodeNow, ListNodes, SearchDatasets, UpdateNode,
@@ -140,4 +142,5 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<GetAgreement>("get_agreement", &[Action::ReadAgreement]),
     entry::<ActOnAgreement>("act_on_agreement", &[Action::ActOnAgreement]),
     entry::<ConfirmDemoSignature>("confirm_demo_signature", &[Action::SignAgreement]),
+    entry::<VerifyAgreement>("verify_agreement", &[Action::VerifyAgreement]),
 ];

@@ -92,6 +92,9 @@ pub enum Action {
     ActOnAgreement,
     /// Sign an agreement (the agreement's rules say who signs, and when).
     SignAgreement,
+    /// Ask whether a hash is a signed agreement version's (anyone: it names the parties
+    /// and signers, never the content).
+    VerifyAgreement,
 }
 
 /// Facts about the thing an action is about. Actions that are about nothing in particular
@@ -183,7 +186,10 @@ pub fn decide(
         if signed_in()?.has_role(role) { Ok(()) } else { Err(Denied::Forbidden) }
     };
     match action {
-        Action::ReadPublicCatalogue | Action::SetOwnLanguage | Action::UseProviderSignIn => Ok(()),
+        Action::ReadPublicCatalogue
+        | Action::SetOwnLanguage
+        | Action::UseProviderSignIn
+        | Action::VerifyAgreement => Ok(()),
         Action::UseDemoSignIn => {
             if deployment.demo_sign_in {
                 Ok(())
@@ -220,14 +226,18 @@ pub fn decide(
         }
         // Signed in is the gate; the application's rules decide what they may see and do.
         Action::ChangeApplication | Action::ActOnApplication => signed_in().map(|_| ()),
-        Action::ReadApplication => match thing {
-            Thing::Nothing => signed_in().map(|_| ()),
-            Thing::Application(visibility) => {
-                signed_in()?;
-                if visibility.sees_application() { Ok(()) } else { Err(Denied::Forbidden) }
-            }
-            _ => Err(Denied::Forbidden),
-        },
+        // Signed in is the gate (for a list); for one record, its own rules' visibility.
+        Action::ReadApplication | Action::ReadProposal | Action::ReadAgreement => {
+            signed_in()?;
+            let sees = match (action, thing) {
+                (_, Thing::Nothing) => true,
+                (Action::ReadApplication, Thing::Application(visibility)) => visibility.sees_application(),
+                (Action::ReadProposal, Thing::Proposal(visibility)) => visibility.sees,
+                (Action::ReadAgreement, Thing::Agreement(visibility)) => visibility.sees(),
+                _ => false,
+            };
+            if sees { Ok(()) } else { Err(Denied::Forbidden) }
+        }
         Action::ReviewApplication => with_role(Role::Reviewer),
         Action::ManageCalls => with_role(Role::Administrator),
         Action::RegisterCompany => signed_in().map(|_| ()),
@@ -255,24 +265,8 @@ pub fn decide(
             _ => Err(Denied::Forbidden),
         },
         Action::ChangeProposal | Action::ActOnProposal | Action::AcceptInvitation => signed_in().map(|_| ()),
-        Action::ReadProposal => match thing {
-            Thing::Nothing => signed_in().map(|_| ()),
-            Thing::Proposal(visibility) => {
-                signed_in()?;
-                if visibility.sees { Ok(()) } else { Err(Denied::Forbidden) }
-            }
-            _ => Err(Denied::Forbidden),
-        },
         Action::ReviewProposal => with_role(Role::Reviewer),
         Action::ActOnAgreement | Action::SignAgreement => signed_in().map(|_| ()),
-        Action::ReadAgreement => match thing {
-            Thing::Nothing => signed_in().map(|_| ()),
-            Thing::Agreement(visibility) => {
-                signed_in()?;
-                if visibility.sees() { Ok(()) } else { Err(Denied::Forbidden) }
-            }
-            _ => Err(Denied::Forbidden),
-        },
         Action::ViewCommitteeQueue => match thing {
             Thing::Committee { node_slug, cohort_slugs } => {
                 let person = signed_in()?;

@@ -82,6 +82,29 @@ pub fn Field(
     }
 }
 
+/// The name of a command's field in a form, as the workflows' `PersonCommand` reads it:
+/// `command[withdraw][reason]`.
+pub fn command_field(command: &str, name: &str) -> String {
+    format!("command[{command}][{name}]")
+}
+
+/// The hidden values of a form for one command on record `id`: a command that carries
+/// nothing but its name (`unit`) posts `command=<name>`; the others post their `fixed`
+/// values under [`command_field`] names.
+pub fn command_hidden(
+    id: String,
+    command: &str,
+    unit: bool,
+    fixed: Vec<(&str, String)>,
+) -> Vec<(String, String)> {
+    let mut hidden = vec![("id".to_owned(), id)];
+    if unit {
+        hidden.push(("command".into(), command.to_owned()));
+    }
+    hidden.extend(fixed.into_iter().map(|(name, value)| (command_field(command, name), value)));
+    hidden
+}
+
 /// A form for one command: the hidden values that name it, the fields given as children,
 /// and the message of a refusal below them.
 pub fn command_form<S, P>(

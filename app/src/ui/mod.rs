@@ -9,7 +9,9 @@ pub mod status;
 pub mod table;
 pub mod timeline;
 
-pub use fields::{Field, FieldError, FieldKind, ProblemList, Progress, command_form};
+pub use fields::{
+    Field, FieldError, FieldKind, ProblemList, Progress, command_field, command_form, command_hidden,
+};
 pub use loaded::Loaded;
 pub use pager::Pager;
 pub use status::{ErrorNotice, NotFound};

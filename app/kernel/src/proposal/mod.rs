@@ -593,18 +593,7 @@ impl Visibility {
     }
 }
 
-fn invalid(field: &str, key: &'static str) -> Refusal {
-    Refusal::Invalid(field.to_owned(), key)
-}
-
-impl workflow::TextRefusal for Refusal {
-    fn invalid(field: &str, key: &'static str) -> Refusal {
-        invalid(field, key)
-    }
-    fn reason_required() -> Refusal {
-        Refusal::ReasonRequired
-    }
-}
+crate::text_refusals!(Refusal);
 
 fn need(text: &str) -> Result<String, Refusal> {
     workflow::reason(text, MAX_TEXT)

@@ -17,10 +17,7 @@ pub fn proposal_state(i: I18n, state: ProposalState) -> String {
     i.t(&format!("proposal.state.{}", state.code()))
 }
 
-/// The name of a command's field in a form: `command[screen][reason]`.
-fn field_name(command: &str, name: &str) -> String {
-    format!("command[{command}][{name}]")
-}
+use crate::ui::command_field as field_name;
 
 /// A form for one command on the proposal: `command` names it, `fixed` are its values the
 /// form does not ask for; a command without values (`start_agreement`) posts its name.
@@ -32,11 +29,7 @@ fn proposal_command(
     children: Children,
     class: Option<String>,
 ) -> impl IntoView {
-    let mut hidden: Vec<(String, String)> = vec![("id".into(), id.to_string())];
-    if command == "start_agreement" {
-        hidden.push(("command".into(), command.to_owned()));
-    }
-    hidden.extend(fixed.into_iter().map(|(name, value)| (field_name(command, name), value)));
+    let hidden = crate::ui::command_hidden(id.to_string(), command, command == "start_agreement", fixed);
     command_form(crate::failed_form::remembered_action::<ActOnProposal>(), hidden, key, children, class)
 }
 

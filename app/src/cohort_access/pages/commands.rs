@@ -4,14 +4,11 @@
 
 use crate::cohort_access::api::ActOnApplication;
 pub use crate::forms::Refresh;
-use crate::ui::command_form;
+use crate::ui::{command_form, command_hidden};
 use kernel::ApplicationId;
 use leptos::prelude::*;
 
-/// The name of a command's field in a form: `command[vote][comment]`.
-pub fn field(command: &str, name: &str) -> String {
-    format!("command[{command}][{name}]")
-}
+pub use crate::ui::command_field as field;
 
 /// A form for one command on the application. `command` is the command's name
 /// (`vote`, `withdraw`…); `fixed` are its values the form does not ask for (the cohort, the
@@ -26,10 +23,7 @@ pub fn CommandForm(
     children: Children,
     #[prop(optional, into)] class: Option<String>,
 ) -> impl IntoView {
-    let mut hidden: Vec<(String, String)> = vec![("id".into(), id.to_string())];
-    if kernel::access::PersonCommand::UNIT.contains(&command) {
-        hidden.push(("command".into(), command.to_owned()));
-    }
-    hidden.extend(fixed.into_iter().map(|(name, value)| (field(command, name), value)));
+    let unit = kernel::access::PersonCommand::UNIT.contains(&command);
+    let hidden = command_hidden(id.to_string(), command, unit, fixed);
     command_form(crate::failed_form::remembered_action::<ActOnApplication>(), hidden, key, children, class)
 }
