@@ -6,7 +6,9 @@
 
 mod common;
 
-use app::agreements::api::{ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement};
+use app::agreements::api::{
+    ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
+};
 use app::agreements::model::Verification;
 use app::agreements::model::{AgreementList, AgreementPage, AgreementState};
 use common::TestApp;
