@@ -7,7 +7,7 @@
 mod common;
 
 use app::agreements::api::{
-    ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
+    ActOnAgreement, ChooseModel, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
 };
 use app::agreements::model::Verification;
 use app::agreements::model::{AgreementList, AgreementPage, AgreementState};
@@ -231,4 +231,34 @@ on_both_backends!(overdue_milestones_are_reminded_once_and_agreements_expire, |t
         .await
         .unwrap();
     assert_eq!(state, "expired");
+});
+
+on_both_backends!(the_draft_takes_another_model_from_those_offered, |t| {
+    let app = demo_app(t).await;
+    let draft = agreement_titled(&t.db, DRAFT).await;
+    let oskar = app.sign_in_as("Oskar Wik").await;
+    let (_, before) = page(&app, draft, &oskar).await;
+    let before = before.unwrap();
+    assert!(before.models.len() >= 6, "the example models are offered: {}", before.models.len());
+    let other = before.models.iter().find(|m| !m.chosen).expect("another model");
+    let choose = |model: String, cookies: String| {
+        let app = &app;
+        async move {
+            app.call(ChooseModel::PATH, &[("id", &draft.to_string()), ("model", &model)], &cookies).await
+        }
+    };
+    let (status, body) = choose(other.id.to_string(), oskar.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = page(&app, draft, &oskar).await;
+    let after = after.unwrap();
+    assert_eq!(after.model.as_deref(), Some(other.name.as_str()));
+    assert!(after.models.iter().any(|m| m.chosen && m.id == other.id));
+    let (status, _) = choose("999".into(), oskar.clone()).await;
+    assert_eq!(status, 400, "an unknown model");
+    let emma = app.sign_in_as("Emma Novak").await;
+    let (status, _) = choose(other.id.to_string(), emma.clone()).await;
+    assert_eq!(status, 403, "another company's draft");
+    // Nobody may edit an agreement out for signature: no models are offered.
+    let (_, waiting) = page(&app, agreement_titled(&t.db, WAITING).await, &emma).await;
+    assert!(waiting.unwrap().models.is_empty());
 });

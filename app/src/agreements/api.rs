@@ -94,6 +94,7 @@ pub async fn get_agreement(id: AgreementId) -> Result<AgreementPage, AppError> {
     let visibility = agreement.visibility_with(&actor, &facts);
     authorize_on(Action::ReadAgreement, Thing::Agreement(&visibility)).await?;
     let names = store::names(&mut conn, &super::views::people_mentioned(&agreement, &log)).await?;
+    let models = store::models(&mut conn).await?;
     drop(conn);
     super::views::page(
         id,
@@ -104,6 +105,7 @@ pub async fn get_agreement(id: AgreementId) -> Result<AgreementPage, AppError> {
         &names,
         request_lang(),
         state.config.demo_sign_in,
+        &models,
         chrono::Utc::now(),
     )
     .ok_or_else(|| crate::request::with_status(AppError::Forbidden))
@@ -204,4 +206,31 @@ pub async fn verify_agreement(hash: String) -> Result<Option<Verification>, AppE
         parties: v.parties,
         signers: v.signers.into_iter().map(|(name, at)| (name, stockholm_time(&at))).collect(),
     }))
+}
+
+/// Chooses a collaboration model for the draft: the latest version of it, copied into the
+/// agreement (a later change of the model makes a new version; the agreement keeps this).
+#[server]
+pub async fn choose_model(id: AgreementId, model: kernel::ModelId) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    use kernel::agreement::{Agreement, Command};
+    let (state, person) = authorize(Action::ActOnAgreement).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let mut conn = state.db.read().await?;
+    let actor = super::store::actor(&mut conn, &person).await?;
+    let model = super::store::model(&mut conn, model)
+        .await?
+        .ok_or_else(|| with_status(AppError::invalid("model", "agreement.missing.model")))?;
+    drop(conn);
+    crate::workflow::execute::<Agreement>(
+        &state.db,
+        id.get(),
+        &actor,
+        Command::ChooseModel { model },
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ssr::refused)?;
+    Ok(())
 }

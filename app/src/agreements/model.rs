@@ -27,6 +27,27 @@ pub struct Verification {
     pub signers: Vec<(String, String)>,
 }
 
+/// A collaboration model to choose: its id, name, explanation and whether it is one of the
+/// portal's examples.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelChoice {
+    pub id: i64,
+    pub name: String,
+    pub explanation: String,
+    pub example: bool,
+    pub chosen: bool,
+}
+
+/// A party's comment on one clause of a sent version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentLine {
+    pub version: u32,
+    pub clause: String,
+    pub text: String,
+    pub by: String,
+    pub at: String,
+}
+
 /// One agreement in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementRow {
@@ -125,6 +146,9 @@ pub struct AgreementDetail {
     pub to_sign: Vec<String>,
     pub background: Vec<(String, String)>,
     pub annexes: Vec<(String, bool)>,
+    pub comments: Vec<CommentLine>,
+    /// The clauses a comment may be about: (code, title).
+    pub clause_choices: Vec<(String, String)>,
 }
 
 /// One agreement's page for one viewer.
@@ -154,6 +178,8 @@ pub struct AgreementPage {
     /// What this viewer may sign now: (organisation, an undertaking rather than for the
     /// party, the capacity's name).
     pub may_sign_for: Vec<(i64, bool, String)>,
+    /// The models this viewer may choose from (empty unless they may edit the draft).
+    pub models: Vec<ModelChoice>,
     /// Demo sign-in is on: a signature is a labelled demo confirmation.
     pub demo_signing: bool,
     pub timeline: Vec<TimelineEntry>,

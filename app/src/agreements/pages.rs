@@ -2,7 +2,9 @@
 //! (its summary for everyone who may see it; the text, money, review, signatures and
 //! the commands for those the agreement's rules let further in).
 
-use super::api::{ActOnAgreement, ConfirmDemoSignature, get_agreement, list_agreements, verify_agreement};
+use super::api::{
+    ActOnAgreement, ChooseModel, ConfirmDemoSignature, get_agreement, list_agreements, verify_agreement,
+};
 use super::model::{
     AgreementDetail, AgreementList, AgreementPage, AgreementState, ListQuery, Permission, Verification,
 };
@@ -197,6 +199,7 @@ fn AgreementView(page: AgreementPage) -> impl IntoView {
                 {page.industry_ratio.clone().map(|ratio| view! { <dt>{i.t("agreement.industry_ratio")}</dt><dd>{ratio}</dd> })}
             </dl>
             <Milestones page=page.clone() />
+            {(!page.models.is_empty()).then(|| view! { <ModelChooser page=page.clone() /> })}
             {page.detail.clone().map(|detail| view! { <Detail page=page.clone() detail /> })}
             <h2>{i.t("agreement.actions")}</h2>
             <div class="command-row" data-testid="agreement-actions">
@@ -284,6 +287,7 @@ fn Milestones(page: AgreementPage) -> impl IntoView {
 #[component]
 fn Detail(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
     let i = use_i18n();
+    let comments_detail = detail.clone();
     let _ = &page;
     view! {
         <section aria-labelledby="agreement-text">
@@ -362,6 +366,7 @@ fn Detail(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
                     <li>{title.clone()}{confidential.then(|| view! { " " <span class="badge">{i.t("agreement.confidential")}</span> })}</li>
                 }).collect_view()}</ul>
             })}
+            <Comments page=page.clone() detail=comments_detail />
             <h3>{i.t("agreement.text")}</h3>
             <div class="agreement-text" data-testid="agreement-text">
                 {detail.clauses.iter().map(|(heading, text)| view! {
@@ -370,6 +375,73 @@ fn Detail(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The collaboration models to choose from, each with its explanation; the chosen one marked.
+#[component]
+fn ModelChooser(page: AgreementPage) -> impl IntoView {
+    let i = use_i18n();
+    let action = crate::failed_form::remembered_action::<ChooseModel>();
+    let hidden = vec![("id".to_owned(), page.id.to_string())];
+    let models = page.models.clone();
+    view! {
+        <section aria-labelledby="models-heading">
+            <h2 id="models-heading">{i.t("agreement.choose_model")}</h2>
+            {command_form(action, hidden, "model".into(), Box::new(move || view! {
+                <fieldset class="choices">
+                    <legend>{i.t("agreement.model")}</legend>
+                    {models.iter().map(|m| {
+                        let input = format!("model-{}", m.id);
+                        view! {
+                            <div class="choice">
+                                <input type="radio" id=input.clone() name="model" value=m.id.to_string() checked=m.chosen required />
+                                <label for=input>
+                                    <strong>{m.name.clone()}</strong>
+                                    {m.example.then(|| view! { " " <span class="badge">{i.t("agreement.example_model")}</span> })}
+                                    <span class="field__hint">{m.explanation.clone()}</span>
+                                </label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="button" data-testid="choose-model">{i.t("agreement.choose_model")}</button>
+            }.into_any()), None)}
+        </section>
+    }
+}
+
+/// The parties' comments per clause, and the form to add one while the text is reviewed
+/// or negotiated.
+#[component]
+fn Comments(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
+    let i = use_i18n();
+    let may_comment = page.permitted.contains(&Permission::Comment);
+    let id = page.id;
+    let version = detail.version.to_string();
+    let choices = detail.clause_choices.clone();
+    (may_comment || !detail.comments.is_empty()).then(move || view! {
+        <h3>{i.t("agreement.comments")}</h3>
+        <ul class="plain-list" data-testid="comments">
+            {detail.comments.iter().map(|c| view! {
+                <li><strong>{c.clause.clone()}</strong>" · "{i.t_with("agreement.version", &[("version", &c.version.to_string())])}" · "{c.by.clone()}" · "{c.at.clone()}<br />{c.text.clone()}</li>
+            }).collect_view()}
+        </ul>
+        {may_comment.then(move || view! {
+            <AgreementCommand id command="comment" fixed=vec![("version", version)] key="comment".into()>
+                <div class="field">
+                    <label for="comment-clause">{i.t("agreement.comment_clause")}</label>
+                    <select id="comment-clause" name=field("comment", "clause")>
+                        {choices.iter().map(|(code, title)| view! { <option value=code.clone()>{title.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="comment-text">{i.t("agreement.comment_text")}</label>
+                    <textarea id="comment-text" name=field("comment", "text") rows="3" maxlength="5000" required></textarea>
+                </div>
+                <button type="submit" class="button button--quiet" data-testid="comment">{i.t("agreement.add_comment")}</button>
+            </AgreementCommand>
+        })}
+    })
 }
 
 /// The demo's stand-in for signing in again at an identity provider, labelled as such.

@@ -49,6 +49,7 @@ pub fn page(
     names: &Names,
     lang: Lang,
     demo_signing: bool,
+    models: &[kernel::agreement::model::CollaborationModel],
     now: DateTime<Utc>,
 ) -> Option<AgreementPage> {
     let visibility = agreement.visibility_with(actor, facts);
@@ -108,6 +109,11 @@ pub fn page(
             .map(|p| (p.organisation.get(), p.name.clone()))
             .collect(),
         _ => Vec::new(),
+    };
+    let models = if permitted.contains(&Permission::Edit) {
+        model_choices(agreement, models, language)
+    } else {
+        Vec::new()
     };
     let may_sign_for = actor
         .id()
@@ -172,6 +178,7 @@ pub fn page(
         my_roles,
         may_accept_for,
         may_sign_for,
+        models,
         demo_signing,
         timeline,
     })
@@ -201,6 +208,8 @@ fn detail(
             to_sign: Vec::new(),
             background: Vec::new(),
             annexes: Vec::new(),
+            comments: Vec::new(),
+            clause_choices: Vec::new(),
         };
     };
     let terms = &version.content.terms;
@@ -289,6 +298,21 @@ fn detail(
         signatures,
         to_sign: agreement.pending_slots().into_iter().map(|s| s.name).collect(),
         background: terms.background.iter().map(|b| (party_name(b.party), b.what.clone())).collect(),
+        comments: agreement
+            .comments
+            .iter()
+            .map(|c| CommentLine {
+                version: c.version,
+                clause: c.clause.title(language).to_owned(),
+                text: c.text.clone(),
+                by: names.get(&c.by).cloned().unwrap_or_default(),
+                at: when(c.at),
+            })
+            .collect(),
+        clause_choices: render::clauses(&version.content, language)
+            .into_iter()
+            .map(|(heading, _)| (heading.code().to_owned(), heading.title(language).to_owned()))
+            .collect(),
         annexes: terms
             .annexes
             .iter()
@@ -296,6 +320,24 @@ fn detail(
             .map(|a| (a.title.clone(), a.confidential))
             .collect(),
     }
+}
+
+fn model_choices(
+    agreement: &Agreement,
+    models: &[kernel::agreement::model::CollaborationModel],
+    language: Language,
+) -> Vec<ModelChoice> {
+    let chosen = agreement.latest().and_then(|v| v.content.model.as_ref()).map(|m| m.id);
+    models
+        .iter()
+        .map(|m| ModelChoice {
+            id: m.id.get(),
+            name: m.name.get(language).to_owned(),
+            explanation: m.explanation.get(language).to_owned(),
+            example: m.example,
+            chosen: chosen == Some(m.id),
+        })
+        .collect()
 }
 
 fn capacity_text(capacity: Capacity, party_name: &impl Fn(OrganisationId) -> String, lang: Lang) -> String {

@@ -11,7 +11,7 @@
 
 use super::Action;
 use crate::agreements::api::{
-    ActOnAgreement, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
+    ActOnAgreement, ChooseModel, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
 };
 use crate::audit::api::{AuditChainStatus, AuditTrail};
 use crate::catalogue::api::{
@@ -143,4 +143,5 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<ActOnAgreement>("act_on_agreement", &[Action::ActOnAgreement]),
     entry::<ConfirmDemoSignature>("confirm_demo_signature", &[Action::SignAgreement]),
     entry::<VerifyAgreement>("verify_agreement", &[Action::VerifyAgreement]),
+    entry::<ChooseModel>("choose_model", &[Action::ActOnAgreement]),
 ];

@@ -376,56 +376,32 @@ impl Refusal {
     }
 }
 
-/// The kind of command: the permission table's rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    CreateFromProposal,
-    CreateOutsideCall,
-    /// Choose the model, revise the terms, set the approval plan.
-    Edit,
-    SendForInternalReview,
-    Approve,
-    RequestChanges,
-    ShareVersion,
-    Comment,
-    Accept,
-    SendForSignature,
-    Sign,
-    StartAmendment,
-    /// Update milestones and record obligations met.
-    TrackProgress,
-    Hold,
-    Resume,
-    Withdraw,
-    Terminate,
-    Expire,
-    Complete,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 19] = [
-        Permission::CreateFromProposal,
-        Permission::CreateOutsideCall,
-        Permission::Edit,
-        Permission::SendForInternalReview,
-        Permission::Approve,
-        Permission::RequestChanges,
-        Permission::ShareVersion,
-        Permission::Comment,
-        Permission::Accept,
-        Permission::SendForSignature,
-        Permission::Sign,
-        Permission::StartAmendment,
-        Permission::TrackProgress,
-        Permission::Hold,
-        Permission::Resume,
-        Permission::Withdraw,
-        Permission::Terminate,
-        Permission::Expire,
-        Permission::Complete,
-    ];
-}
+crate::codes::code_list!(
+    /// The kind of command: the permission table's rows.
+    Permission {
+        CreateFromProposal = "create_from_proposal",
+        CreateOutsideCall = "create_outside_call",
+        /// Choose the model, revise the terms, set the approval plan.
+        Edit = "edit",
+        SendForInternalReview = "send_for_internal_review",
+        Approve = "approve",
+        RequestChanges = "request_changes",
+        ShareVersion = "share_version",
+        Comment = "comment",
+        Accept = "accept",
+        SendForSignature = "send_for_signature",
+        Sign = "sign",
+        StartAmendment = "start_amendment",
+        /// Update milestones and record obligations met.
+        TrackProgress = "track_progress",
+        Hold = "hold",
+        Resume = "resume",
+        Withdraw = "withdraw",
+        Terminate = "terminate",
+        Expire = "expire",
+        Complete = "complete",
+    }
+);
 
 impl Permissioned for Command {
     type Permission = Permission;
