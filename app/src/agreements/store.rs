@@ -68,10 +68,6 @@ impl Stored for Agreement {
     ) -> Result<(), sqlx::Error> {
         notify(conn, id, agreement, facts, event, at).await
     }
-
-    fn nodes(&self) -> Vec<NodeId> {
-        Vec::new()
-    }
 }
 
 /// The facts the agreement's rules need from outside its log: its id, the selected
@@ -89,16 +85,7 @@ pub async fn facts(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let organisations: Vec<i64> = agreement.party_organisations().into_iter().map(i64::from).collect();
-    let nodes = if organisations.is_empty() {
-        BTreeSet::new()
-    } else {
-        let mut sql = Sql::default();
-        sql.push("SELECT DISTINCT node_id FROM organisations WHERE node_id IS NOT NULL AND id IN (");
-        sql.bind_ints(&organisations).push(")");
-        let rows: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
-        rows.into_iter().map(NodeId).collect()
-    };
+    let nodes = party_nodes(conn, agreement).await?;
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT role, person_id FROM agreement_approvers").fetch_all(&mut *conn).await?;
     let mut approvers: BTreeMap<ApprovalRole, BTreeSet<PersonId>> = BTreeMap::new();
@@ -116,6 +103,22 @@ pub async fn facts(
         nodes,
         approvers,
     })
+}
+
+/// The nodes of the agreement's parties (their coordinators take part).
+async fn party_nodes(
+    conn: &mut AnyConnection,
+    agreement: &Agreement,
+) -> Result<BTreeSet<NodeId>, sqlx::Error> {
+    let organisations: Vec<i64> = agreement.party_organisations().into_iter().map(i64::from).collect();
+    if organisations.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT DISTINCT node_id FROM organisations WHERE node_id IS NOT NULL AND id IN (");
+    sql.bind_ints(&organisations).push(")");
+    let rows: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(NodeId).collect())
 }
 
 /// The read tables after one event: the row the lists read, who takes part, and the
@@ -155,7 +158,7 @@ async fn project(
         .unwrap_or_default();
     replace_set(conn, "agreement_parties", "organisation_id", id, parties.iter().map(|o| o.get())).await?;
     replace_set(conn, "agreement_signers", "person_id", id, signers.iter().map(|p| p.get())).await?;
-    let nodes = facts(conn, id, agreement).await?.nodes;
+    let nodes = party_nodes(conn, agreement).await?;
     replace_set(conn, "agreement_nodes", "node_id", id, nodes.iter().map(|n| n.get())).await?;
     if let Event::CameIntoForce { version } = event
         && let Some(round) = agreement.signatures.iter().rev().find(|s| s.version == *version)
@@ -273,7 +276,7 @@ async fn notify(
 }
 
 /// The reminders due today for every agreement in force (two weeks before, on the day,
-/// overdue), each queued once to the responsible party's signatories: the daily job.
+/// overdue), each queued once to the responsible party's signatories: the hourly job.
 pub async fn send_due_reminders(db: &Db, now: DateTime<Utc>) -> Result<usize, AgreementError> {
     let today = kernel::stockholm::date(now);
     let ids: Vec<i64> =
@@ -337,9 +340,9 @@ fn reminder_kind(kind: kernel::agreement::schedule::ReminderKind) -> &'static st
     }
 }
 
-/// Expires every agreement in force whose end date has passed in Stockholm: the daily job.
+/// Expires every agreement in force whose end date has passed in Stockholm: the hourly job.
 pub async fn expire_ended(db: &Db, now: DateTime<Utc>) -> Result<usize, AgreementError> {
-    let today = kernel::stockholm::date(now).to_string();
+    let today = kernel::stockholm::date(now);
     let ids: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM agreements WHERE state IN ('active', 'on_hold') ORDER BY id")
             .fetch_all(db.pool())
@@ -349,10 +352,8 @@ pub async fn expire_ended(db: &Db, now: DateTime<Utc>) -> Result<usize, Agreemen
         let mut conn = db.read().await?;
         let (agreement, _) = workflow::load::<Agreement>(&mut conn, id).await?;
         drop(conn);
-        let ended = agreement
-            .in_force_version()
-            .and_then(|v| v.content.terms.end)
-            .is_some_and(|end| end.to_string() < today);
+        let ended =
+            agreement.in_force_version().and_then(|v| v.content.terms.end).is_some_and(|end| end < today);
         if ended {
             match workflow::execute::<Agreement>(db, id, &Actor::System, Command::Expire, now).await {
                 Ok(_) => expired += 1,
