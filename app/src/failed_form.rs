@@ -89,11 +89,36 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
+    remembered_action_where::<S>(|_| true)
+}
+
+/// As [`remembered_action`], for one of several forms on a page that post to the same
+/// function: the one whose post `is_mine` recognises (by a hidden field, say).
+pub fn remembered_action_where<S>(is_mine: impl Fn(&FailedForm) -> bool) -> ServerAction<S>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
     let action = ServerAction::<S>::new();
-    if let Some(failed) = failed_form().filter(|failed| failed.path == S::PATH) {
+    if let Some(failed) = failed_form().filter(|failed| failed.path == S::PATH && is_mine(failed)) {
         action.value().set(Some(Err(failed.error)));
     }
     action
+}
+
+/// What was typed into this field of the form whose hidden `key` was `value`, before
+/// its refusal; else `value_now`. For pages with several forms of the same field names.
+pub fn typed_in(key: &str, value: &str, name: &str, value_now: String) -> String {
+    failed_form()
+        .filter(|form| form.typed(key) == Some(value))
+        .map(|form| form.typed(name).unwrap_or_default().to_owned())
+        .unwrap_or(value_now)
+}
+
+/// Was this checkbox of the form whose hidden `key` was `value` ticked when it was
+/// refused; else as it is.
+pub fn ticked_in(key: &str, value: &str, name: &str, checked: bool) -> bool {
+    failed_form().filter(|form| form.typed(key) == Some(value)).map_or(checked, |form| form.ticked(name))
 }
 
 /// The refusal's JSON in the page's head, for the browser to render the same page.

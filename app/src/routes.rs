@@ -1,6 +1,8 @@
 //! The application and its routes: every address the portal answers, the page that answers
 //! it, and the title every page's title passes through.
 
+use crate::agreements::edit::TermsEditorPage;
+use crate::agreements::guide::GuidePageView;
 use crate::agreements::pages::{AgreementPageView, AgreementsPage, VerifyPage};
 use crate::audit::views::AuditTrailPage;
 use crate::catalogue::pages::{CataloguePage, DatasetPage, NodeEditPage, NodePage, NodesPage};
@@ -91,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agreements") view=AgreementsPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements/verify") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements/:id") view=AgreementPageView ssr=SsrMode::Async />
+                    <Route path=path!("/agreements/:id/terms") view=TermsEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/agreements/:id/guide") view=GuidePageView ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

@@ -37,6 +37,9 @@ const provider = new Provider(issuer, {
       post_logout_redirect_uris: [`${portal}/`],
       response_types: ['code'],
       grant_types: ['authorization_code'],
+      // Always say when the person authenticated, even if the portal's max_age=0 was
+      // stripped on the way: the portal's signing check must then refuse on the time.
+      require_auth_time: true,
     },
   ],
   pkce: { required: () => true },

@@ -103,3 +103,175 @@ test("signatures in the rules' order until the agreement is in force", async ({ 
     await expect(emma.getByTestId("verify-result")).toContainText("No signed agreement version");
   }
 });
+
+test("the draft's terms edited section by section, and a model from the guided choice", async ({
+  browser,
+  baseURL,
+  javaScriptEnabled,
+}) => {
+  const js = javaScriptEnabled !== false;
+  const oskar = await as(browser, baseURL!, js, "Oskar Wik");
+  await openAgreement(oskar, DRAFT, js);
+  await oskar.getByTestId("edit-terms").click();
+  await expect(oskar).toHaveURL(/\/agreements\/\d+\/terms$/);
+  if (js) await waitForHydration(oskar);
+  await expect(oskar.getByTestId("terms-missing")).toBeVisible();
+  await expectNoSeriousAxeViolations(oskar);
+
+  // Contributions: a Vinnova grant above the aid cap is warned of; corrected, the warning goes.
+  const section = oskar.getByTestId("terms-contributions");
+  const row = async (n: number, values: Record<string, string>) => {
+    for (const [part, value] of Object.entries(values)) {
+      const control = section.locator(`#terms-contributions-${part}-${n}`);
+      if ((await control.evaluate((e) => e.tagName)) === "SELECT") await control.selectOption(value);
+      else await control.fill(value);
+    }
+  };
+  await row(0, { party: "Cellvia Diagnostics AB (fictional)", year: "2027", kind: "cash", amount: "150 000", source: "own" });
+  await row(1, { party: "Cellvia Diagnostics AB (fictional)", year: "2027", kind: "cash", amount: "1 000 000", source: "vinnova" });
+  await row(2, { party: "Umeå University", year: "2027", kind: "hours", amount: "", hours: "200", rate: "800", source: "own" });
+  await oskar.getByTestId("save-contributions").click();
+  const warnings = oskar.getByTestId("state-aid-warnings");
+  await expect(warnings.first()).toContainText("above the cap");
+  await row(1, { amount: "100 000" });
+  await oskar.getByTestId("save-contributions").click();
+  await expect(oskar.getByText(/above the cap/)).toHaveCount(0);
+
+  // A milestone without its date is refused at the date, and what was typed stays.
+  const milestones = oskar.getByTestId("terms-milestones");
+  await milestones.locator("#terms-milestones-code-0").fill("M9");
+  await milestones.locator("#terms-milestones-title-0").fill("Provberedning validerad");
+  await milestones.locator("#terms-milestones-responsible-0").selectOption({ label: "Umeå University" });
+  await milestones.locator("#terms-milestones-due-0").fill("");
+  await oskar.getByTestId("save-milestones").click();
+  await expect(oskar.locator("#terms-milestones-due-0-error")).toHaveText("Fill this in.");
+  await expect(oskar.locator("#terms-milestones-title-0")).toHaveValue("Provberedning validerad");
+  await oskar.locator("#terms-milestones-due-0").fill("2027-09-30");
+  await oskar.getByTestId("save-milestones").click();
+  await expect(oskar.locator("#terms-milestones-due-0-error")).toHaveCount(0);
+  await openAgreement(oskar, DRAFT, js);
+  await expect(oskar.getByTestId("milestones")).toContainText("Provberedning validerad");
+
+  // The guided choice recommends a model, says why, and takes it for the agreement.
+  await oskar.getByTestId("open-guide").click();
+  if (js) await waitForHydration(oskar);
+  const answers: [string, string][] = [
+    ["Is it a service agreement", "No"],
+    ["How many parties", "Two"],
+    ["Who owns background", "there is no such background"],
+    ["Must the results stay unpublished", "No"],
+    // Each run takes another model, so the other run finds something to choose.
+    ["What does the company need", js ? "exclusivity in its field" : "to use them"],
+  ];
+  for (const [question, option] of answers) {
+    await oskar.getByRole("group", { name: new RegExp(question) }).getByLabel(option, { exact: true }).check();
+  }
+  await oskar.getByTestId("guide-recommend").click();
+  await expect(oskar).toHaveURL(/company_needs=/);
+  await expect(oskar.getByTestId("guide-reasons")).toContainText("2 parties take part.");
+  await expectNoSeriousAxeViolations(oskar);
+  const model = (await oskar.getByTestId("guide-model").textContent())!;
+  await oskar.getByTestId("guide-take").click();
+  await expect(oskar.getByTestId("guide-take")).toHaveText("Chosen for the agreement");
+  await openAgreement(oskar, DRAFT, js);
+  await expect(oskar.locator(".status-line")).toContainText(model);
+});
+
+test("an amendment approved in order and signed, one signature by signing in again at the identity provider", async ({
+  browser,
+  baseURL,
+}, testInfo) => {
+  test.skip(testInfo.project.name !== "hydrated", "the agreement is amended once; its forms are those of the journeys above");
+  test.setTimeout(120_000);
+  // A signatory who signs in through the test identity provider.
+  const sara = await (await browser.newContext({ locale: "en-GB" })).newPage();
+  await sara.context().addCookies([{ name: "portal_lang", value: "en", url: baseURL! }]);
+  await sara.goto("/sign-in");
+  await sara.getByRole("button", { name: /Test identity provider/ }).click();
+  await sara.fill("input[name=login]", "sara-signer");
+  await sara.fill("input[name=password]", "any password");
+  await sara.click("button[type=submit]");
+  await expect(sara.locator(".account__name")).toHaveText("Sara Signer Testperson");
+
+  // Nordbiotix starts an amendment and names Sara as its signatory.
+  const emma = await as(browser, baseURL!, true, "Emma Novak");
+  await openAgreement(emma, ACTIVE, true);
+  await emma.locator("#start_amendment-reason").fill("Ny firmatecknare hos Nordbiotix");
+  await emma.getByTestId("start_amendment").click();
+  await expect(emma.getByTestId("agreement-state")).toHaveText("Negotiation");
+  await emma.getByTestId("edit-terms").click();
+  await waitForHydration(emma);
+  await emma.locator("#terms-signatories-email-0").fill("sara-signer@example.org");
+  await emma.getByTestId("save-signatories").click();
+  await expect(emma.locator("#terms-signatories-email-0")).toHaveValue("sara-signer@example.org");
+  await expect(emma.locator("#section-signatories-error")).toHaveCount(0);
+  await openAgreement(emma, ACTIVE, true);
+  await expect(emma.getByTestId("changes")).toContainText("Sara Signer Testperson");
+  await emma.getByTestId("send-for-internal-review").click();
+  await expect(emma.getByTestId("agreement-state")).toHaveText("Internal review");
+
+  // Legal, then finance: in order, the checklist showing who is pending.
+  const fredrik = await as(browser, baseURL!, true, "Fredrik Ström");
+  await openAgreement(fredrik, ACTIVE, true);
+  await expect(fredrik.getByTestId("approve-finance")).toHaveCount(0);
+  const lena = await as(browser, baseURL!, true, "Lena Juhl");
+  await openAgreement(lena, ACTIVE, true);
+  await expect(lena.getByTestId("checklist")).toContainText("legal: due to approve now");
+  await lena.getByTestId("approve-legal").click();
+  await expect(lena.getByTestId("checklist")).toContainText("legal: approved");
+  await openAgreement(fredrik, ACTIVE, true);
+  await fredrik.getByTestId("approve-finance").click();
+  await expect(fredrik.getByTestId("checklist")).toContainText("finance: approved");
+
+  // Both parties accept the version; it goes out for signature.
+  await openAgreement(emma, ACTIVE, true);
+  await emma.getByTestId("accept-version").click();
+  const helena = await as(browser, baseURL!, true, "Helena Vik");
+  await openAgreement(helena, ACTIVE, true);
+  await helena.getByTestId("accept-version").click();
+  await expect(helena.getByTestId("agreement-state")).toHaveText("Approved by the parties");
+  await helena.getByTestId("send-for-signature").click();
+  await expect(helena.getByTestId("agreement-state")).toHaveText("Out for signature");
+
+  // The researcher's undertaking first (a demo confirmation).
+  const david = await as(browser, baseURL!, true, "David Okafor");
+  await openAgreement(david, ACTIVE, true);
+  await david.getByRole("button", { name: /undertaking to Lund University/ }).click();
+  await expect(david.getByTestId("signatures")).toContainText("David Okafor");
+
+  // Sara signs by signing in again. A provider that ignored the portal's prompt and
+  // answered from its old session would send an auth_time before the request: refused.
+  await sara.goto("/agreements");
+  await sara.getByRole("link", { name: ACTIVE }).click();
+  await waitForHydration(sara);
+  await sara.route(
+    (url) => url.searchParams.get("prompt") === "login" && url.searchParams.has("code_challenge"),
+    async (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.delete("prompt");
+      url.searchParams.delete("max_age");
+      await route.continue({ url: url.toString() });
+    },
+  );
+  await sara.getByTestId("sign-at-provider").click();
+  await expect(sara.getByTestId("signing-outcome")).toHaveText(
+    "You did not sign in again after the signature was asked for.",
+  );
+  await expect(sara.getByTestId("agreement-state")).toHaveText("Out for signature");
+  await sara.unrouteAll();
+  // As the portal asks it: the provider makes her sign in again, and the signature counts.
+  await sara.getByTestId("sign-at-provider").click();
+  await expect(sara).toHaveURL(/\/interaction\//);
+  await sara.fill("input[name=login]", "sara-signer");
+  await sara.fill("input[name=password]", "any password");
+  await sara.click("button[type=submit]");
+  await expect(sara.getByTestId("signing-outcome")).toHaveText("Your signature is recorded.");
+  await expect(sara.getByTestId("signatures")).toContainText("Sara Signer Testperson");
+  await expect(sara.getByTestId("signatures")).not.toContainText(/Sara Signer Testperson[^\n]*Demo/);
+
+  // Lund signs last; the amendment is in force.
+  await openAgreement(helena, ACTIVE, true);
+  await helena.getByRole("button", { name: /Sign: Lund University/ }).click();
+  await expect(helena.getByTestId("agreement-state")).toHaveText("Active");
+  await expectNoSeriousAxeViolations(helena);
+});

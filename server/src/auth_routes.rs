@@ -47,7 +47,7 @@ pub async fn start(
         return status_of(&error).into_response();
     }
     let return_to = safe_return_path(&form.return_to);
-    match state.oidc.start(&state.db, &state.config, &provider_id, &return_to).await {
+    match state.oidc.start(&state.db, &state.config, &provider_id, &return_to, None).await {
         Ok((url, browser_token)) => {
             let cookie = cookie_header(
                 &state.config,
@@ -86,6 +86,10 @@ pub async fn callback(
                 return with_cookies(to_sign_in_page(failure.code()), &[clear_browser_cookie]);
             }
         };
+    if let Some(intent) = identity.signing.as_deref() {
+        let response = crate::signing_routes::finish(&state, &parts, &identity, intent).await;
+        return with_cookies(response, &[clear_browser_cookie]);
+    }
     let person_id = match person_from_provider(&state.db, &identity).await {
         Ok(id) => id,
         Err(error) => {

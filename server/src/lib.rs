@@ -9,6 +9,7 @@ pub mod http_layers;
 pub mod openapi;
 pub mod rate_limit;
 pub mod settings;
+pub mod signing_routes;
 pub mod telemetry;
 
 use app::config::PortalConfig;
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/auth/oidc/callback", get(auth_routes::callback))
         .route("/auth/oidc/{provider}", post(auth_routes::start))
+        .route("/agreements/{id}/sign", post(signing_routes::ask))
         .route("/me/data.json", get(auth_routes::my_data))
         .merge(catalogue_routes::router())
         .merge(application_routes::router(&state))

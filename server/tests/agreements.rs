@@ -2,15 +2,19 @@
 //! databases: the demo's three agreements as each kind of viewer sees them (the list, one
 //! agreement, the board's summary, nothing at all), signing in the order the rules ask
 //! until the agreement is in force and its hash is on public record, reminders of an
-//! overdue milestone queued once, and expiry at the end date.
+//! overdue milestone queued once, expiry at the end date, and the draft's terms edited
+//! section by section (problems at their rows, the state-aid warning that comes and goes,
+//! the approval plan, the guided choice of a model).
 
 mod common;
 
 use app::agreements::api::{
-    ActOnAgreement, ChooseModel, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
+    ActOnAgreement, ChooseModel, ConfirmDemoSignature, GetAgreement, GetTermsEditor, GuideAgreement,
+    ListAgreements, ReviseTerms, SetApprovalPlan, VerifyAgreement,
 };
 use app::agreements::model::Verification;
 use app::agreements::model::{AgreementList, AgreementPage, AgreementState};
+use app::agreements::model::{GuidePage, TermsEditor};
 use common::TestApp;
 use leptos::server_fn::ServerFn;
 
@@ -261,4 +265,220 @@ on_both_backends!(the_draft_takes_another_model_from_those_offered, |t| {
     // Nobody may edit an agreement out for signature: no models are offered.
     let (_, waiting) = page(&app, agreement_titled(&t.db, WAITING).await, &emma).await;
     assert!(waiting.unwrap().models.is_empty());
+});
+
+async fn editor(app: &TestApp, id: i64, cookies: &str) -> (u16, Option<TermsEditor>) {
+    let (status, body) = app.call(GetTermsEditor::PATH, &[("id", &id.to_string())], cookies).await;
+    (status, if status == 200 { Some(serde_json::from_str(&body).unwrap()) } else { None })
+}
+
+/// Posts one section of the terms as its form does (`fields[due-2]=…`).
+async fn revise(
+    app: &TestApp,
+    id: i64,
+    base: &str,
+    section: &str,
+    fields: &[(&str, String)],
+    cookies: &str,
+) -> (u16, String) {
+    let id = id.to_string();
+    let named: Vec<(String, String)> =
+        fields.iter().map(|(k, v)| (format!("fields[{k}]"), v.clone())).collect();
+    let mut form: Vec<(&str, &str)> = vec![("id", &id), ("section", section), ("base", base)];
+    form.extend(named.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    app.call(ReviseTerms::PATH, &form, cookies).await
+}
+
+on_both_backends!(the_draft_terms_are_edited_section_by_section, |t| {
+    let app = demo_app(t).await;
+    let draft = agreement_titled(&t.db, DRAFT).await;
+    let organisation = |slug: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap()
+            .to_string()
+    };
+    let (cellvia, umu) = (organisation("cellvia").await, organisation("umu").await);
+    let oskar = app.sign_in_as("Oskar Wik").await;
+    // Only those who may edit the draft get its editor.
+    for (who, name) in
+        [("another company", "Emma Novak"), ("a reviewer", "Mikael Holm"), ("the board", "Per Almqvist")]
+    {
+        let cookies = app.sign_in_as(name).await;
+        let (status, body) = app.call(GetTermsEditor::PATH, &[("id", &draft.to_string())], &cookies).await;
+        assert_eq!(status, 403, "{who}: {body}");
+    }
+    assert_eq!(editor(&app, draft, "").await.0, 401);
+    let (status, shown) = editor(&app, draft, &oskar).await;
+    assert_eq!(status, 200);
+    let shown = shown.unwrap();
+    assert_eq!(shown.sections.len(), 9);
+    assert!(shown.missing.iter().any(|(field, _)| field == "cost_of_developed_goods"), "{:?}", shown.missing);
+
+    // The general terms; then a save against the version it replaced is refused.
+    let general = |cost: &str| {
+        vec![
+            ("title", DRAFT.to_owned()),
+            ("purpose", "att pröva provberedningen".to_owned()),
+            ("language", "sv".to_owned()),
+            ("start", "2027-01-01".to_owned()),
+            ("end", "2027-12-31".to_owned()),
+            ("trl_start", "6".to_owned()),
+            ("research_category", "industrial_research".to_owned()),
+            ("cost_of_developed_goods", cost.to_owned()),
+        ]
+    };
+    let (status, body) = revise(&app, draft, &shown.base, "general", &general("Delas lika"), &oskar).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = revise(&app, draft, &shown.base, "general", &general("Annat"), &oskar).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("agreement.form.stale"), "{body}");
+    let shown = editor(&app, draft, &oskar).await.1.unwrap();
+    assert!(!shown.missing.iter().any(|(field, _)| field == "cost_of_developed_goods"));
+
+    // A problem comes back at the row it was typed in.
+    let milestones = vec![
+        ("code-0", "M1".to_owned()),
+        ("title-0", "Provberedning klar".to_owned()),
+        ("kind-0", "milestone".to_owned()),
+        ("due-0", "2027-06-01".to_owned()),
+        ("responsible-0", cellvia.clone()),
+        ("code-3", "M2".to_owned()),
+        ("kind-3", "deliverable".to_owned()),
+        ("due-3", "2027-02-30".to_owned()),
+        ("responsible-3", umu.clone()),
+    ];
+    let (status, body) = revise(&app, draft, &shown.base, "milestones", &milestones, &oskar).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("milestones-3-due") && body.contains("form.date"), "{body}");
+    let mut milestones = milestones;
+    milestones[7].1 = "2027-11-30".into();
+    let (status, body) = revise(&app, draft, &shown.base, "milestones", &milestones, &oskar).await;
+    assert_eq!(status, 200, "{body}");
+    let page_now = page(&app, draft, &oskar).await.1.unwrap();
+    let codes: Vec<&str> = page_now.milestones.iter().map(|m| m.code.as_str()).collect();
+    assert_eq!(codes, ["M1", "M2"]);
+
+    // Contributions: a grant above the aid cap is warned of, and the warning goes when corrected.
+    let contributions = |grant: &str| {
+        vec![
+            ("party-0", cellvia.clone()),
+            ("year-0", "2027".to_owned()),
+            ("kind-0", "cash".to_owned()),
+            ("amount-0", "150 000".to_owned()),
+            ("source-0", "own".to_owned()),
+            ("party-1", cellvia.clone()),
+            ("year-1", "2027".to_owned()),
+            ("kind-1", "cash".to_owned()),
+            ("amount-1", grant.to_owned()),
+            ("source-1", "vinnova".to_owned()),
+            ("party-2", umu.clone()),
+            ("year-2", "2027".to_owned()),
+            ("kind-2", "hours".to_owned()),
+            ("hours-2", "200".to_owned()),
+            ("rate-2", "800".to_owned()),
+            ("source-2", "own".to_owned()),
+        ]
+    };
+    let above_cap = |e: &TermsEditor| e.warnings.iter().any(|w| w.key == "agreement.aid.intensity_above_cap");
+    let base = editor(&app, draft, &oskar).await.1.unwrap().base;
+    let (status, body) =
+        revise(&app, draft, &base, "contributions", &contributions("1 000 000"), &oskar).await;
+    assert_eq!(status, 200, "{body}");
+    let shown = editor(&app, draft, &oskar).await.1.unwrap();
+    assert!(above_cap(&shown), "{:?}", shown.warnings);
+    let (status, body) =
+        revise(&app, draft, &shown.base, "contributions", &contributions("100 000"), &oskar).await;
+    assert_eq!(status, 200, "{body}");
+    let shown = editor(&app, draft, &oskar).await.1.unwrap();
+    assert!(!above_cap(&shown), "{:?}", shown.warnings);
+
+    // Signatories by the e-mail they sign in with; an unknown address is refused at its row.
+    let signatories = |email: &str| {
+        vec![
+            ("email-0", "oskar.wik@example.com".to_owned()),
+            ("party-0", cellvia.clone()),
+            ("authority-0", "statutory".to_owned()),
+            ("step-0", "1".to_owned()),
+            ("email-1", email.to_owned()),
+            ("party-1", umu.clone()),
+            ("authority-1", "delegation".to_owned()),
+            ("step-1", "2".to_owned()),
+        ]
+    };
+    let (status, body) =
+        revise(&app, draft, &shown.base, "signatories", &signatories("nobody@example.org"), &oskar).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("signatories-1-email"), "{body}");
+    let (status, body) =
+        revise(&app, draft, &shown.base, "signatories", &signatories("KARIN.SJOBERG@example.org"), &oskar)
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let shown = editor(&app, draft, &oskar).await.1.unwrap();
+    let signatories = shown.sections.iter().find(|s| s.code == "signatories").unwrap();
+    assert_eq!(signatories.filled, 2);
+    assert!(signatories.rows[1].contains(&"karin.sjoberg@example.org".to_owned()), "{:?}", signatories.rows);
+
+    // The approval plan: in parallel; the same role twice is the kernel's to refuse.
+    let plan = |roles: &[&str]| {
+        let mut form =
+            vec![("id".to_owned(), draft.to_string()), ("order".to_owned(), "in_parallel".to_owned())];
+        form.extend(roles.iter().enumerate().map(|(n, r)| (format!("roles[role-{n}]"), (*r).to_owned())));
+        form
+    };
+    let post = |form: Vec<(String, String)>| {
+        let app = &app;
+        let oskar = oskar.clone();
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.call(SetApprovalPlan::PATH, &form, &oskar).await
+        }
+    };
+    let (status, body) = post(plan(&["legal", "legal"])).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = post(plan(&["finance", "legal"])).await;
+    assert_eq!(status, 200, "{body}");
+    let shown = editor(&app, draft, &oskar).await.1.unwrap();
+    assert_eq!(
+        (shown.approval_order.as_str(), shown.approval_roles.clone()),
+        ("in_parallel", vec!["finance".to_owned(), "legal".to_owned()])
+    );
+
+    // The guided choice: nothing until every question is answered, then a model and why.
+    let guide = |answers: &[(&str, &str)]| {
+        let app = &app;
+        let oskar = oskar.clone();
+        let mut form: Vec<(String, String)> = vec![("id".into(), draft.to_string())];
+        form.extend(answers.iter().map(|(k, v)| (format!("answers[{k}]"), (*v).to_owned())));
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let (status, body) = app.call(GuideAgreement::PATH, &form, &oskar).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_str::<GuidePage>(&body).unwrap()
+        }
+    };
+    let answered = [
+        ("service_agreement", "no"),
+        ("parties", "2"),
+        ("essential_background", "nobody"),
+        ("results_unpublished", "no"),
+        ("company_needs", "exclusivity"),
+    ];
+    assert!(guide(&answered[..3]).await.recommendation.is_none());
+    let found = guide(&answered).await.recommendation.expect("a recommendation");
+    assert_eq!(found.rule, "academic_owns_exclusive_option");
+    let model = found.model.expect("an example model suits a spin-out and a university");
+    assert!(found.reasons.iter().any(|r| r.key == "guide.reason.exclusivity"));
+    let (status, body) = app
+        .call(ChooseModel::PATH, &[("id", &draft.to_string()), ("model", &model.id.to_string())], &oskar)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(page(&app, draft, &oskar).await.1.unwrap().model.as_deref(), Some(model.name.as_str()));
+    let emma = app.sign_in_as("Emma Novak").await;
+    let (status, _) = app.call(GuideAgreement::PATH, &[("id", &draft.to_string())], &emma).await;
+    assert_eq!(status, 403, "another company's draft");
+    let (status, _) = revise(&app, draft, &shown.base, "general", &general("x"), &emma).await;
+    assert_eq!(status, 403, "another company may not edit it");
 });

@@ -87,6 +87,10 @@ fn identity_with(claims: &str) -> VerifiedIdentity {
         claims: serde_json::from_str(claims).unwrap(),
         id_token: "unused".into(),
         return_to: "/".into(),
+        auth_time: None,
+        acr: None,
+        amr: Vec::new(),
+        signing: None,
     }
 }
 

@@ -27,28 +27,6 @@ mod ssr {
             }
         })
     }
-
-    /// Where the request came from, for a signature's evidence: the proxy's last
-    /// `X-Forwarded-For` address where the configuration trusts it, else the connection's.
-    pub fn client(trust_forwarded_for: bool) -> kernel::agreement::signing::Client {
-        let parts = leptos::prelude::use_context::<http::request::Parts>();
-        let header = |name: &str| {
-            parts.as_ref().and_then(|p| p.headers.get(name)).and_then(|v| v.to_str().ok()).map(str::to_owned)
-        };
-        let forwarded = trust_forwarded_for
-            .then(|| header("x-forwarded-for"))
-            .flatten()
-            .and_then(|h| h.rsplit(',').next().map(|ip| ip.trim().to_owned()));
-        let connected = parts
-            .as_ref()
-            .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
-            .map(|c| c.0.ip().to_string());
-        let user_agent: String = header("user-agent").unwrap_or_default().chars().take(500).collect();
-        kernel::agreement::signing::Client {
-            ip: forwarded.or(connected).unwrap_or_else(|| "unknown".into()),
-            user_agent,
-        }
-    }
 }
 
 /// The agreements this person may see, narrowed by the URL's filters: overdue first.
@@ -95,6 +73,7 @@ pub async fn get_agreement(id: AgreementId) -> Result<AgreementPage, AppError> {
     authorize_on(Action::ReadAgreement, Thing::Agreement(&visibility)).await?;
     let names = store::names(&mut conn, &super::views::people_mentioned(&agreement, &log)).await?;
     let models = store::models(&mut conn).await?;
+    let demo_person = store::demo_subject(&mut conn, person.id).await?.is_some();
     drop(conn);
     super::views::page(
         id,
@@ -104,7 +83,7 @@ pub async fn get_agreement(id: AgreementId) -> Result<AgreementPage, AppError> {
         &actor,
         &names,
         request_lang(),
-        state.config.demo_sign_in,
+        state.config.demo_sign_in && demo_person,
         &models,
         chrono::Utc::now(),
     )
@@ -178,7 +157,10 @@ pub async fn confirm_demo_signature(
             amr: vec!["demo".into()],
             auth_time: now,
         },
-        client: ssr::client(state.config.trust_forwarded_for),
+        client: super::signing::client(
+            state.config.trust_forwarded_for,
+            leptos::prelude::use_context::<http::request::Parts>().as_ref(),
+        ),
     };
     crate::workflow::execute::<Agreement>(&state.db, id.get(), &actor, command, now)
         .await
@@ -233,4 +215,141 @@ pub async fn choose_model(id: AgreementId, model: kernel::ModelId) -> Result<(),
     .await
     .map_err(ssr::refused)?;
     Ok(())
+}
+
+/// The terms editor of an agreement this person may edit now (403 otherwise).
+#[server]
+pub async fn get_terms_editor(id: AgreementId) -> Result<super::model::TermsEditor, AppError> {
+    use super::store;
+    use crate::policy::{Action, Thing};
+    use crate::request::{authorize, authorize_on, request_lang, with_status};
+    let (state, person) = authorize(Action::ReadAgreement).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let mut conn = state.db.read().await?;
+    let actor = store::actor(&mut conn, &person).await?;
+    let (agreement, _, facts) = store::load_with_facts(&mut conn, id).await.map_err(ssr::refused)?;
+    authorize_on(Action::ReadAgreement, Thing::Agreement(&agreement.visibility_with(&actor, &facts))).await?;
+    let terms = agreement.latest().map(|v| v.content.terms.clone()).unwrap_or_default();
+    let register = store::register(&mut conn, &terms, &[]).await?;
+    drop(conn);
+    super::views::editor(id, &agreement, &facts, &actor, &register, request_lang(), chrono::Utc::now())
+        .ok_or_else(|| with_status(AppError::Forbidden))
+}
+
+/// Saves one section of the terms (`fields` as its form posts them, `part-n` for row n):
+/// a new working version when the latest was sent. `base` is the version's hash when the
+/// form was drawn; a save over someone else's newer edit is refused, not merged.
+#[server]
+pub async fn revise_terms(
+    id: AgreementId,
+    section: String,
+    base: String,
+    #[server(default)] fields: std::collections::BTreeMap<String, String>,
+) -> Result<(), AppError> {
+    use super::store;
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    use kernel::agreement::form::{self, Section};
+    use kernel::agreement::{Agreement, Command};
+    let (state, person) = authorize(Action::ActOnAgreement).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let section = Section::parse(&section)
+        .ok_or_else(|| with_status(AppError::invalid("", "agreement.form.choice")))?;
+    if fields.len() > 4 * kernel::agreement::terms::MAX_ITEMS * form::columns(section).len() {
+        return Err(with_status(AppError::invalid(section.code(), "form.too_many")));
+    }
+    let mut conn = state.db.read().await?;
+    let actor = store::actor(&mut conn, &person).await?;
+    let (agreement, _, facts) = store::load_with_facts(&mut conn, id).await.map_err(ssr::refused)?;
+    // Asked first, so that someone who may not edit learns nothing from the checks below.
+    let context = kernel::agreement::Context::with(chrono::Utc::now(), facts);
+    if !kernel::workflow::Aggregate::permitted(&agreement, &actor, &context)
+        .contains(&kernel::agreement::Permission::Edit)
+    {
+        return Err(with_status(AppError::Forbidden));
+    }
+    let Some(latest) = agreement.latest() else { return Err(with_status(AppError::NotFound)) };
+    if kernel::agreement::canonical::version_hash(id, latest.number, &latest.content) != base {
+        return Err(with_status(AppError::invalid("", "agreement.form.stale")));
+    }
+    let emails: Vec<String> =
+        fields.iter().filter(|(k, _)| k.starts_with("email-")).map(|(_, v)| v.clone()).collect();
+    let register = store::register(&mut conn, &latest.content.terms, &emails).await?;
+    drop(conn);
+    let terms = form::apply(section, &fields, &latest.content.terms, &register)
+        .map_err(|problem| with_status(AppError::invalid(&problem.field.replace('.', "-"), problem.key)))?;
+    crate::workflow::execute::<Agreement>(
+        &state.db,
+        id.get(),
+        &actor,
+        Command::Revise { terms },
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ssr::refused)?;
+    Ok(())
+}
+
+/// Sets who approves the agreement internally and in what order (`roles` posted as
+/// `roles[0]=legal`, in the order they approve).
+#[server]
+pub async fn set_approval_plan(
+    id: AgreementId,
+    order: String,
+    #[server(default)] roles: std::collections::BTreeMap<String, String>,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    use kernel::agreement::review::{ApprovalOrder, ApprovalPlan, ApprovalRole, MAX_ROLES};
+    // Duplicates and the length are the kernel's to refuse (`plan_fits`).
+    use kernel::agreement::{Agreement, Command};
+    let (state, person) = authorize(Action::ActOnAgreement).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let order = ApprovalOrder::parse(&order)
+        .ok_or_else(|| with_status(AppError::invalid("approval-order", "agreement.form.choice")))?;
+    let mut numbered: Vec<(usize, &String)> =
+        roles.iter().filter_map(|(k, v)| Some((k.strip_prefix("role-")?.parse().ok()?, v))).collect();
+    numbered.sort();
+    let mut chosen = Vec::new();
+    for (n, code) in numbered.into_iter().filter(|(_, v)| !v.is_empty()).take(MAX_ROLES + 1) {
+        let role = ApprovalRole::parse(code).ok_or_else(|| {
+            with_status(AppError::invalid(&format!("approval-role-{n}"), "agreement.form.choice"))
+        })?;
+        chosen.push(role);
+    }
+    let mut conn = state.db.read().await?;
+    let actor = super::store::actor(&mut conn, &person).await?;
+    drop(conn);
+    let command = Command::SetApprovalPlan { approval: ApprovalPlan { roles: chosen, order } };
+    crate::workflow::execute::<Agreement>(&state.db, id.get(), &actor, command, chrono::Utc::now())
+        .await
+        .map_err(ssr::refused)?;
+    Ok(())
+}
+
+/// The guided choice of a model, for someone who may edit the agreement now: the
+/// questions, and for complete answers (as the page's link carries them) the
+/// recommendation and why.
+#[server]
+pub async fn guide_agreement(
+    id: AgreementId,
+    #[server(default)] answers: std::collections::BTreeMap<String, String>,
+) -> Result<super::model::GuidePage, AppError> {
+    use super::store;
+    use crate::policy::{Action, Thing};
+    use crate::request::{authorize, authorize_on, request_lang, with_status};
+    use kernel::agreement::{Context, Permission};
+    use kernel::workflow::Aggregate;
+    let (state, person) = authorize(Action::ReadAgreement).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let mut conn = state.db.read().await?;
+    let actor = store::actor(&mut conn, &person).await?;
+    let (agreement, _, facts) = store::load_with_facts(&mut conn, id).await.map_err(ssr::refused)?;
+    authorize_on(Action::ReadAgreement, Thing::Agreement(&agreement.visibility_with(&actor, &facts))).await?;
+    let context = Context::with(chrono::Utc::now(), facts);
+    if !agreement.permitted(&actor, &context).contains(&Permission::Edit) {
+        return Err(with_status(AppError::Forbidden));
+    }
+    let models = store::models(&mut conn).await?;
+    Ok(super::views::guide(id, &agreement, &answers, &models, request_lang()))
 }

@@ -4,8 +4,12 @@
 //! them (docs/agreements.md).
 
 pub mod api;
+pub mod edit;
+pub mod guide;
 pub mod model;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod signing;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]

@@ -180,7 +180,94 @@ pub struct AgreementPage {
     pub may_sign_for: Vec<(i64, bool, String)>,
     /// The models this viewer may choose from (empty unless they may edit the draft).
     pub models: Vec<ModelChoice>,
-    /// Demo sign-in is on: a signature is a labelled demo confirmation.
+    /// This viewer signs through the demo's labelled confirmation (a demo person, demo
+    /// sign-in on); everyone else signs by signing in again at their identity provider.
     pub demo_signing: bool,
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// What a column of the terms editor asks for, as the page draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditorInput {
+    Text {
+        max: usize,
+    },
+    Area {
+        max: usize,
+    },
+    Date,
+    Number,
+    Check,
+    /// `options` are (value, label); a label is a translation key when `translated`.
+    Choice {
+        options: Vec<(String, String)>,
+        translated: bool,
+        optional: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorColumn {
+    pub part: String,
+    pub input: EditorInput,
+}
+
+/// One section of the terms as its form shows it: the values of each row, by column,
+/// and for a list room for new rows at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorSection {
+    pub code: String,
+    pub single: bool,
+    pub columns: Vec<EditorColumn>,
+    pub rows: Vec<Vec<String>>,
+    /// How many of `rows` hold values (the rest are empty rows to add to).
+    pub filled: usize,
+}
+
+/// The terms editor: every section of the latest version, what is still missing before
+/// it can be sent, the state-aid warnings and the approval plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermsEditor {
+    pub id: AgreementId,
+    pub title: String,
+    pub version: u32,
+    /// The version's hash when the form was drawn: a save against another is refused.
+    pub base: String,
+    pub sections: Vec<EditorSection>,
+    /// (field, message key): what keeps the version from being sent.
+    pub missing: Vec<(String, String)>,
+    pub warnings: Vec<Warning>,
+    pub approval_order: String,
+    pub approval_roles: Vec<String>,
+}
+
+/// A question of the guided choice: its text's key, the answer's name and its options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuideQuestion {
+    pub key: String,
+    pub field: String,
+    pub options: Vec<String>,
+    /// Asked only when three or more parties take part.
+    pub consortium_only: bool,
+}
+
+/// What the guided choice recommends for the answers given: the model, the reasons in
+/// plain words (message keys and their values), and the models that would also do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuideRecommendation {
+    /// `None` when no model of the recommended kind suits every party.
+    pub model: Option<ModelChoice>,
+    pub rule: String,
+    pub reasons: Vec<Warning>,
+    pub runners_up: Vec<ModelChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuidePage {
+    pub id: AgreementId,
+    pub title: String,
+    pub questions: Vec<GuideQuestion>,
+    /// The answers as given (field, option).
+    pub answers: Vec<(String, String)>,
+    pub recommendation: Option<GuideRecommendation>,
 }

@@ -187,6 +187,7 @@ fn AgreementView(page: AgreementPage) -> impl IntoView {
                 {page.proposal.map(|p| view! { " · " <a href=format!("/proposals/{p}")>{i.t("agreement.from_proposal")}</a> })}
             </p>
             {page.summary_only.then(|| view! { <p class="notice">{i.t("agreement.summary_only")}</p> })}
+            <SigningOutcome />
             <h2>{i.t("agreement.parties")}</h2>
             <ul class="plain-list" data-testid="parties">
                 {page.parties.iter().map(|(name, kind, role)| view! {
@@ -199,6 +200,9 @@ fn AgreementView(page: AgreementPage) -> impl IntoView {
                 {page.industry_ratio.clone().map(|ratio| view! { <dt>{i.t("agreement.industry_ratio")}</dt><dd>{ratio}</dd> })}
             </dl>
             <Milestones page=page.clone() />
+            {may(Permission::Edit).then(|| view! {
+                <p><a class="button button--quiet" href=format!("/agreements/{id}/terms") data-testid="edit-terms">{i.t("agreement.edit_terms")}</a></p>
+            })}
             {(!page.models.is_empty()).then(|| view! { <ModelChooser page=page.clone() /> })}
             {page.detail.clone().map(|detail| view! { <Detail page=page.clone() detail /> })}
             <h2>{i.t("agreement.actions")}</h2>
@@ -239,6 +243,7 @@ fn AgreementView(page: AgreementPage) -> impl IntoView {
                     </AgreementCommand>
                 })}
                 {(may(Permission::Sign) && page.demo_signing).then(|| view! { <DemoSignature page=page.clone() /> })}
+                {(may(Permission::Sign) && !page.demo_signing).then(|| view! { <ProviderSignature page=page.clone() /> })}
                 {may(Permission::Resume).then(|| view! {
                     <AgreementCommand id command="resume" key="resume".into()>
                         <button type="submit" class="button button--quiet" data-testid="resume">{i.t("agreement.resume")}</button>
@@ -387,6 +392,7 @@ fn ModelChooser(page: AgreementPage) -> impl IntoView {
     view! {
         <section aria-labelledby="models-heading">
             <h2 id="models-heading">{i.t("agreement.choose_model")}</h2>
+            <p><a href=format!("/agreements/{}/guide", page.id) data-testid="open-guide">{i.t("agreement.open_guide")}</a></p>
             {command_form(action, hidden, "model".into(), Box::new(move || view! {
                 <fieldset class="choices">
                     <legend>{i.t("agreement.model")}</legend>
@@ -470,6 +476,44 @@ fn DemoSignature(page: AgreementPage) -> impl IntoView {
     }
 }
 
+/// Signing in again at the identity provider: one plain form per capacity (the portal
+/// sends the signer to the provider and back; JavaScript plays no part).
+#[component]
+fn ProviderSignature(page: AgreementPage) -> impl IntoView {
+    let i = use_i18n();
+    let action = format!("/agreements/{}/sign", page.id);
+    view! {
+        <div class="notice" data-testid="provider-signature">
+            <p>{i.t("agreement.provider_signature_explained")}</p>
+            {page.may_sign_for.clone().into_iter().map(|(organisation, undertaking, label)| view! {
+                <form method="post" action=action.clone() class="command-form">
+                    <input type="hidden" name="organisation" value=organisation.to_string() />
+                    <input type="hidden" name="undertaking" value=undertaking.to_string() />
+                    <button type="submit" class="button" data-testid="sign-at-provider">{i.t_with("agreement.sign_as", &[("capacity", &label)])}</button>
+                </form>
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// What became of a signature through the identity provider (the callback's redirect
+/// says it in the query).
+#[component]
+fn SigningOutcome() -> impl IntoView {
+    let i = use_i18n();
+    let query = use_query_map();
+    move || {
+        let q = query.get();
+        if q.get("signed").as_deref() == Some("1") {
+            return view! { <p class="notice notice--success" role="status" data-testid="signing-outcome">{i.t("agreement.signed_at_provider")}</p> }.into_any();
+        }
+        match q.get("signing_failed").filter(|key| key.starts_with("agreement.") || key.starts_with("error.")) {
+            Some(key) => view! { <p class="notice notice--error" role="alert" data-testid="signing-outcome">{i.t(&key)}</p> }.into_any(),
+            None => ().into_any(),
+        }
+    }
+}
+
 /// Anyone may check a hash (from a signed agreement's footer): a plain GET form, so a
 /// result is a link. It names the parties and signers, never the content.
 #[component]
@@ -548,5 +592,10 @@ pub fn dynamic_translation_keys() -> Vec<String> {
         .flat_map(|k| [format!("mail.{k}.subject"), format!("mail.{k}.body")]),
     );
     keys.extend(["agreement.undertaking_for", "form.date", "form.too_many", "form.trl"].map(String::from));
+    keys.extend(
+        ["no_provider", "other_person", "no_auth_time"].map(|k| format!("agreement.signing_failed.{k}")),
+    );
+    keys.extend(super::edit::dynamic_translation_keys());
+    keys.extend(super::guide::dynamic_translation_keys());
     keys
 }

@@ -747,3 +747,52 @@ pub async fn create_from_proposal(
     workflow::execute_in::<Agreement>(conn, agreement_id, &actor, command, at).await?;
     Ok(())
 }
+
+/// What the terms editor looks names up in: every organisation that may be a party
+/// (agencies may not), and the people the terms name or the form gives by e-mail.
+pub async fn register(
+    conn: &mut AnyConnection,
+    terms: &kernel::agreement::terms::Terms,
+    emails: &[String],
+) -> Result<kernel::agreement::form::Register, sqlx::Error> {
+    use kernel::agreement::form::{Register, RegisteredOrganisation, RegisteredPerson};
+    use kernel::agreement::model::PartyKind;
+    let organisations: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, name, kind, company_kind FROM organisations WHERE kind <> 'agency' ORDER BY name LIMIT 2000",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let kind_of = |kind: &str, company: Option<&str>| match kind {
+        "university" => Some(PartyKind::University),
+        "hospital" | "region" => Some(PartyKind::UniversityHospitalRegion),
+        "company" => company.and_then(kernel::codes::CompanyKind::parse).map(PartyKind::of_company),
+        _ => None,
+    };
+    let mut register = Register::default();
+    for (id, name, kind, company) in organisations {
+        if let Some(kind) = kind_of(&kind, company.as_deref()) {
+            register.organisations.insert(OrganisationId(id), RegisteredOrganisation { name, kind });
+        }
+    }
+    let named: Vec<i64> = terms
+        .parties
+        .iter()
+        .flat_map(|p| p.signatories.iter().map(|s| s.person.get()))
+        .chain(terms.researchers.iter().map(|r| r.person.get()))
+        .collect();
+    let emails: Vec<String> =
+        emails.iter().map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).take(500).collect();
+    if named.is_empty() && emails.is_empty() {
+        return Ok(register);
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT id, display_name, email FROM people WHERE email IS NOT NULL AND (id IN (");
+    sql.bind_ints(&named).push(") OR lower(email) IN (");
+    if emails.is_empty() { sql.push("NULL") } else { sql.bind_list(&emails) }.push("))");
+    let people: Vec<(i64, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    register.people = people
+        .into_iter()
+        .map(|(id, name, email)| RegisteredPerson { id: PersonId(id), name, email })
+        .collect();
+    Ok(register)
+}

@@ -249,13 +249,7 @@ fn detail(
                 .collect()
         })
         .unwrap_or_default();
-    let warnings = version
-        .content
-        .aid_warnings()
-        .unwrap_or_default()
-        .iter()
-        .map(|w| Warning { key: w.message_key().to_owned(), args: warning_args(w, &party_name, lang) })
-        .collect();
+    let warnings = warnings(&version.content, &party_name, lang);
     let checklist = agreement
         .checklist()
         .into_iter()
@@ -340,12 +334,184 @@ fn model_choices(
         .collect()
 }
 
+/// The guided choice for an editor of the agreement: the questions, and once every one
+/// that applies is answered, the recommended model among `models` (one that suits every
+/// kind of party the agreement has), why, and the runners-up.
+pub fn guide(
+    id: AgreementId,
+    agreement: &Agreement,
+    answers: &BTreeMap<String, String>,
+    models: &[kernel::agreement::model::CollaborationModel],
+    lang: Lang,
+) -> GuidePage {
+    use kernel::agreement::guide::{self, Answers};
+    let language = reading(lang);
+    let terms = agreement.latest().map(|v| &v.content.terms);
+    let kinds: Vec<_> = terms.map(|t| t.parties.iter().map(|p| p.kind).collect()).unwrap_or_default();
+    let choices = model_choices(agreement, models, language);
+    let choice_of = |rule| {
+        let model = guide::model_for(models, rule, &kinds)?;
+        choices.iter().find(|c| c.id == model.id.get()).cloned()
+    };
+    let recommendation = Answers::read(|field| answers.get(field).cloned()).map(|given| {
+        let found = guide::recommend(&given);
+        GuideRecommendation {
+            model: choice_of(found.rule),
+            rule: found.rule.code().to_owned(),
+            reasons: found
+                .reasons
+                .iter()
+                .map(|r| Warning {
+                    key: r.key.to_owned(),
+                    args: r
+                        .args
+                        .iter()
+                        .map(|(name, value)| {
+                            // Codes in a reason are said in words: the option's name.
+                            let words = match *name {
+                                "need" => crate::i18n::translate(
+                                    lang,
+                                    &format!("guide.option.company_needs.{value}"),
+                                ),
+                                "holder" => crate::i18n::translate(
+                                    lang,
+                                    &format!("guide.option.essential_background.{value}"),
+                                ),
+                                _ => value.clone(),
+                            };
+                            ((*name).to_owned(), words)
+                        })
+                        .collect(),
+                })
+                .collect(),
+            runners_up: found.runners_up.iter().filter_map(|rule| choice_of(*rule)).collect(),
+        }
+    });
+    GuidePage {
+        id,
+        title: terms.map(|t| t.title.clone()).unwrap_or_default(),
+        questions: guide::QUESTIONS
+            .iter()
+            .map(|q| GuideQuestion {
+                key: q.key.to_owned(),
+                field: q.field.to_owned(),
+                options: q.options.iter().map(|o| (*o).to_owned()).collect(),
+                consortium_only: q.consortium_only,
+            })
+            .collect(),
+        answers: answers
+            .iter()
+            .filter(|(field, _)| guide::QUESTIONS.iter().any(|q| q.field == *field))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        recommendation,
+    }
+}
+
 fn capacity_text(capacity: Capacity, party_name: &impl Fn(OrganisationId) -> String, lang: Lang) -> String {
     match capacity {
         Capacity::Party { organisation } => party_name(organisation),
         Capacity::Undertaking { university } => crate::i18n::translate(lang, "agreement.undertaking_for")
             .replace("{university}", &party_name(university)),
     }
+}
+
+/// The state-aid checks of a version, each explained with its numbers.
+fn warnings(
+    content: &kernel::agreement::terms::Content,
+    party_name: &impl Fn(OrganisationId) -> String,
+    lang: Lang,
+) -> Vec<Warning> {
+    content
+        .aid_warnings()
+        .unwrap_or_default()
+        .iter()
+        .map(|w| Warning { key: w.message_key().to_owned(), args: warning_args(w, party_name, lang) })
+        .collect()
+}
+
+/// Empty rows at the end of a list's form, to add to without JavaScript.
+const ROOM: usize = 2;
+
+/// The terms editor for a viewer who may edit the agreement now; `None` otherwise.
+pub fn editor(
+    id: AgreementId,
+    agreement: &Agreement,
+    facts: &AgreementFacts,
+    actor: &Actor,
+    register: &kernel::agreement::form::Register,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Option<TermsEditor> {
+    use kernel::agreement::form::{self, Input, Section};
+    let context = Context::with(now, facts.clone());
+    if !agreement.permitted(actor, &context).contains(&Permission::Edit) {
+        return None;
+    }
+    let version = agreement.latest()?;
+    let terms = &version.content.terms;
+    let party_name = |o: OrganisationId| terms.party(o).map(|p| p.name.clone()).unwrap_or_default();
+    let parties: Vec<(String, String)> =
+        terms.parties.iter().map(|p| (p.organisation.to_string(), p.name.clone())).collect();
+    let organisations: Vec<(String, String)> =
+        register.organisations.iter().map(|(id, o)| (id.to_string(), o.name.clone())).collect();
+    let sections = Section::ALL
+        .iter()
+        .map(|section| {
+            let columns = form::columns(*section);
+            let shown = form::rows(*section, terms, register);
+            let filled = shown.len();
+            let room = if section.single() { 0 } else { ROOM };
+            let rows = shown
+                .into_iter()
+                .chain(std::iter::repeat_with(Default::default).take(room))
+                .map(|row| columns.iter().map(|c| row.get(c.part).cloned().unwrap_or_default()).collect())
+                .collect();
+            let columns = columns
+                .iter()
+                .map(|c| EditorColumn {
+                    part: c.part.to_owned(),
+                    input: match c.input {
+                        Input::Text { max } => EditorInput::Text { max },
+                        Input::Area { max } => EditorInput::Area { max },
+                        Input::Date => EditorInput::Date,
+                        Input::Number => EditorInput::Number,
+                        Input::Check => EditorInput::Check,
+                        Input::Choice { codes, labels, optional } => EditorInput::Choice {
+                            options: codes()
+                                .into_iter()
+                                .map(|code| (code.to_owned(), format!("{labels}.{code}")))
+                                .collect(),
+                            translated: true,
+                            optional,
+                        },
+                        Input::Organisation => EditorInput::Choice {
+                            options: organisations.clone(),
+                            translated: false,
+                            optional: true,
+                        },
+                        Input::Party => EditorInput::Choice {
+                            options: parties.clone(),
+                            translated: false,
+                            optional: true,
+                        },
+                    },
+                })
+                .collect();
+            EditorSection { code: section.code().to_owned(), single: section.single(), columns, rows, filled }
+        })
+        .collect();
+    Some(TermsEditor {
+        id,
+        title: terms.title.clone(),
+        version: version.number,
+        base: canonical::version_hash(id, version.number, &version.content),
+        sections,
+        missing: version.content.missing().into_iter().map(|p| (p.field, p.key.to_owned())).collect(),
+        warnings: warnings(&version.content, &party_name, lang),
+        approval_order: agreement.approval.order.code().to_owned(),
+        approval_roles: agreement.approval.roles.iter().map(|r| r.code().to_owned()).collect(),
+    })
 }
 
 /// The numbers a warning explains itself with.

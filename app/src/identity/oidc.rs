@@ -9,7 +9,7 @@ use crate::config::{OidcProviderConfig, PortalConfig};
 use crate::db::{self, Db};
 use base64::Engine;
 use chrono::{Duration, Utc};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken};
+use openidconnect::core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
@@ -95,6 +95,13 @@ pub struct VerifiedIdentity {
     pub claims: serde_json::Map<String, serde_json::Value>,
     pub id_token: String,
     pub return_to: String,
+    /// When the person authenticated at the provider (`auth_time`), if it said.
+    pub auth_time: Option<chrono::DateTime<Utc>>,
+    pub acr: Option<String>,
+    pub amr: Vec<String>,
+    /// The signing request this sign-in was started for (JSON, see
+    /// [`crate::agreements::signing`]); `None` for an ordinary sign-in.
+    pub signing: Option<String>,
 }
 
 /// The configured providers with their discovered metadata, cached per replica.
@@ -172,13 +179,17 @@ impl OidcProviders {
     }
 
     /// Starts signing in: remembers state, nonce and PKCE verifier against a fresh browser
-    /// token, and answers the provider URL to send the browser to plus that token.
+    /// token, and answers the provider URL to send the browser to plus that token. With a
+    /// `signing` request the provider is asked to authenticate the person again, whatever
+    /// session it has (`prompt=login`, `max_age=0`); the portal does not trust that it did
+    /// and checks `auth_time` itself.
     pub async fn start(
         &self,
         db: &Db,
         config: &PortalConfig,
         provider_id: &str,
         return_to: &str,
+        signing: Option<&str>,
     ) -> Result<(String, String), SignInFailure> {
         let provider = config.provider(provider_id).ok_or(SignInFailure::UnknownProvider)?;
         let metadata = self.metadata(provider).await?;
@@ -192,12 +203,15 @@ impl OidcProviders {
         for scope in provider.scopes.iter().filter(|s| s.as_str() != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
         }
+        if signing.is_some() {
+            request = request.add_prompt(CoreAuthPrompt::Login).set_max_age(std::time::Duration::ZERO);
+        }
         let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
         let browser_token = crate::identity::sessions::new_token();
         let now = Utc::now();
         sqlx::query(
-            "INSERT INTO oidc_sign_ins (state_hash, browser_hash, provider_id, nonce, pkce_verifier, return_to, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO oidc_sign_ins (state_hash, browser_hash, provider_id, nonce, pkce_verifier, return_to, created_at, expires_at, signing) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(super::tokens::hash(state.secret()))
         .bind(super::tokens::hash(&browser_token))
@@ -207,6 +221,7 @@ impl OidcProviders {
         .bind(return_to)
         .bind(db::timestamp(now))
         .bind(db::timestamp(now + Duration::minutes(SIGN_IN_WINDOW_MINUTES)))
+        .bind(signing)
         .execute(db.pool())
         .await
         .map_err(|error| {
@@ -226,15 +241,16 @@ impl OidcProviders {
         browser_token: Option<&str>,
     ) -> Result<VerifiedIdentity, SignInFailure> {
         let state = callback.state.as_deref().filter(|s| !s.is_empty()).ok_or(SignInFailure::Malformed)?;
-        let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+        type Row = (String, String, String, String, String, String, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
             "DELETE FROM oidc_sign_ins WHERE state_hash = $1 \
-             RETURNING browser_hash, provider_id, nonce, pkce_verifier, return_to, expires_at",
+             RETURNING browser_hash, provider_id, nonce, pkce_verifier, return_to, expires_at, signing",
         )
         .bind(super::tokens::hash(state))
         .fetch_optional(db.pool())
         .await
         .map_err(|_| SignInFailure::ProviderUnavailable)?;
-        let (browser_hash, provider_id, nonce, verifier, return_to, expires_at) =
+        let (browser_hash, provider_id, nonce, verifier, return_to, expires_at, signing) =
             row.ok_or(SignInFailure::UnknownState)?;
         if browser_token.map(super::tokens::hash).as_deref() != Some(browser_hash.as_str()) {
             return Err(SignInFailure::OtherBrowser);
@@ -293,6 +309,13 @@ impl OidcProviders {
             claims: all_claims,
             id_token: id_token.to_string(),
             return_to,
+            auth_time: claims.auth_time(),
+            acr: claims.auth_context_ref().map(|acr| acr.to_string()),
+            amr: claims
+                .auth_method_refs()
+                .map(|amr| amr.iter().map(|m| m.to_string()).collect())
+                .unwrap_or_default(),
+            signing,
         })
     }
 

@@ -11,7 +11,8 @@
 
 use super::Action;
 use crate::agreements::api::{
-    ActOnAgreement, ChooseModel, ConfirmDemoSignature, GetAgreement, ListAgreements, VerifyAgreement,
+    ActOnAgreement, ChooseModel, ConfirmDemoSignature, GetAgreement, GetTermsEditor, GuideAgreement,
+    ListAgreements, ReviseTerms, SetApprovalPlan, VerifyAgreement,
 };
 use crate::audit::api::{AuditChainStatus, AuditTrail};
 use crate::catalogue::api::{
@@ -144,4 +145,8 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<ConfirmDemoSignature>("confirm_demo_signature", &[Action::SignAgreement]),
     entry::<VerifyAgreement>("verify_agreement", &[Action::VerifyAgreement]),
     entry::<ChooseModel>("choose_model", &[Action::ActOnAgreement]),
+    entry::<GetTermsEditor>("get_terms_editor", &[Action::ReadAgreement]),
+    entry::<ReviseTerms>("revise_terms", &[Action::ActOnAgreement]),
+    entry::<SetApprovalPlan>("set_approval_plan", &[Action::ActOnAgreement]),
+    entry::<GuideAgreement>("guide_agreement", &[Action::ReadAgreement]),
 ];

@@ -92,6 +92,32 @@ pub const QUESTIONS: [Question; 6] = [
     },
 ];
 
+impl Answers {
+    /// The answers as a form or a link gives them (`parties=4+`, `results_unpublished=no`):
+    /// `None` until every question that applies is answered with one of its options.
+    pub fn read(answer: impl Fn(&str) -> Option<String>) -> Option<Answers> {
+        let yes = |field: &str| match answer(field).as_deref() {
+            Some("yes") => Some(true),
+            Some("no") => Some(false),
+            _ => None,
+        };
+        let parties = match answer("parties").as_deref() {
+            Some("2") => 2,
+            Some("3") => 3,
+            Some("4+") => 4,
+            _ => return None,
+        };
+        Some(Answers {
+            service_agreement: yes("service_agreement")?,
+            parties,
+            essential_background: BackgroundHolder::parse(&answer("essential_background")?)?,
+            results_unpublished: yes("results_unpublished")?,
+            company_needs: CompanyNeed::parse(&answer("company_needs")?)?,
+            one_party_exploits: if parties >= 3 { yes("one_party_exploits")? } else { false },
+        })
+    }
+}
+
 /// One reason, in plain words: a translation key and the values it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
@@ -277,6 +303,31 @@ mod tests {
         assert_eq!(recommend(&needs).rule, IpRule::EachTakesWhatFits);
         let lead = Answers { one_party_exploits: true, ..needs };
         assert_eq!(recommend(&lead).rule, IpRule::LeadExploitationParty);
+    }
+
+    #[test]
+    fn answers_are_read_from_a_form_only_when_complete() {
+        let form = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> =
+                pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            move |field: &str| pairs.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone())
+        };
+        let two = [
+            ("service_agreement", "no"),
+            ("parties", "2"),
+            ("essential_background", "nobody"),
+            ("results_unpublished", "no"),
+            ("company_needs", "use_only"),
+        ];
+        assert_eq!(Answers::read(form(&two)), Some(answers()));
+        assert_eq!(Answers::read(form(&two[..4])), None, "a question left out");
+        let mut four = two.to_vec();
+        four[1] = ("parties", "4+");
+        assert_eq!(Answers::read(form(&four)), None, "a consortium is asked who exploits");
+        four.push(("one_party_exploits", "yes"));
+        assert_eq!(recommend(&Answers::read(form(&four)).unwrap()).rule, IpRule::LeadExploitationParty);
+        four[0] = ("service_agreement", "maybe");
+        assert_eq!(Answers::read(form(&four)), None, "an answer that is no option");
     }
 
     #[test]

@@ -9,13 +9,15 @@
 //! [`Agreement::may`](crate::workflow::Aggregate::may) is the permission table (in
 //! `rules`), `check` the rules about values, [`Agreement::visibility`] what each person
 //! may see. The parts are modules by concept: [`model`] and [`examples`] (collaboration
-//! models), [`guide`] (the guided choice), [`terms`] (the typed data), [`money`]
+//! models), [`guide`] (the guided choice), [`terms`] (the typed data) and [`form`] (it
+//! as a browser edits it), [`money`]
 //! (contributions and state aid), [`review`] (internal approval), [`schedule`]
 //! (follow-up), [`render`] and [`canonical`] (the text that is signed, its hash and the
 //! version diff), [`signing`] (order, re-authentication, evidence).
 
 pub mod canonical;
 pub mod examples;
+pub mod form;
 pub mod guide;
 pub mod model;
 pub mod money;

@@ -308,9 +308,14 @@ impl Terms {
             check_text(&format!("researchers.{i}.name"), &researcher.name, MAX_NAME, false)?;
         }
         for (index, contribution) in self.contributions.iter().enumerate() {
-            contribution
-                .value(index)
-                .map_err(|e| Problem::new(format!("contributions.{index}"), e.message_key()))?;
+            contribution.value(index).map_err(|e| {
+                let column = match &e {
+                    MoneyError::OutOfBounds { field: "value", .. } => ".amount".to_owned(),
+                    MoneyError::OutOfBounds { field, .. } => format!(".{field}"),
+                    _ => String::new(),
+                };
+                Problem::new(format!("contributions.{index}{column}"), e.message_key())
+            })?;
         }
         check_count("contributions", self.contributions.len(), money::MAX_CONTRIBUTIONS)?;
         for (i, entry) in self.background.iter().enumerate() {
