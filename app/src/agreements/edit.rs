@@ -180,7 +180,7 @@ fn SectionForm(
                     }).collect_view();
                     let removable = !section.single && n < filled;
                     let remove_name = format!("fields[remove-{n}]");
-                    let remove_id = format!("terms-{code}-remove-{n}");
+                    let remove_id = format!("terms-{code}-{n}-remove");
                     match legend {
                         None => view! { <div class="field-grid">{cells}</div> }.into_any(),
                         Some(legend) => view! {
@@ -206,7 +206,7 @@ fn SectionForm(
 }
 
 fn field_id(code: &str, single: bool, part: &str, n: usize) -> String {
-    if single { format!("terms-{part}") } else { format!("terms-{code}-{part}-{n}") }
+    if single { format!("terms-{part}") } else { format!("terms-{code}-{n}-{part}") }
 }
 
 /// One value of one row: its control, label and message.
@@ -250,7 +250,7 @@ fn Cell(
         }
         EditorInput::Choice { options, translated, optional } => view! {
             <select id=id.clone() name=name aria-describedby=error_id.clone() aria-invalid=invalid>
-                {(optional || value.is_empty()).then(|| view! { <option value="" selected=value.is_empty()>{i.t("agreement.form.none")}</option> })}
+                {optional.then(|| view! { <option value="" selected=value.is_empty()>{i.t("agreement.form.none")}</option> })}
                 {options.into_iter().map(|(code, text)| {
                     let text = if translated { i.t(&text) } else { text };
                     let selected = code == value;
