@@ -213,7 +213,9 @@ mod tests {
             for marker in ["\"agreement.", "\"form."] {
                 for piece in source.split(marker).skip(1) {
                     let rest = piece.split('"').next().unwrap_or_default();
+                    // A literal ending in a dot is a prefix (`"agreement.role."`), not a key.
                     if rest.is_empty()
+                        || rest.ends_with('.')
                         || !rest.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
                     {
                         continue;

@@ -356,7 +356,7 @@ pub fn dynamic_translation_keys() -> Vec<String> {
         for column in form::columns(*section) {
             keys.push(format!("agreement.field.{}.{}", section.code(), column.part));
             if let Input::Choice { codes, labels, .. } = column.input {
-                keys.extend(codes().into_iter().map(|code| format!("{labels}.{code}")));
+                keys.extend(codes().into_iter().map(|code| format!("{labels}{code}")));
             }
         }
     }

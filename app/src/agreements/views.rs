@@ -480,7 +480,7 @@ pub fn editor(
                         Input::Choice { codes, labels, optional } => EditorInput::Choice {
                             options: codes()
                                 .into_iter()
-                                .map(|code| (code.to_owned(), format!("{labels}.{code}")))
+                                .map(|code| (code.to_owned(), format!("{labels}{code}")))
                                 .collect(),
                             translated: true,
                             optional,

@@ -57,7 +57,8 @@ pub enum Input {
     /// A whole number; spaces between digits are allowed (`1 200 000`).
     Number,
     Check,
-    /// One of a code list: the codes, the translation-key prefix of their names, and
+    /// One of a code list: the codes, the translation-key prefix of their names (ending in
+    /// a dot), and
     /// whether "none" may be chosen.
     Choice {
         codes: fn() -> Vec<&'static str>,
@@ -95,21 +96,24 @@ const EMAIL: Input = Input::Text { max: 320 };
 const GENERAL: &[Column] = &[
     col("title", TITLE),
     col("purpose", TEXT),
-    col("language", Input::Choice { codes: codes!(Language), labels: "agreement.language", optional: false }),
+    col(
+        "language",
+        Input::Choice { codes: codes!(Language), labels: "agreement.language.", optional: false },
+    ),
     col("start", Input::Date),
     col("end", Input::Date),
     col("trl_start", Input::Number),
     col(
         "research_category",
-        Input::Choice { codes: codes!(ResearchCategory), labels: "agreement.category", optional: false },
+        Input::Choice { codes: codes!(ResearchCategory), labels: "agreement.category.", optional: false },
     ),
     col("market_price_paid", Input::Check),
     col("cost_of_developed_goods", TEXT),
 ];
 const PARTIES: &[Column] = &[
     col("organisation", Input::Organisation),
-    col("role", Input::Choice { codes: codes!(PartyRole), labels: "agreement.role", optional: false }),
-    col("size", Input::Choice { codes: codes!(CompanySize), labels: "company.size", optional: true }),
+    col("role", Input::Choice { codes: codes!(PartyRole), labels: "agreement.role.", optional: false }),
+    col("size", Input::Choice { codes: codes!(CompanySize), labels: "company.size.", optional: true }),
     col("organisation_number", Input::Text { max: super::terms::MAX_ORGANISATION_NUMBER }),
 ];
 const SIGNATORIES: &[Column] = &[
@@ -118,7 +122,7 @@ const SIGNATORIES: &[Column] = &[
     col("title", NAME),
     col(
         "authority",
-        Input::Choice { codes: codes!(Authority), labels: "agreement.authority", optional: false },
+        Input::Choice { codes: codes!(Authority), labels: "agreement.authority.", optional: false },
     ),
     col("step", Input::Number),
 ];
@@ -130,7 +134,7 @@ const CONTRIBUTIONS: &[Column] = &[
         "kind",
         Input::Choice {
             codes: || vec!["cash", "hours", "equipment", "samples_or_data"],
-            labels: "agreement.contribution_kind",
+            labels: "agreement.contribution_kind.",
             optional: false,
         },
     ),
@@ -139,7 +143,7 @@ const CONTRIBUTIONS: &[Column] = &[
     col("rate", Input::Number),
     col(
         "source",
-        Input::Choice { codes: codes!(FundingSource), labels: "agreement.source", optional: false },
+        Input::Choice { codes: codes!(FundingSource), labels: "agreement.source.", optional: false },
     ),
     col("description", Input::Text { max: super::money::MAX_DESCRIPTION }),
 ];
@@ -159,7 +163,7 @@ const MILESTONES: &[Column] = &[
     col("title", TITLE),
     col(
         "kind",
-        Input::Choice { codes: codes!(MilestoneKind), labels: "agreement.milestone_kind", optional: false },
+        Input::Choice { codes: codes!(MilestoneKind), labels: "agreement.milestone_kind.", optional: false },
     ),
     col("due", Input::Date),
     col("responsible", Input::Party),
@@ -169,7 +173,11 @@ const OBLIGATIONS: &[Column] = &[
     col("code", CODE),
     col(
         "kind",
-        Input::Choice { codes: codes!(ObligationKind), labels: "agreement.obligation_kind", optional: false },
+        Input::Choice {
+            codes: codes!(ObligationKind),
+            labels: "agreement.obligation_kind.",
+            optional: false,
+        },
     ),
     col("responsible", Input::Party),
     col("first_due", Input::Date),
