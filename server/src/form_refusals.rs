@@ -48,12 +48,29 @@ fn return_path(state: &AppState, headers: &axum::http::HeaderMap) -> Option<Stri
     if !path.starts_with('/') || path.starts_with("//") || path.starts_with("/api/") {
         return None;
     }
-    let path = path.split('#').next().unwrap_or("/");
     // A page shown again already carries an older token: replace it.
+    Some(without_token(path.split('#').next().unwrap_or("/")))
+}
+
+/// A path and query without the `form_error` token: a page shown again after a refusal
+/// carries one, and neither a new refusal nor a later success should keep the old one.
+fn without_token(path: &str) -> String {
     let (base, query) = path.split_once('?').unwrap_or((path, ""));
     let kept: Vec<&str> =
         query.split('&').filter(|pair| !pair.is_empty() && !pair.starts_with(&format!("{QUERY}="))).collect();
-    Some(if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) })
+    if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
+}
+
+/// A form accepted after an earlier refusal: Leptos sends the browser back to the Referer,
+/// which still names the old refusal; send it to the page without it.
+fn forget_old_refusal(mut response: Response) -> Response {
+    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok());
+    if let Some(cleaned) = location.filter(|l| l.contains(&format!("{QUERY}="))).map(without_token)
+        && let Ok(value) = HeaderValue::from_str(&cleaned)
+    {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
 }
 
 pub async fn keep_refused_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -73,7 +90,7 @@ pub async fn keep_refused_forms(State(state): State<AppState>, request: Request,
     // Leptos marks a refusal with this header; it then answers 302 to the Referer (losing
     // the message) or, where the status was set, the error's status with its JSON.
     if !response.headers().contains_key("serverfnerror") {
-        return response;
+        return forget_old_refusal(response);
     }
     let Some(back) = return_path(&state, &headers) else { return response };
     let (response_parts, response_body) = response.into_parts();
@@ -193,5 +210,20 @@ mod tests {
         assert!(!from_plain_form(&request("application/json", form, "/api/save_call1")), "the hydrated app");
         assert!(!from_plain_form(&request("text/html", "multipart/form-data", "/api/save_call1")));
         assert!(!from_plain_form(&request("text/html", form, "/applications/1/attachments")));
+    }
+
+    #[test]
+    fn a_success_after_a_refusal_returns_to_the_page_without_the_old_refusal() {
+        let redirect = |location: &str| {
+            let mut response = StatusCode::FOUND.into_response();
+            response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(location).unwrap());
+            forget_old_refusal(response).headers()[header::LOCATION].to_str().unwrap().to_owned()
+        };
+        assert_eq!(redirect("http://x/agreements/3/terms?form_error=abc"), "http://x/agreements/3/terms");
+        assert_eq!(
+            redirect("/agreements?state=draft&form_error=abc&page=2"),
+            "/agreements?state=draft&page=2"
+        );
+        assert_eq!(redirect("/agreements?state=draft"), "/agreements?state=draft");
     }
 }
