@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { as, expectNoSeriousAxeViolations, waitForHydration } from "./helpers";
 
 // Collaboration agreements, with the demo's three: each person's list (filters in the
@@ -276,4 +277,64 @@ test("an amendment approved in order and signed, one signature by signing in aga
   await helena.getByRole("button", { name: /Sign: Lund University/ }).click();
   await expect(helena.getByTestId("agreement-state")).toHaveText("Active");
   await expectNoSeriousAxeViolations(helena);
+});
+
+/** The text of each page of a PDF, as a PDF reader (pdf.js, Firefox's) extracts it. */
+async function pdfPages(bytes: Buffer): Promise<string[]> {
+  const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  const document = await pdfjs.getDocument({ data: new Uint8Array(bytes), disableFontFace: true }).promise;
+  const pages: string[] = [];
+  for (let n = 1; n <= document.numPages; n++) {
+    const content = await (await document.getPage(n)).getTextContent();
+    pages.push(content.items.map((item) => ("str" in item ? item.str : "")).join(" "));
+  }
+  return pages;
+}
+
+test("the signed version as a PDF with its certificate, and a copy checked at the verification page", async ({
+  browser,
+  baseURL,
+  javaScriptEnabled,
+}) => {
+  const js = javaScriptEnabled !== false;
+  const emma = await as(browser, baseURL!, js, "Emma Novak");
+  await openAgreement(emma, ACTIVE, js);
+  const link = emma.getByTestId("signed-documents").getByRole("link", { name: /Version 1 as signed/ });
+  const [download] = await Promise.all([emma.waitForEvent("download"), link.click()]);
+  const file = await download.path();
+  const bytes = readFileSync(file!);
+  // Real text in the agreement's language, Swedish letters included, and the signed
+  // version's hash in the footer of every page; the certificate names every signer.
+  const pages = await pdfPages(bytes);
+  expect(pages.length).toBeGreaterThan(1);
+  expect(pages[0]).toContain(ACTIVE);
+  const hash = pages[0].match(/SHA-256\s+([0-9a-f]{64})/)![1];
+  for (const [n, text] of pages.entries()) {
+    expect(text, `page ${n + 1}`).toContain(hash);
+    expect(text, `page ${n + 1}`).toContain(`sida ${n + 1} av ${pages.length}`);
+  }
+  const certificate = pages[pages.length - 1];
+  expect(certificate).toContain("Underskriftsintyg");
+  for (const signer of ["David Okafor", "Emma Novak", "Helena Vik"]) expect(certificate).toContain(signer);
+  expect(certificate).toContain("demobekräftelse");
+
+  // Anyone, signed in or not, may check a copy: this one is recognised, a changed one not.
+  const visitor = await (await browser.newContext({ javaScriptEnabled: js, locale: "en-GB" })).newPage();
+  await visitor.context().addCookies([{ name: "portal_lang", value: "en", url: baseURL! }]);
+  await open(visitor, "/agreements/verify", js);
+  await visitor.getByLabel("Or upload a PDF the portal issued").setInputFiles(file!);
+  await visitor.getByRole("button", { name: "Check the file" }).click();
+  await expect(visitor).toHaveURL(/\/agreements\/verify\?file=[0-9a-f]{64}$/);
+  await expect(visitor.getByTestId("verify-result")).toContainText("This file is the PDF the portal issued");
+  await expect(visitor.getByTestId("verify-result")).toContainText("Helena Vik");
+  await expectNoSeriousAxeViolations(visitor);
+  const changed = Buffer.from(bytes);
+  changed[Math.floor(changed.length / 2)] ^= 1;
+  await visitor.getByLabel("Or upload a PDF the portal issued").setInputFiles({
+    name: "agreement.pdf",
+    mimeType: "application/pdf",
+    buffer: changed,
+  });
+  await visitor.getByRole("button", { name: "Check the file" }).click();
+  await expect(visitor.getByTestId("verify-result")).toContainText("not a PDF the portal issued");
 });

@@ -1,5 +1,7 @@
 //! The HTTP side of the portal: routes, middleware, health checks and start-up.
 
+pub mod agreement_documents;
+pub mod agreement_pdf;
 pub mod api_v1;
 pub mod application_routes;
 pub mod auth_routes;
@@ -119,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/data.json", get(auth_routes::my_data))
         .merge(catalogue_routes::router())
         .merge(application_routes::router(&state))
+        .merge(agreement_documents::router())
         .merge(api_v1::router(state.clone()));
     if !state.config.is_production() {
         router = router.merge(catalogue_routes::demo::router());

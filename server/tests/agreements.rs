@@ -205,8 +205,69 @@ on_both_backends!(signatures_follow_the_order_until_the_agreement_is_in_force, |
     assert_eq!((status, body.as_str()), (200, "null"));
     let (status, _) = app.call(VerifyAgreement::PATH, &[("hash", "not a hash")], "").await;
     assert_eq!(status, 400);
-    // A stranger to the agreement cannot sign at all.
+    // The signed version as a PDF: for its parties, the same bytes each time; the board
+    // (a summary only), a stranger and an anonymous visitor get none; a version that never
+    // came into force is no document.
+    let pdf_path = format!("/agreements/{id}/versions/1/pdf");
+    let response = app.get(&pdf_path, &emma).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let again = app.get(&pdf_path, &helena).await.bytes().await.unwrap().to_vec();
+    assert_eq!(pdf, again, "the same version renders to the same bytes");
     let oskar = app.sign_in_as("Oskar Wik").await;
+    let board = app.sign_in_as("Per Almqvist").await;
+    for (who, cookies, expected) in
+        [("the board", &board, 403), ("another company", &oskar, 403), ("anonymous", &String::new(), 401)]
+    {
+        assert_eq!(app.get(&pdf_path, cookies).await.status(), expected, "{who}");
+    }
+    assert_eq!(app.get(&format!("/agreements/{id}/versions/2/pdf"), &emma).await.status(), 404);
+    assert_eq!(app.get("/agreements/999999/versions/1/pdf", &emma).await.status(), 404);
+    // Anyone may upload a copy: the unchanged file is recognised, a changed one is not.
+    let upload = |bytes: Vec<u8>| async {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("agreement.pdf");
+        let response = app
+            .client
+            .post(format!("{}/agreements/verify/file", app.base))
+            .header("origin", &app.base)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        response.headers()["location"].to_str().unwrap().to_owned()
+    };
+    let location = upload(pdf.clone()).await;
+    let file_hash = location.strip_prefix("/agreements/verify?file=").expect(&location).to_owned();
+    let (status, body) =
+        app.call(VerifyAgreement::PATH, &[("hash", &file_hash), ("of_file", "true")], "").await;
+    assert_eq!(status, 200, "{body}");
+    let found: Option<Verification> = serde_json::from_str(&body).unwrap();
+    assert_eq!(found.expect("the issued file is known").version, 1);
+    let mut altered = pdf.clone();
+    let at = altered.len() / 2;
+    altered[at] ^= 1;
+    let location = upload(altered).await;
+    let altered_hash = location.strip_prefix("/agreements/verify?file=").expect(&location).to_owned();
+    assert_ne!(altered_hash, file_hash);
+    let (status, body) =
+        app.call(VerifyAgreement::PATH, &[("hash", &altered_hash), ("of_file", "true")], "").await;
+    assert_eq!((status, body.as_str()), (200, "null"), "a changed copy is not recognised");
+    // The version's own hash is no file's, and a post without a file says so.
+    let (_, body) = app.call(VerifyAgreement::PATH, &[("hash", &hash), ("of_file", "true")], "").await;
+    assert_eq!(body, "null");
+    let response = app
+        .client
+        .post(format!("{}/agreements/verify/file", app.base))
+        .header("origin", &app.base)
+        .multipart(reqwest::multipart::Form::new().text("other", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/agreements/verify?file_error=no_file");
+    // A stranger to the agreement cannot sign at all.
     let (status, _) = sign(oskar, lund, false).await;
     assert!(status == 403 || status == 400, "{status}");
 });
@@ -482,3 +543,250 @@ on_both_backends!(the_draft_terms_are_edited_section_by_section, |t| {
     let (status, _) = revise(&app, draft, &shown.base, "general", &general("x"), &emma).await;
     assert_eq!(status, 403, "another company may not edit it");
 });
+
+/// The active demo agreement amended four times (five signed versions), each amendment
+/// with twenty milestones: every step a command through the executor, so its log is real.
+async fn amend_four_times(db: &app::db::Db, id: i64) {
+    use app::agreements::views::DEMO_ISSUER;
+    use kernel::agreement::review::ApprovalRole;
+    use kernel::agreement::schedule::{Milestone, MilestoneKind};
+    use kernel::agreement::signing::{Authentication, Capacity, Client, SigningRequest};
+    use kernel::agreement::{Agreement, Command, PersonCommand};
+    let actor = |name: &'static str| async move {
+        let person =
+            app::identity::store::load_person(db, kernel::PersonId(common::person_id(db, name).await))
+                .await
+                .unwrap()
+                .unwrap();
+        let mut conn = db.read().await.unwrap();
+        app::agreements::store::actor(&mut conn, &person).await.unwrap()
+    };
+    let load = || async {
+        let mut conn = db.read().await.unwrap();
+        app::workflow::load::<Agreement>(&mut conn, id).await.unwrap().0
+    };
+    let act = |who: kernel::agreement::Actor, command: Command, at: chrono::DateTime<chrono::Utc>| async move {
+        app::workflow::execute::<Agreement>(db, id, &who, command, at)
+            .await
+            .unwrap_or_else(|error| panic!("refused: {error}"));
+    };
+    let (maria, lena, fredrik) =
+        (actor("Maria Lund").await, actor("Lena Juhl").await, actor("Fredrik Ström").await);
+    let (emma, helena, david) =
+        (actor("Emma Novak").await, actor("Helena Vik").await, actor("David Okafor").await);
+    let mut at = chrono::Utc::now();
+    for amendment in 1..=4 {
+        let mut step = || {
+            at += chrono::Duration::minutes(10);
+            at
+        };
+        act(
+            maria.clone(),
+            PersonCommand::StartAmendment { reason: format!("Amendment {amendment}") }.into(),
+            step(),
+        )
+        .await;
+        let mut terms = load().await.latest().unwrap().content.terms.clone();
+        let template = terms.milestones[0].clone();
+        let start = terms.start.unwrap();
+        terms.milestones = (1..=20)
+            .map(|n| Milestone {
+                code: format!("M{n}"),
+                title: format!("{} (amendment {amendment}, step {n})", template.title),
+                kind: if n % 4 == 0 { MilestoneKind::Deliverable } else { MilestoneKind::Milestone },
+                due: start + chrono::Duration::days(30 * n),
+                ..template.clone()
+            })
+            .collect();
+        terms.purpose = format!("{} (amendment {amendment})", terms.purpose);
+        act(maria.clone(), Command::Revise { terms }, step()).await;
+        act(maria.clone(), PersonCommand::SendForInternalReview.into(), step()).await;
+        act(lena.clone(), PersonCommand::Approve { role: ApprovalRole::Legal }.into(), step()).await;
+        act(fredrik.clone(), PersonCommand::Approve { role: ApprovalRole::Finance }.into(), step()).await;
+        let agreement = load().await;
+        let version = agreement.latest().unwrap().number;
+        let parties: Vec<_> =
+            agreement.latest().unwrap().content.terms.parties.iter().map(|p| p.organisation).collect();
+        act(emma.clone(), PersonCommand::AcceptVersion { party: parties[0], version }.into(), step()).await;
+        act(helena.clone(), PersonCommand::AcceptVersion { party: parties[1], version }.into(), step()).await;
+        act(maria.clone(), PersonCommand::SendForSignature.into(), step()).await;
+        let round = load().await.signing.clone().unwrap();
+        for (who, subject, capacity) in [
+            (&david, "david", Capacity::Undertaking { university: parties[1] }),
+            (&emma, "emma", Capacity::Party { organisation: parties[0] }),
+            (&helena, "helena", Capacity::Party { organisation: parties[1] }),
+        ] {
+            let when = step();
+            let command = Command::Sign {
+                capacity,
+                request: SigningRequest {
+                    version: round.version,
+                    hash: round.hash.clone(),
+                    nonce: format!("bench-{subject}-{version}"),
+                    requested_at: when,
+                },
+                authentication: Authentication {
+                    issuer: DEMO_ISSUER.into(),
+                    subject: subject.into(),
+                    acr: None,
+                    amr: vec!["demo".into()],
+                    auth_time: when,
+                },
+                client: Client { ip: "127.0.0.1".into(), user_agent: "benchmark".into() },
+            };
+            act(who.clone(), command, when).await;
+        }
+    }
+    let agreement = load().await;
+    assert_eq!(agreement.signed_versions, [1, 2, 3, 4, 5]);
+    assert_eq!(agreement.in_force_version().unwrap().content.terms.milestones.len(), 20);
+}
+
+/// A benchmark, not a test: `cargo test -p portal --test agreements -- --ignored --nocapture`.
+/// 10,000 agreements, each with five signed versions of twenty milestones (copies of one
+/// built by commands, all at one node); prints the median server time of the list a
+/// node coordinator reads, of one agreement's page for a party, and of one version's PDF.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints figures, asserts nothing about time"]
+async fn benchmark_10000_agreements_of_5_versions_and_20_milestones() {
+    const AGREEMENTS: i64 = 10_000;
+    const RUNS: usize = 40;
+    for (name, t) in common::benchmark_backends(true).await {
+        let app = TestApp::spawn(&t, |_| {}).await;
+        let template = agreement_titled(&t.db, ACTIVE).await;
+        let building = std::time::Instant::now();
+        amend_four_times(&t.db, template).await;
+        let built = building.elapsed();
+        let copying = std::time::Instant::now();
+        let mut tx = t.db.pool().begin().await.unwrap();
+        // Copy k of the template is agreement 1,000,000 + k.
+        let copies = format!(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < {AGREEMENTS} - 1) "
+        );
+        let statements = [
+            "INSERT INTO agreements (id, proposal_id, state, title, model_name, started_by, started_at, updated_at, next_due, next_due_what) \
+             SELECT 1000000 + k, NULL, state, title || ' #' || k, model_name, started_by, started_at, updated_at, next_due, next_due_what \
+             FROM agreements, n WHERE id = $1"
+                .to_owned(),
+            "INSERT INTO agreement_events (agreement_id, seq, occurred_at, actor_id, kind, from_state, to_state, reason, payload) \
+             SELECT 1000000 + k, seq, occurred_at, actor_id, kind, from_state, to_state, reason, payload \
+             FROM agreement_events, n WHERE agreement_id = $1"
+                .to_owned(),
+            "INSERT INTO agreement_parties (agreement_id, organisation_id) \
+             SELECT 1000000 + k, organisation_id FROM agreement_parties, n WHERE agreement_id = $1"
+                .to_owned(),
+            "INSERT INTO agreement_signers (agreement_id, person_id) \
+             SELECT 1000000 + k, person_id FROM agreement_signers, n WHERE agreement_id = $1"
+                .to_owned(),
+            "INSERT INTO agreement_nodes (agreement_id, node_id) \
+             SELECT 1000000 + k, node_id FROM agreement_nodes, n WHERE agreement_id = $1"
+                .to_owned(),
+            "INSERT INTO signed_versions (hash, agreement_id, version, in_force_at) \
+             SELECT hash || '-' || k, 1000000 + k, version, in_force_at FROM signed_versions, n WHERE agreement_id = $1"
+                .to_owned(),
+        ];
+        for statement in statements {
+            sqlx::query(&format!("{copies}{statement}")).bind(template).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let copied = copying.elapsed();
+        let (events, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(SUM(LENGTH(payload)) AS BIGINT) FROM agreement_events WHERE agreement_id = $1",
+        )
+        .bind(template)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+        // The coordinator of the copies' node (Mikael Holm, a reviewer given the role here:
+        // no party to any of them), who sees every copy: the list's worst case.
+        let node: i64 =
+            sqlx::query_scalar("SELECT node_id FROM agreement_nodes WHERE agreement_id = $1 LIMIT 1")
+                .bind(template)
+                .fetch_one(t.db.pool())
+                .await
+                .unwrap();
+        let mikael = common::person_id(&t.db, "Mikael Holm").await;
+        sqlx::query(
+            "INSERT INTO role_assignments (person_id, role, scope_node_id, granted_at) VALUES ($1, 'node_coordinator', $2, $3)",
+        )
+        .bind(mikael)
+        .bind(node)
+        .bind(app::db::now())
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+        let coordinator_cookies = app.sign_in_as("Mikael Holm").await;
+        let emma = app.sign_in_as("Emma Novak").await;
+        let time = |path: String, form: Vec<(&'static str, String)>, cookies: String| {
+            let app = &app;
+            async move {
+                let mut times = Vec::new();
+                let mut answer = String::new();
+                for _ in 0..RUNS {
+                    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let started = std::time::Instant::now();
+                    let (status, body) = app.call(&path, &form, &cookies).await;
+                    times.push(started.elapsed().as_secs_f64() * 1000.0);
+                    assert_eq!(status, 200, "{body}");
+                    answer = body;
+                }
+                times.sort_by(f64::total_cmp);
+                (times[RUNS / 2], times[RUNS * 95 / 100], answer)
+            }
+        };
+        let (list_median, list_p95, body) =
+            time(ListAgreements::PATH.into(), Vec::new(), coordinator_cookies).await;
+        let listed: AgreementList = serde_json::from_str(&body).unwrap();
+        let one = 1_000_000 + AGREEMENTS / 2;
+        let (page_median, page_p95, body) =
+            time(GetAgreement::PATH.into(), vec![("id", one.to_string())], emma.clone()).await;
+        let shown: AgreementPage = serde_json::from_str(&body).unwrap();
+        assert_eq!(shown.detail.as_ref().unwrap().signed_versions, [1, 2, 3, 4, 5]);
+        // The PDF: rendered alone, and as the download (load, check, render, record).
+        let agreement = {
+            let mut conn = t.db.read().await.unwrap();
+            app::workflow::load::<kernel::agreement::Agreement>(&mut conn, one).await.unwrap().0
+        };
+        let in_force = chrono::Utc::now();
+        let printed = app::agreements::document::printed(
+            kernel::AgreementId(one),
+            &agreement,
+            5,
+            in_force,
+            "http://portal",
+        )
+        .unwrap();
+        let mut renders = Vec::new();
+        let mut size = 0;
+        for _ in 0..RUNS {
+            let started = std::time::Instant::now();
+            size = portal::agreement_pdf::render(&printed, in_force).unwrap().len();
+            renders.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        renders.sort_by(f64::total_cmp);
+        let mut downloads = Vec::new();
+        for _ in 0..RUNS {
+            let started = std::time::Instant::now();
+            let response = app.get(&format!("/agreements/{one}/versions/5/pdf"), &emma).await;
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap();
+            downloads.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        downloads.sort_by(f64::total_cmp);
+        figure!(
+            "agreements benchmark ({name}, {AGREEMENTS} agreements of 5 signed versions and 20 milestones; \
+             the template's log {events} events, {} KB of payload; built by commands in {:.1} s, copied in {:.1} s): \
+             /agreements for a node coordinator ({} rows shown) median {list_median:.1} ms, p95 {list_p95:.1} ms; \
+             one agreement's page for a party median {page_median:.1} ms, p95 {page_p95:.1} ms; \
+             one version's PDF ({} KB, {} clauses) rendered in median {:.1} ms, downloaded in median {:.1} ms ({RUNS} runs each)",
+            bytes / 1024,
+            built.as_secs_f64(),
+            copied.as_secs_f64(),
+            listed.rows.len(),
+            size / 1024,
+            printed.clauses.len(),
+            renders[RUNS / 2],
+            downloads[RUNS / 2],
+        );
+    }
+}

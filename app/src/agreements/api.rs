@@ -168,10 +168,14 @@ pub async fn confirm_demo_signature(
     Ok(())
 }
 
-/// Whether `hash` (SHA-256 hex, spaces and case ignored) is a signed agreement version's:
-/// `None` when it is not; a malformed hash is refused at its field.
+/// Whether `hash` (SHA-256 hex, spaces and case ignored) is a signed agreement version's,
+/// or, `of_file`, the hash of a PDF the portal issued of one: `None` when it is not; a
+/// malformed hash is refused at its field.
 #[server]
-pub async fn verify_agreement(hash: String) -> Result<Option<Verification>, AppError> {
+pub async fn verify_agreement(
+    hash: String,
+    #[server(default)] of_file: bool,
+) -> Result<Option<Verification>, AppError> {
     use crate::policy::Action;
     use crate::request::{authorize, with_status};
     use crate::time::stockholm_time;
@@ -181,7 +185,10 @@ pub async fn verify_agreement(hash: String) -> Result<Option<Verification>, AppE
         return Err(with_status(AppError::invalid("hash", "agreement.verify.malformed")));
     }
     let mut conn = state.db.read().await?;
-    let found = super::store::signed_version(&mut conn, &hash).await.map_err(ssr::refused)?;
+    let version_hash =
+        if of_file { super::store::issued_document(&mut conn, &hash).await? } else { Some(hash) };
+    let Some(version_hash) = version_hash else { return Ok(None) };
+    let found = super::store::signed_version(&mut conn, &version_hash).await.map_err(ssr::refused)?;
     Ok(found.map(|v| Verification {
         version: v.version,
         in_force_at: stockholm_time(&v.in_force_at),

@@ -4,6 +4,8 @@
 //! them (docs/agreements.md).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod document;
 pub mod edit;
 pub mod guide;
 pub mod model;

@@ -149,6 +149,8 @@ pub struct AgreementDetail {
     pub comments: Vec<CommentLine>,
     /// The clauses a comment may be about: (code, title).
     pub clause_choices: Vec<(String, String)>,
+    /// The versions every signatory signed, each a PDF to download.
+    pub signed_versions: Vec<u32>,
 }
 
 /// One agreement's page for one viewer.

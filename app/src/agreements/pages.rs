@@ -293,7 +293,6 @@ fn Milestones(page: AgreementPage) -> impl IntoView {
 fn Detail(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
     let i = use_i18n();
     let comments_detail = detail.clone();
-    let _ = &page;
     view! {
         <section aria-labelledby="agreement-text">
             <h2 id="agreement-text">{i.t_with("agreement.version", &[("version", &detail.version.to_string())])}</h2>
@@ -301,6 +300,15 @@ fn Detail(page: AgreementPage, detail: AgreementDetail) -> impl IntoView {
                 {i.t(if detail.frozen { "agreement.hash_frozen" } else { "agreement.hash_working" })}
                 " " <code data-testid="version-hash">{detail.hash.clone()}</code>
             </p>
+            {(!detail.signed_versions.is_empty()).then(|| view! {
+                <ul class="plain-list" data-testid="signed-documents">
+                    {detail.signed_versions.iter().map(|n| view! {
+                        <li><a href=format!("/agreements/{}/versions/{n}/pdf", page.id) download>
+                            {i.t_with("agreement.pdf.download", &[("version", &n.to_string())])}
+                        </a></li>
+                    }).collect_view()}
+                </ul>
+            })}
             {(!detail.purpose.is_empty()).then(|| view! { <p>{detail.purpose.clone()}</p> })}
             {(!detail.warnings.is_empty()).then(|| view! {
                 <div class="notice notice--warning" role="status" data-testid="state-aid-warnings">
@@ -514,19 +522,28 @@ fn SigningOutcome() -> impl IntoView {
     }
 }
 
-/// Anyone may check a hash (from a signed agreement's footer): a plain GET form, so a
-/// result is a link. It names the parties and signers, never the content.
+/// Anyone may check a hash (from a signed agreement's footer) or a PDF the portal issued:
+/// the hash is a plain GET form, the file a multipart post that comes back here with the
+/// file's SHA-256 (`?file=`), so a result is a link either way. It names the parties and
+/// signers, never the content.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let i = use_i18n();
     let query = use_query_map();
     let hash = Memo::new(move |_| query.get().get("hash").unwrap_or_default());
+    let file = Memo::new(move |_| query.get().get("file").unwrap_or_default());
+    let file_error = Memo::new(move |_| query.get().get("file_error"));
     let result = Resource::new(
-        move || hash.get(),
-        |hash| async move {
-            if hash.trim().is_empty() { Ok(None) } else { verify_agreement(hash).await.map(Some) }
+        move || (hash.get(), file.get()),
+        |(hash, file)| async move {
+            match (hash.trim().is_empty(), file.trim().is_empty()) {
+                (_, false) => verify_agreement(file, true).await.map(Some),
+                (false, true) => verify_agreement(hash, false).await.map(Some),
+                (true, true) => Ok(None),
+            }
         },
     );
+    let of_file = move || !file.get().trim().is_empty();
     view! {
         <Title text=i.t("verify.title") />
         <section class="page page--narrow">
@@ -539,11 +556,22 @@ pub fn VerifyPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="button">{i.t("verify.check")}</button>
             </form>
+            <form method="post" action="/agreements/verify/file" enctype="multipart/form-data" class="verify-file">
+                <div class="field">
+                    <label for="verify-file">{i.t("agreement.verify.upload")}</label>
+                    <input id="verify-file" name="file" type="file" accept="application/pdf,.pdf" required aria-describedby="verify-file-error" />
+                    {move || file_error.get().map(|key| view! {
+                        <p class="field__error" id="verify-file-error" data-testid="verify-result">{i.t(&format!("agreement.verify.{}", verify_file_problem(&key)))}</p>
+                    })}
+                </div>
+                <button type="submit" class="button">{i.t("agreement.verify.upload_button")}</button>
+            </form>
             <Suspense fallback=|| ()>
                 {move || result.get().map(|outcome| match outcome {
                     Ok(None) => ().into_any(),
+                    Ok(Some(None)) if of_file() => view! { <p class="notice notice--warning" data-testid="verify-result">{i.t("agreement.verify.file_not_found")}</p> }.into_any(),
                     Ok(Some(None)) => view! { <p class="notice notice--warning" data-testid="verify-result">{i.t("verify.unknown")}</p> }.into_any(),
-                    Ok(Some(Some(found))) => view! { <Verified found /> }.into_any(),
+                    Ok(Some(Some(found))) => view! { <Verified found of_file=of_file() /> }.into_any(),
                     Err(error) => view! { <p class="field__error" id="verify-hash-error" data-testid="verify-result">{i.t(error.message_key())}</p> }.into_any(),
                 })}
             </Suspense>
@@ -551,11 +579,20 @@ pub fn VerifyPage() -> impl IntoView {
     }
 }
 
+/// The upload's problems the page can name; anything else reads as "choose a file".
+fn verify_file_problem(key: &str) -> &'static str {
+    match key {
+        "too_large" => "too_large",
+        _ => "no_file",
+    }
+}
+
 #[component]
-fn Verified(found: Verification) -> impl IntoView {
+fn Verified(found: Verification, of_file: bool) -> impl IntoView {
     let i = use_i18n();
     view! {
         <div class="notice notice--success" data-testid="verify-result">
+            {of_file.then(|| view! { <p><strong>{i.t("agreement.verify.file_found")}</strong></p> })}
             <p>{i.t_with("verify.signed", &[("version", &found.version.to_string()), ("at", &found.in_force_at)])}</p>
             <p>{i.t("agreement.parties")}": "{found.parties.join(", ")}</p>
             <ul class="plain-list">{found.signers.iter().map(|(name, at)| view! { <li>{name.clone()}" · "{at.clone()}</li> }).collect_view()}</ul>
@@ -595,6 +632,7 @@ pub fn dynamic_translation_keys() -> Vec<String> {
     keys.extend(
         ["no_provider", "other_person", "no_auth_time"].map(|k| format!("agreement.signing_failed.{k}")),
     );
+    keys.extend(["no_file", "too_large"].map(|k| format!("agreement.verify.{k}")));
     keys.extend(super::edit::dynamic_translation_keys());
     keys.extend(super::guide::dynamic_translation_keys());
     keys

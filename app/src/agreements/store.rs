@@ -610,6 +610,57 @@ pub async fn signed_version(
     Ok(Some(SignedVersion { agreement: AgreementId(id), version, in_force_at, parties, signers }))
 }
 
+/// When a version came into force (every signatory signed it), if it has: only such a
+/// version becomes a document.
+pub async fn in_force_since(
+    conn: &mut AnyConnection,
+    id: AgreementId,
+    version: u32,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let at: Option<String> = sqlx::query_scalar(
+        "SELECT in_force_at FROM signed_versions WHERE agreement_id = $1 AND version = $2",
+    )
+    .bind(id.get())
+    .bind(i64::from(version))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(at.as_deref().and_then(db::parse_timestamp))
+}
+
+/// Records that a PDF with this SHA-256 was handed out of a signed version (once per
+/// distinct file: the same version always renders to the same bytes).
+pub async fn record_issued_document(
+    conn: &mut AnyConnection,
+    sha256: &str,
+    id: AgreementId,
+    version: u32,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO issued_documents (sha256, agreement_id, version, first_issued_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(id.get())
+    .bind(i64::from(version))
+    .bind(db::timestamp(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The signed version's hash a handed-out PDF is of, by the SHA-256 of the file's bytes.
+pub async fn issued_document(conn: &mut AnyConnection, sha256: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT s.hash FROM issued_documents d \
+         JOIN signed_versions s ON s.agreement_id = d.agreement_id AND s.version = d.version \
+         WHERE d.sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// The language a version is shown in, for a reader of this language.
 pub fn reading_language(lang: Lang) -> kernel::agreement::model::Language {
     match lang {

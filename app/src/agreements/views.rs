@@ -210,6 +210,7 @@ fn detail(
             annexes: Vec::new(),
             comments: Vec::new(),
             clause_choices: Vec::new(),
+            signed_versions: Vec::new(),
         };
     };
     let terms = &version.content.terms;
@@ -307,6 +308,7 @@ fn detail(
             .into_iter()
             .map(|(heading, _)| (heading.code().to_owned(), heading.title(language).to_owned()))
             .collect(),
+        signed_versions: agreement.signed_versions.clone(),
         annexes: terms
             .annexes
             .iter()

@@ -156,6 +156,8 @@ pub struct Agreement {
     pub versions: Vec<Version>,
     /// The signed version in force (kept through an amendment until the next is signed).
     pub in_force: Option<u32>,
+    /// Every version that came into force, oldest first: the signed documents.
+    pub signed_versions: Vec<u32>,
     pub review: Option<InternalReview>,
     pub comments: Vec<ClauseComment>,
     pub accepted: BTreeMap<OrganisationId, Acceptance>,
@@ -401,6 +403,7 @@ impl Agreement {
             Event::Signed(record) => self.signatures.push(record.as_ref().clone()),
             Event::CameIntoForce { version } => {
                 self.in_force = Some(*version);
+                self.signed_versions.push(*version);
                 self.signing = None;
                 self.state = Active;
             }
