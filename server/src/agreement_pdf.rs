@@ -167,12 +167,45 @@ impl<'m> Layout<'m> {
         self.y += 2.0;
     }
 
-    /// Label and value lines: the label in bold above its value.
+    /// Label and value lines, side by side: the label in bold in a narrow column, the
+    /// value wrapped beside it (a hash in the monospaced face).
     fn facts(&mut self, lines: &[(String, String)], value_face: Face) {
+        const LABEL_WIDTH: f32 = 150.0;
+        let value_size = if value_face == Face::Mono { SMALL } else { BODY - 1.0 };
         for (label, value) in lines {
-            self.block(Face::Bold, SMALL, 0.0, "", label);
-            self.block(value_face, if value_face == Face::Mono { SMALL } else { BODY }, 0.0, "", value);
-            self.y += 3.0;
+            let labels = self.wrap(Face::Bold, SMALL, LABEL_WIDTH - 8.0, label);
+            let values = self.wrap(value_face, value_size, TEXT_WIDTH - LABEL_WIDTH, value);
+            let height = (BODY - 1.0) * LEADING;
+            let rows = labels.len().max(values.len());
+            if self.y + height * rows.min(4) as f32 > BODY_BOTTOM {
+                self.new_page();
+            }
+            for n in 0..rows {
+                if self.y + height > BODY_BOTTOM {
+                    self.new_page();
+                }
+                self.y += height;
+                let page = self.pages.last_mut().expect("a layout always has a page");
+                if let Some(text) = labels.get(n).filter(|t| !t.is_empty()) {
+                    page.push(Line {
+                        face: Face::Bold,
+                        size: SMALL,
+                        x: MARGIN,
+                        y: self.y,
+                        text: text.clone(),
+                    });
+                }
+                if let Some(text) = values.get(n).filter(|t| !t.is_empty()) {
+                    page.push(Line {
+                        face: value_face,
+                        size: value_size,
+                        x: MARGIN + LABEL_WIDTH,
+                        y: self.y,
+                        text: text.clone(),
+                    });
+                }
+            }
+            self.y += 2.0;
         }
     }
 
