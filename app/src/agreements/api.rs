@@ -48,11 +48,15 @@ pub async fn list_agreements(#[server(default)] query: ListQuery) -> Result<Agre
         overdue_on: query.overdue.then_some(today),
     };
     let listed = store::list(&mut conn, &actor, &filter, super::LIST_LIMIT).await?;
-    let mut rows = Vec::with_capacity(listed.len());
-    for item in &listed {
-        let (agreement, _, facts) = store::load_with_facts(&mut conn, item.id).await.map_err(ssr::refused)?;
-        rows.extend(super::views::row(item, &agreement, &facts, &actor, today));
-    }
+    let ids: Vec<i64> = listed.iter().map(|item| item.id.get()).collect();
+    let loaded = store::load_many_with_facts(&mut conn, &ids).await.map_err(ssr::refused)?;
+    let rows = listed
+        .iter()
+        .filter_map(|item| {
+            let (agreement, facts) = loaded.get(&item.id.get())?;
+            super::views::row(item, agreement, facts, &actor, today)
+        })
+        .collect();
     let parties = store::party_choices(&mut conn, &actor).await?;
     Ok(AgreementList { rows, parties })
 }
