@@ -309,13 +309,22 @@ async function pdfPages(bytes: Buffer): Promise<string[]> {
   return pages;
 }
 
-test("the signed version as a PDF with its certificate, and a copy checked at the verification page", async ({
+test("an overdue milestone reminded by mail, the signed version as a PDF with its certificate, and a copy checked at the verification page", async ({
   browser,
   baseURL,
   javaScriptEnabled,
 }) => {
   const js = javaScriptEnabled !== false;
   const emma = await as(browser, baseURL!, js, "Emma Novak");
+  // The active agreement's first milestone is overdue: the follow-up job reminded its
+  // responsible party's signatory through the (demo) mail outbox.
+  await emma.getByRole("link", { name: "Mail (demo)" }).click();
+  await expect(emma.getByTestId("outbox-demo-notice")).toBeVisible();
+  const reminder = emma.locator(".outbox__message", { hasText: ACTIVE }).filter({ hasText: "M1:" });
+  await expect(async () => {
+    await emma.reload();
+    await expect(reminder.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
   await openAgreement(emma, ACTIVE, js);
   const link = emma.getByTestId("signed-documents").getByRole("link", { name: /Version 1 as signed/ });
   const [download] = await Promise.all([emma.waitForEvent("download"), link.click()]);
