@@ -10,6 +10,7 @@ pub mod dates;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod ids;
+pub mod kpi;
 pub mod proposal;
 pub mod stockholm;
 pub mod workflow;
