@@ -148,6 +148,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "datasets per page of the published catalogue (/catalog.ttl, .jsonld, .rdf)",
     },
     SettingDoc {
+        key: "small_number_threshold",
+        default: "5",
+        help: "the dashboard and its exports show counts below this as \"<5\" (and hide what would give them away)",
+    },
+    SettingDoc {
         key: "visa_key_rotation_days",
         default: "90",
         help: "a new key signs GA4GH visas after this many days; old keys stay published while their visas live",
@@ -224,6 +229,7 @@ pub struct PortalConfig {
     pub harvest_max_pages: u32,
     pub harvest_allowed_hosts: Vec<String>,
     pub catalog_page_size: u32,
+    pub small_number_threshold: u64,
     pub visa_key_rotation_days: u32,
     #[serde(serialize_with = "hide_secret")]
     pub smtp_url: Option<SecretString>,
@@ -271,6 +277,7 @@ impl Default for PortalConfig {
             harvest_max_pages: 200,
             harvest_allowed_hosts: Vec::new(),
             catalog_page_size: 100,
+            small_number_threshold: kernel::kpi::disclosure::DEFAULT_THRESHOLD,
             visa_key_rotation_days: 90,
             smtp_url: None,
             mail_from: "Precision medicine portal <noreply@portal.invalid>".into(),

@@ -14,6 +14,7 @@ pub mod forms;
 pub mod html;
 pub mod i18n;
 pub mod identity;
+pub mod kpi;
 pub mod notifications;
 pub mod policy;
 pub mod routes;

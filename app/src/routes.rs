@@ -19,6 +19,7 @@ use crate::content::views::ContentPageView;
 use crate::i18n::I18n;
 use crate::identity::admin_views::{ApiTokensPage, ClaimRulesPage, PersonAdminPage};
 use crate::identity::views::{DemoSignInPage, PeoplePage, ProfilePage, SignInPage};
+use crate::kpi::pages::{BoardPackPage, DashboardPage, DashboardRecordsPage, NumbersPage};
 use crate::notifications::views::OutboxPage;
 use crate::shell::{Footer, Header, current_lang};
 use crate::ui::NotFound;
@@ -91,6 +92,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/proposals/:id") view=ProposalPageView ssr=SsrMode::Async />
                     <Route path=path!("/reviewing") view=ReviewingPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements") view=AgreementsPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/numbers") view=NumbersPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/board-pack") view=BoardPackPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/records/:kpi") view=DashboardRecordsPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements/verify") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/agreements/:id") view=AgreementPageView ssr=SsrMode::Async />
                     <Route path=path!("/agreements/:id/terms") view=TermsEditorPage ssr=SsrMode::Async />

@@ -157,6 +157,33 @@ pub async fn load_many<A: Stored>(
     Ok(logs.into_iter().map(|(id, log)| (id, fold::<A>(&log))).collect())
 }
 
+/// The typed logs of every aggregate that has an event of one of these kinds, each in
+/// order: what read models (the KPIs) fold, in one query.
+pub async fn logs_with_kinds<A: Stored>(
+    conn: &mut AnyConnection,
+    kinds: &[&str],
+) -> Result<BTreeMap<i64, Vec<(A::Event, DateTime<Utc>)>>, ExecuteError<A::Refusal>> {
+    let mut sql = db::Sql::default();
+    sql.push(&format!(
+        "SELECT {key}, seq, occurred_at, actor_id, kind, reason, payload FROM {events} \
+         WHERE {key} IN (SELECT {key} FROM {events} WHERE kind IN (",
+        key = A::KEY,
+        events = A::EVENTS
+    ));
+    let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+    sql.bind_list(&kinds).push(&format!(")) ORDER BY {}, seq", A::KEY));
+    type Row = (i64, i64, String, Option<i64>, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+    let mut logs: BTreeMap<i64, Vec<(A::Event, DateTime<Utc>)>> = BTreeMap::new();
+    for (id, seq, at, actor_id, kind, reason, payload) in rows {
+        let entry = logged::<A::Event, A::Refusal>((seq, at, actor_id, kind, reason, payload))?;
+        if let Some(event) = entry.event {
+            logs.entry(id).or_default().push((event, entry.at));
+        }
+    }
+    Ok(logs)
+}
+
 /// The aggregate as its events tell it, with its log.
 pub async fn load<A: Stored>(
     conn: &mut AnyConnection,

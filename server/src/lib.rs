@@ -6,6 +6,7 @@ pub mod api_v1;
 pub mod application_routes;
 pub mod auth_routes;
 pub mod catalogue_routes;
+pub mod dashboard_csv;
 pub mod form_refusals;
 pub mod http_layers;
 pub mod openapi;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oidc/{provider}", post(auth_routes::start))
         .route("/agreements/{id}/sign", post(signing_routes::ask))
         .route("/me/data.json", get(auth_routes::my_data))
+        .route("/dashboard.csv", get(dashboard_csv::download))
         .merge(catalogue_routes::router())
         .merge(application_routes::router(&state))
         .merge(agreement_documents::router())

@@ -34,6 +34,7 @@ use crate::identity::api::{
     ListDemoPeople, ListPeople, PersonForAdmin, RemoveClaimRule, RevokeApiToken, RevokeRole, SetLanguage,
     SetMembership, SignInOptions, SignOut,
 };
+use crate::kpi::api::{AddBoardNote, GetDashboard, GetDashboardRecords, GetPublicNumbers, SetKpiTarget};
 use crate::notifications::api::DemoOutbox;
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
@@ -149,4 +150,9 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<ReviseTerms>("revise_terms", &[Action::ActOnAgreement]),
     entry::<SetApprovalPlan>("set_approval_plan", &[Action::ActOnAgreement]),
     entry::<GuideAgreement>("guide_agreement", &[Action::ReadAgreement]),
+    entry::<GetDashboard>("get_dashboard", &[Action::ViewDashboard]),
+    entry::<GetDashboardRecords>("get_dashboard_records", &[Action::ViewDashboard]),
+    entry::<SetKpiTarget>("set_kpi_target", &[Action::SetKpiTarget]),
+    entry::<GetPublicNumbers>("get_public_numbers", &[Action::ViewPublicNumbers]),
+    entry::<AddBoardNote>("add_board_note", &[Action::WriteBoardNote]),
 ];

@@ -95,6 +95,15 @@ pub enum Action {
     /// Ask whether a hash is a signed agreement version's (anyone: it names the parties
     /// and signers, never the content).
     VerifyAgreement,
+    /// See the KPI dashboard, its drill-downs and exports: the board and administrators
+    /// all of it, a node coordinator their node's figures.
+    ViewDashboard,
+    /// Set a KPI's target for a period (the steering board).
+    SetKpiTarget,
+    /// Record a decision or an action on a KPI for a period (the steering board).
+    WriteBoardNote,
+    /// See "The cluster in numbers": national aggregates with small numbers hidden (anyone).
+    ViewPublicNumbers,
 }
 
 /// Facts about the thing an action is about. Actions that are about nothing in particular
@@ -175,6 +184,13 @@ pub struct Deployment {
     pub mail_outbox: bool,
 }
 
+/// Whether the policy lets this person take an action that is about nothing in
+/// particular, in any deployment (for a page's buttons; the server function asks again).
+pub fn permits(person: &SignedInPerson, action: Action) -> bool {
+    decide(Some(person), action, Thing::Nothing, Deployment { demo_sign_in: false, mail_outbox: false })
+        .is_ok()
+}
+
 pub fn decide(
     person: Option<&SignedInPerson>,
     action: Action,
@@ -189,7 +205,8 @@ pub fn decide(
         Action::ReadPublicCatalogue
         | Action::SetOwnLanguage
         | Action::UseProviderSignIn
-        | Action::VerifyAgreement => Ok(()),
+        | Action::VerifyAgreement
+        | Action::ViewPublicNumbers => Ok(()),
         Action::UseDemoSignIn => {
             if deployment.demo_sign_in {
                 Ok(())
@@ -249,6 +266,12 @@ pub fn decide(
                 Err(Denied::Forbidden)
             }
         }
+        Action::ViewDashboard => {
+            let person = signed_in()?;
+            let roles = [Role::SteeringBoardMember, Role::Administrator, Role::NodeCoordinator];
+            if roles.iter().any(|r| person.has_role(*r)) { Ok(()) } else { Err(Denied::Forbidden) }
+        }
+        Action::SetKpiTarget | Action::WriteBoardNote => with_role(Role::SteeringBoardMember),
         Action::DeclareConflicts => {
             let person = signed_in()?;
             let roles = [Role::Reviewer, Role::SteeringBoardMember, Role::Administrator];

@@ -74,6 +74,8 @@ enum Visibility {
     AnyRole(&'static [Role]),
     /// Signed in, where mail stays in the demo outbox.
     DemoOutbox,
+    /// Whoever the policy lets take this action (on nothing in particular).
+    Permitted(crate::policy::Action),
 }
 
 const NAV: &[NavItem] = &[
@@ -95,6 +97,11 @@ const NAV: &[NavItem] = &[
         href: "/reviewing",
         tr_key: "nav.reviewing",
         visible_to: Visibility::AnyRole(&[Role::Reviewer, Role::SteeringBoardMember, Role::Administrator]),
+    },
+    NavItem {
+        href: "/dashboard",
+        tr_key: "nav.dashboard",
+        visible_to: Visibility::Permitted(crate::policy::Action::ViewDashboard),
     },
     NavItem { href: "/outbox", tr_key: "nav.outbox", visible_to: Visibility::DemoOutbox },
     NavItem { href: "/me", tr_key: "nav.profile", visible_to: Visibility::SignedIn },
@@ -126,6 +133,15 @@ fn visible_nav(viewer: Option<&Viewer>) -> Vec<&'static NavItem> {
             Visibility::Role(role) => person.is_some_and(|p| p.has_role(role)),
             Visibility::AnyRole(roles) => person.is_some_and(|p| roles.iter().any(|r| p.has_role(*r))),
             Visibility::DemoOutbox => person.is_some() && viewer.is_some_and(|v| v.mail_outbox),
+            Visibility::Permitted(action) => {
+                let deployment = crate::policy::Deployment {
+                    demo_sign_in: false,
+                    mail_outbox: viewer.is_some_and(|v| v.mail_outbox),
+                };
+                person.is_some()
+                    && crate::policy::decide(person, action, crate::policy::Thing::Nothing, deployment)
+                        .is_ok()
+            }
         })
         .collect()
 }
@@ -271,6 +287,7 @@ pub(crate) fn Footer() -> impl IntoView {
                             menu.await
                                 .map(|links| view! {
                                     <ul class="site-footer__links">
+                                        <li><A href="/numbers">{i.t("numbers.title")}</A></li>
                                         {links.into_iter().map(|link| view! {
                                             <li><A href=format!("/pages/{}", link.slug)>{link.title}</A></li>
                                         }).collect_view()}

@@ -1,0 +1,173 @@
+//! `/dashboard.csv`: exactly what the dashboard shows for the same query (the same
+//! function builds both, so suppressed cells stay suppressed), with the filters and the
+//! time of the data in its first lines.
+
+use app::i18n::{Lang, translate};
+use app::kpi::api::ssr::dashboard;
+use app::kpi::model::{Dashboard, filter_lines, key_code};
+use app::policy::Action;
+use app::request::{AppState, authorize_parts, lang_of};
+use axum::extract::{Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kernel::kpi::disclosure::Shown;
+use kernel::kpi::figures::{Cell, Value};
+
+/// A field as CSV writes it: quoted when it must be, and never read as a formula by a
+/// spreadsheet (a leading `=`, `+`, `-` or `@` is prefixed with `'`).
+fn field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+fn line(fields: &[String]) -> String {
+    let mut text = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
+    text.push_str("\r\n");
+    text
+}
+
+fn value(cell: &Cell, threshold: u64) -> String {
+    match cell.value {
+        Value::Number(n) => format!("{}", (n * 10_000.0).round() / 10_000.0),
+        Value::Hidden => format!("<{threshold}"),
+        Value::None => String::new(),
+    }
+}
+
+fn records(cell: &Cell, threshold: u64) -> String {
+    match cell.records {
+        Shown::Count(n) => n.to_string(),
+        Shown::Hidden => format!("<{threshold}"),
+    }
+}
+
+/// The dashboard as CSV: a header of comment lines, then one row per figure shown.
+pub fn csv(dashboard: &Dashboard, lang: Lang) -> String {
+    let t = |key: &str| translate(lang, key);
+    let f = &dashboard.filters;
+    let mut out = String::new();
+    out.push_str(&line(&[format!("# {}", t("dashboard.title"))]));
+    let filters = filter_lines(dashboard, lang)
+        .into_iter()
+        .map(|(term, value)| format!("{term}: {value}"))
+        .collect::<Vec<_>>();
+    out.push_str(&line(&[format!("# {}", filters.join("; "))]));
+    out.push_str(&line(&[format!("# {}: {}", t("dashboard.csv_query"), f.query_string())]));
+    out.push_str(&line(&[format!(
+        "# {}",
+        translate(lang, "dashboard.computed_at")
+            .replace("{time}", &dashboard.computed_at)
+            .replace("{threshold}", &dashboard.threshold.to_string())
+    )]));
+    out.push_str(&line(
+        &[
+            "section",
+            "kpi",
+            "name",
+            "definition_version",
+            "row",
+            "group",
+            "value",
+            "records",
+            "target",
+            "status",
+        ]
+        .map(str::to_owned),
+    ));
+    let threshold = dashboard.threshold;
+    for section in &dashboard.sections {
+        for card in &section.cards {
+            let kpi = card.figure.kpi;
+            let row = |kind: &str, group: String, cell: &Cell, with_target: bool| {
+                line(&[
+                    section.section.code().to_owned(),
+                    kpi.code().to_owned(),
+                    t(&format!("kpi.{}.name", kpi.code())),
+                    kpi.definition_version().to_string(),
+                    kind.to_owned(),
+                    group,
+                    value(cell, threshold),
+                    records(cell, threshold),
+                    card.target
+                        .as_ref()
+                        .filter(|_| with_target)
+                        .map(|t| format!("{} {} ({})", t.direction.code(), t.value, t.period.code()))
+                        .unwrap_or_default(),
+                    card.status.filter(|_| with_target).map(|s| s.code().to_owned()).unwrap_or_default(),
+                ])
+            };
+            out.push_str(&row("period", format!("{} – {}", f.from, f.to), &card.figure.total, true));
+            let previous = f.previous();
+            out.push_str(&row(
+                "previous_period",
+                format!("{} – {}", previous.from, previous.to),
+                &card.figure.previous,
+                false,
+            ));
+            for (month, cell) in &card.figure.trend {
+                out.push_str(&row("month", month.code(), cell, false));
+            }
+            for ((key, cell), group_name) in card.figure.breakdown.iter().zip(&card.breakdown_names) {
+                out.push_str(&row("breakdown", format!("{group_name} ({})", key_code(*key)), cell, false));
+            }
+        }
+    }
+    out
+}
+
+/// GET /dashboard.csv?from=…&to=…&node=…
+pub async fn download(
+    State(state): State<AppState>,
+    Query(query): Query<kernel::kpi::filters::FilterQuery>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let person = match authorize_parts(&state, &parts, Action::ViewDashboard).await {
+        Ok(Some(person)) => person,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(error) => {
+            return StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN).into_response();
+        }
+    };
+    let lang = lang_of(&parts);
+    let now = chrono::Utc::now();
+    let built = async {
+        let mut conn = state.db.read().await?;
+        dashboard(&mut conn, &person, query, lang, state.config.small_number_threshold, now).await
+    };
+    let dashboard = match built.await {
+        Ok(dashboard) => dashboard,
+        Err(error) => {
+            return StatusCode::from_u16(error.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response();
+        }
+    };
+    if let Some(problem) = &dashboard.problem {
+        return (StatusCode::BAD_REQUEST, translate(lang, &problem.key)).into_response();
+    }
+    let name = format!("dashboard-{}-{}.csv", dashboard.filters.from, dashboard.filters.to);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        format!("\u{feff}{}", csv(&dashboard, lang)),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_are_quoted_and_never_formulas() {
+        assert_eq!(field("Uppsala"), "Uppsala");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(field("-3"), "'-3");
+    }
+}
