@@ -247,7 +247,7 @@ on_both_backends!(two_submissions_at_once_make_one_version, |t| {
 });
 
 on_both_backends!(committees_see_their_queue_overdue_first_and_expiry_ends_access, |t| {
-    app::demo::seed_demo(&t.db, None).await.unwrap();
+    app::demo::seed_demo_without_history(&t.db, None).await.unwrap();
     let (sara, anna) = (person(&t.db, "Sara Lindqvist").await, person(&t.db, "Anna Ekström").await);
     let uppsala = node(&t.db, "uppsala").await;
     let (scapis, ucan) = (cohort(&t.db, "scapis").await, cohort(&t.db, "u-can").await);
@@ -357,7 +357,7 @@ async fn approved_and_rejected(db: &app::db::Db) -> (i64, CohortId, CohortId) {
 }
 
 on_both_backends!(node_systems_verify_visas_for_exactly_the_approved_cohort, |t| {
-    app::demo::seed_demo(&t.db, None).await.unwrap();
+    app::demo::seed_demo_without_history(&t.db, None).await.unwrap();
     approved_and_rejected(&t.db).await;
     let app = common::TestApp::spawn(t, |_| {}).await;
     let admin = person(&t.db, "Maria Lund").await;
@@ -774,7 +774,7 @@ on_both_backends!(team_changes_while_returned_grant_and_remove_access_correctly,
 });
 
 on_both_backends!(conflicted_or_applying_committee_members_see_no_queue_entry_and_get_no_mail, |t| {
-    app::demo::seed_demo(&t.db, None).await.unwrap();
+    app::demo::seed_demo_without_history(&t.db, None).await.unwrap();
     let (sara, anna, lars) = (
         person(&t.db, "Sara Lindqvist").await,
         person(&t.db, "Anna Ekström").await,

@@ -131,7 +131,7 @@ on_both_backends!(mail_is_sent_over_smtp_and_retried_when_the_server_refuses, |t
 });
 
 on_both_backends!(without_a_mail_server_mail_stays_in_the_demo_outbox_and_reminders_go_once, |t| {
-    app::demo::seed_demo(&t.db, None).await.unwrap();
+    app::demo::seed_demo_without_history(&t.db, None).await.unwrap();
     let id = invitation_queued(&t.db).await;
     let config = common::test_config(&t.url);
     assert!(config.smtp_url.is_none());

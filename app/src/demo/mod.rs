@@ -8,7 +8,10 @@ use crate::identity::model::Role;
 use serde::Deserialize;
 use std::collections::HashMap;
 
+mod access_history;
 mod agreements;
+
+pub use access_history::{APPLICATIONS as HISTORY_APPLICATIONS, DECIDED as HISTORY_DECIDED};
 
 const DEMO_DATA: &str = include_str!("demo-data.toml");
 
@@ -248,6 +251,23 @@ pub async fn is_demo_database(db: &Db) -> Result<bool, sqlx::Error> {
 }
 
 pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<SeedOutcome, SeedError> {
+    seed(db, demo_catalogue_base, true).await
+}
+
+/// The demo without its two years of access history: for tests whose own scenario counts
+/// a whole committee queue, outbox or entitlement list.
+pub async fn seed_demo_without_history(
+    db: &Db,
+    demo_catalogue_base: Option<&str>,
+) -> Result<SeedOutcome, SeedError> {
+    seed(db, demo_catalogue_base, false).await
+}
+
+async fn seed(
+    db: &Db,
+    demo_catalogue_base: Option<&str>,
+    with_history: bool,
+) -> Result<SeedOutcome, SeedError> {
     let data = demo_data().map_err(SeedError::BadData)?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nodes").fetch_one(db.pool()).await?;
     if existing > 0 {
@@ -395,12 +415,69 @@ pub async fn seed_demo(db: &Db, demo_catalogue_base: Option<&str>) -> Result<See
     tx.commit().await?;
     seed_demo_call(db).await?;
     agreements::seed_demo_agreements(db).await?;
+    if with_history {
+        access_history::seed_access_history(db, chrono::Utc::now()).await?;
+    }
+    kpi_targets(db).await?;
     Ok(SeedOutcome::Loaded {
         nodes: data.nodes.len(),
         organisations: data.organisations.len(),
         cohorts: data.cohorts.len(),
         people: data.people.len(),
     })
+}
+
+/// The board's targets for this year (illustrative): decisions within the legal limit,
+/// and how many agreements should come into force; and one action the board agreed.
+async fn kpi_targets(db: &Db) -> Result<(), SeedError> {
+    use kernel::kpi::Kpi;
+    use kernel::kpi::notes::{Note, NoteKind};
+    use kernel::kpi::targets::{Target, TargetPeriod};
+    let board: i64 = sqlx::query_scalar("SELECT id FROM people WHERE display_name = 'Per Almqvist'")
+        .fetch_one(db.pool())
+        .await?;
+    let year = TargetPeriod::Year(chrono::Datelike::year(&kernel::stockholm::date(chrono::Utc::now())));
+    let targets = [
+        (
+            Kpi::DecidedWithinLimit,
+            0.9,
+            "The access committees' chairs",
+            "EHDS: every decision within three months of a complete application.",
+        ),
+        (
+            Kpi::DaysToAccessDecision,
+            60.0,
+            "The access committees' chairs",
+            "Half of the decisions within two months.",
+        ),
+        (
+            Kpi::AgreementsSigned,
+            4.0,
+            "The co-creation office",
+            "Four selected projects under agreement this year.",
+        ),
+    ];
+    let mut tx = db.write().await?;
+    for (kpi, value, owner, rationale) in targets {
+        let target = Target {
+            kpi,
+            period: year,
+            direction: kpi.usual_direction(),
+            value,
+            owner: owner.into(),
+            rationale: rationale.into(),
+        };
+        crate::kpi::store::set_target(&mut tx, kernel::PersonId(board), &target).await?;
+    }
+    let note = Note {
+        kpi: Kpi::DecidedWithinLimit,
+        period: year,
+        kind: NoteKind::Action,
+        text: "Uppsala's committee adds a second handler and meets every two weeks until its decisions are back within the limit.".into(),
+    };
+    crate::kpi::store::add_note(&mut tx, kernel::PersonId(board), &note).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One open co-creation call, from two weeks ago to two months ahead, with the default criteria.
