@@ -71,3 +71,15 @@ mod tests {
         assert_eq!(ConflictKind::parse("nonsense"), None);
     }
 }
+
+code_list!(
+    /// A person's gender as they declare it in their profile (optional: no declaration is
+    /// no row value at all). Only ever counted in aggregates.
+    Gender {
+        Woman = "woman",
+        Man = "man",
+        /// Another gender, or non-binary.
+        Another = "another",
+        PreferNotToSay = "prefer_not_to_say",
+    }
+);

@@ -8,7 +8,7 @@ use crate::agreement::model::PartyKind;
 use crate::agreement::{Agreement, Event as AgreementEvent};
 use crate::codes::CompanyKind;
 use crate::proposal::{Decision, Event as ProposalEvent, Proposal, ProposalState};
-use crate::{Aggregate, AgreementId, ApplicationId, CallId, CohortId, NodeId, ProposalId};
+use crate::{Aggregate, AgreementId, ApplicationId, CallId, CohortId, NodeId, PersonId, ProposalId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,6 +28,8 @@ pub struct AccessDecision {
     /// The deadline as it stood at the decision (moved by pauses and the extension).
     pub deadline: DateTime<Utc>,
     pub extended: bool,
+    /// Who applied (for the gender-balance table; never shown per person).
+    pub applicant: Option<PersonId>,
 }
 
 impl AccessDecision {
@@ -88,6 +90,7 @@ pub fn access_decisions(
             days: (*at - complete_at - clock.paused).num_days().max(0),
             deadline,
             extended: part.clock.extended,
+            applicant: folded.applicant,
         });
     }
     decisions
@@ -104,6 +107,8 @@ pub struct ProposalFacts {
     pub screened: Option<(DateTime<Utc>, bool)>,
     /// When the board recorded its decision, and which.
     pub decided: Option<(DateTime<Utc>, Decision)>,
+    /// Each reviewer's first review sent in, and when.
+    pub reviews: Vec<(PersonId, DateTime<Utc>)>,
 }
 
 /// The facts of one proposal's log (`None` for an empty log).
@@ -114,7 +119,13 @@ pub fn proposal_facts(
 ) -> Option<ProposalFacts> {
     let mut folded = Proposal::default();
     let (mut submitted_at, mut screened, mut decided) = (None, None, None);
+    let mut reviews: Vec<(PersonId, DateTime<Utc>)> = Vec::new();
     for (event, at) in log {
+        if let ProposalEvent::ReviewSubmitted { reviewer, .. } = event
+            && !reviews.iter().any(|(r, _)| r == reviewer)
+        {
+            reviews.push((*reviewer, *at));
+        }
         let (before, decision_before) = (folded.state, folded.decision.as_ref().map(|d| d.0));
         folded.apply(event, *at);
         match (before, folded.state) {
@@ -144,6 +155,7 @@ pub fn proposal_facts(
         submitted_at,
         screened,
         decided,
+        reviews,
     })
 }
 

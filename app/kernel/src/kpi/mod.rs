@@ -8,6 +8,7 @@ pub mod disclosure;
 pub mod facts;
 pub mod figures;
 pub mod filters;
+pub mod gender;
 pub mod notes;
 pub mod public;
 pub mod targets;
