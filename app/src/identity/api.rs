@@ -87,6 +87,36 @@ pub async fn sign_in_options() -> Result<SignInChoices, AppError> {
     Ok(SignInChoices { providers: provider_choices(&state.config), demo: state.config.demo_sign_in })
 }
 
+/// What the signed-in person declared of their gender (their profile's form shows it).
+#[server]
+pub async fn get_declared_gender() -> Result<Option<kernel::codes::Gender>, AppError> {
+    use crate::policy::Action;
+    use crate::request::authorize;
+    let (state, person) = authorize(Action::ViewOwnProfile).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    Ok(super::store::declared_gender(&state.db, person.id.get()).await?)
+}
+
+/// Declares one's gender, or (an empty choice) withdraws the declaration; back to the profile.
+#[server]
+pub async fn declare_gender(gender: String) -> Result<(), AppError> {
+    use crate::policy::Action;
+    use crate::request::{authorize, with_status};
+    use kernel::codes::Gender;
+    let (state, person) = authorize(Action::EditOwnProfile).await?;
+    let person = person.ok_or(AppError::NotSignedIn)?;
+    let gender = match gender.trim() {
+        "" => None,
+        code => Some(
+            Gender::parse(code)
+                .ok_or_else(|| with_status(AppError::invalid("gender", "profile.gender.invalid")))?,
+        ),
+    };
+    super::store::declare_gender(&state.db, person.id.get(), gender).await?;
+    leptos_axum::redirect("/me");
+    Ok(())
+}
+
 /// Switches the language for this browser and, when signed in, for the person.
 #[server]
 pub async fn set_language(lang: String, return_to: String) -> Result<(), AppError> {

@@ -38,7 +38,7 @@ async fn section(db: &Db, sql: &str, person_id: i64) -> Result<Value, sqlx::Erro
 pub async fn my_data(db: &Db, person_id: i64) -> Result<Value, sqlx::Error> {
     let person = section(
         db,
-        "SELECT id, issuer, subject, display_name, email, home_organisation, preferred_lang, created_at \
+        "SELECT id, issuer, subject, display_name, email, home_organisation, preferred_lang, gender, created_at \
          FROM people WHERE id = $1",
         person_id,
     )

@@ -2,9 +2,11 @@
 
 use super::model::{DemoPerson, PersonListing, Role, RoleGrant, SignedInPerson};
 use super::sessions::SessionPolicy;
+use crate::audit::{NewEvent, record_in};
 use crate::db::{self, Db};
 use crate::i18n::Lang;
 use chrono::Utc;
+use kernel::codes::Gender;
 use sqlx::{AnyConnection, Row};
 
 #[derive(sqlx::FromRow)]
@@ -242,4 +244,38 @@ pub async fn all_people(db: &Db) -> Result<Vec<PersonListing>, sqlx::Error> {
             grants,
         })
         .collect())
+}
+
+/// What the person declared of their gender in their profile (`None`: no answer).
+pub async fn declared_gender(db: &Db, person_id: i64) -> Result<Option<Gender>, sqlx::Error> {
+    let gender: Option<Option<String>> = sqlx::query_scalar("SELECT gender FROM people WHERE id = $1")
+        .bind(person_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(gender.flatten().as_deref().and_then(Gender::parse))
+}
+
+/// Sets (or, with `None`, withdraws) the declaration. The audit trail records whether
+/// the profile holds one, never its value: the trail is read by administrators, and a
+/// person's gender is only ever counted.
+pub async fn declare_gender(db: &Db, person_id: i64, gender: Option<Gender>) -> Result<(), sqlx::Error> {
+    let mut tx = db.write().await?;
+    let before: Option<String> = sqlx::query_scalar("SELECT gender FROM people WHERE id = $1")
+        .bind(person_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let before = before.as_deref().and_then(Gender::parse);
+    if before == gender {
+        return Ok(());
+    }
+    sqlx::query("UPDATE people SET gender = $1 WHERE id = $2")
+        .bind(gender.map(Gender::code))
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    let state = |g: Option<Gender>| Some(if g.is_some() { "declared" } else { "not_declared" }.to_owned());
+    let event = NewEvent::about_person(person_id, "gender_declaration_changed", state(before), state(gender));
+    record_in(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,10 +1,14 @@
 //! Pages about people: demo sign-in, one's own profile, the administrators' people list.
 
-use super::api::{DemoSignIn, SignInChoices, get_viewer, list_demo_people, list_people, sign_in_options};
+use super::api::{
+    DeclareGender, DemoSignIn, SignInChoices, get_declared_gender, get_viewer, list_demo_people, list_people,
+    sign_in_options,
+};
 use super::model::{DemoPerson, PersonListing, RoleGrant, SignedInPerson, Viewer};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
 use crate::ui::{DataTable, ErrorNotice, Loaded, TableName};
+use kernel::codes::Gender;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -83,10 +87,45 @@ fn Profile(person: SignedInPerson) -> impl IntoView {
                 <dt>{i.t("profile.roles")}</dt>
                 <dd>{grants_text(i, &person.grants)}</dd>
             </dl>
+            <GenderDeclaration />
             <h2>{i.t("profile.my_data_heading")}</h2>
             <p>{i.t("profile.my_data_explanation")}</p>
             <p><a class="button" href="/me/data.json" download="my-portal-data.json" rel="external">{i.t("profile.my_data_download")}</a></p>
         </section>
+    }
+}
+
+/// The optional gender declaration, with why it is asked. A plain form: it works the same
+/// without JavaScript, and the server sends the browser back here.
+#[component]
+fn GenderDeclaration() -> impl IntoView {
+    let i = use_i18n();
+    let declared = Resource::new(|| (), |_| get_declared_gender());
+    view! {
+        <h2 id="gender-heading">{i.t("profile.gender.heading")}</h2>
+        <p>{i.t("profile.gender.why")}</p>
+        <Loaded resource=declared render={move |declared: Option<Gender>| {
+            let chosen = declared.map(Gender::code).unwrap_or_default();
+            let options = Gender::ALL.iter().map(|g| (g.code(), i.t(&format!("profile.gender.{}", g.code()))))
+                .chain([("", i.t("profile.gender.no_answer"))]);
+            view! {
+                <form method="post" action=DeclareGender::url() class="form" data-testid="gender-form">
+                    <fieldset class="field">
+                        <legend>{i.t("profile.gender.legend")}</legend>
+                        {options.map(|(code, label)| {
+                            let id = format!("gender-{}", if code.is_empty() { "none" } else { code });
+                            view! {
+                                <div class="choice">
+                                    <input type="radio" id=id.clone() name="gender" value=code checked=code == chosen />
+                                    <label for=id>{label}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <button type="submit" class="button">{i.t("profile.gender.save")}</button>
+                </form>
+            }.into_any()
+        }} />
     }
 }
 

@@ -30,9 +30,9 @@ use crate::cohort_access::api::{
 };
 use crate::content::api::{ContentMenu, ContentPage};
 use crate::identity::api::{
-    AddClaimRule, CreateApiToken, DemoSignIn, GetViewer, GrantRole, ListApiTokens, ListClaimRules,
-    ListDemoPeople, ListPeople, PersonForAdmin, RemoveClaimRule, RevokeApiToken, RevokeRole, SetLanguage,
-    SetMembership, SignInOptions, SignOut,
+    AddClaimRule, CreateApiToken, DeclareGender, DemoSignIn, GetDeclaredGender, GetViewer, GrantRole,
+    ListApiTokens, ListClaimRules, ListDemoPeople, ListPeople, PersonForAdmin, RemoveClaimRule,
+    RevokeApiToken, RevokeRole, SetLanguage, SetMembership, SignInOptions, SignOut,
 };
 use crate::kpi::api::{AddBoardNote, GetDashboard, GetDashboardRecords, GetPublicNumbers, SetKpiTarget};
 use crate::notifications::api::DemoOutbox;
@@ -87,6 +87,8 @@ pub const SERVER_FUNCTIONS: &[ServerFnPolicy] = &[
     entry::<ContentPage>("content_page", &[Action::ReadPublicCatalogue]),
     entry::<ContentMenu>("content_menu", &[Action::ReadPublicCatalogue]),
     entry::<SetLanguage>("set_language", &[Action::SetOwnLanguage]),
+    entry::<GetDeclaredGender>("get_declared_gender", &[Action::ViewOwnProfile]),
+    entry::<DeclareGender>("declare_gender", &[Action::EditOwnProfile]),
     entry::<ListDemoPeople>("list_demo_people", &[Action::UseDemoSignIn]),
     entry::<DemoSignIn>("demo_sign_in", &[Action::UseDemoSignIn]),
     entry::<SignInOptions>("sign_in_options", &[Action::UseProviderSignIn]),

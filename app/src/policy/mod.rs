@@ -29,6 +29,8 @@ pub enum Action {
     UseProviderSignIn,
     SignOut,
     ViewOwnProfile,
+    /// Change what one's profile says of oneself (today: the optional gender declaration).
+    EditOwnProfile,
     /// Download everything the portal holds about oneself.
     ExportOwnData,
     /// See every person and their roles.
@@ -214,7 +216,9 @@ pub fn decide(
                 Err(Denied::NotAvailable)
             }
         }
-        Action::SignOut | Action::ViewOwnProfile | Action::ExportOwnData => signed_in().map(|_| ()),
+        Action::SignOut | Action::ViewOwnProfile | Action::EditOwnProfile | Action::ExportOwnData => {
+            signed_in().map(|_| ())
+        }
         Action::ListPeople
         | Action::ManageRoles
         | Action::ManageClaimRules
@@ -423,6 +427,8 @@ mod tests {
             (&anonymous, ViewOwnProfile, DEMO, Err(Denied::NotSignedIn)),
             (&anonymous, ListPeople, DEMO, Err(Denied::NotSignedIn)),
             (&applicant, ViewOwnProfile, DEMO, Ok(())),
+            (&anonymous, EditOwnProfile, PRODUCTION, Err(Denied::NotSignedIn)),
+            (&applicant, EditOwnProfile, PRODUCTION, Ok(())),
             (&applicant, ListPeople, DEMO, Err(Denied::Forbidden)),
             (&board, ListPeople, DEMO, Err(Denied::Forbidden)),
             (&admin, ListPeople, PRODUCTION, Ok(())),
