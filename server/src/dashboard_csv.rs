@@ -112,6 +112,25 @@ pub fn csv(dashboard: &Dashboard, lang: Lang) -> String {
             }
         }
     }
+    // Gender balance: one line per group and column, and women's share, as shown.
+    let shown = |s: Shown| match s {
+        Shown::Count(n) => n.to_string(),
+        Shown::Hidden => format!("<{threshold}"),
+    };
+    for row in &dashboard.gender {
+        let group = row.group.code();
+        let name = t(&format!("dashboard.gender.group.{group}"));
+        let gender_line = |kind: &str, column: &str, value: String| {
+            let version = kernel::kpi::gender::DEFINITION_VERSION.to_string();
+            line(&["gender", group, &name, &version, kind, column, &value, "", "", ""].map(str::to_owned))
+        };
+        for (column, cell) in kernel::kpi::gender::GenderColumn::ALL.iter().zip(&row.cells) {
+            out.push_str(&gender_line("gender", column.code(), shown(*cell)));
+        }
+        out.push_str(&gender_line("gender", "total", shown(row.total)));
+        let share = value(&Cell { records: row.total, value: app::kpi::model::women_share(row) }, threshold);
+        out.push_str(&gender_line("share_women", "women", share));
+    }
     out
 }
 

@@ -101,6 +101,7 @@ pub mod ssr {
         let mut history = store::history(conn).await?;
         let choices = store::choices(conn, lang).await?;
         let notes = store::notes(conn).await?;
+        let people = store::people(conn).await?;
         let sections = Section::ALL
             .iter()
             .map(|section| {
@@ -139,6 +140,7 @@ pub mod ssr {
             target_periods: TargetPeriod::choices(today).into_iter().map(TargetPeriod::code).collect(),
             can_write_notes: crate::policy::permits(person, crate::policy::Action::WriteBoardNote),
             note_periods: note_periods(today).into_iter().map(TargetPeriod::code).collect(),
+            gender: kernel::kpi::gender::table(&facts, &people, &filters, threshold),
         })
     }
 

@@ -6,6 +6,7 @@ use kernel::agreement::model::Language;
 use kernel::kpi::disclosure::Shown;
 use kernel::kpi::figures::{Figure, Key, Value};
 use kernel::kpi::filters::{FilterProblem, FilterQuery, Filters};
+use kernel::kpi::gender::GenderRow;
 use kernel::kpi::targets::{Target, TargetStatus};
 use kernel::kpi::{Direction, Kpi, Section, Unit};
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,8 @@ pub struct Dashboard {
     pub target_periods: Vec<String>,
     pub can_write_notes: bool,
     pub note_periods: Vec<String>,
+    /// Gender balance: one row per group of people, aggregates only.
+    pub gender: Vec<GenderRow>,
 }
 
 impl Dashboard {
@@ -306,6 +309,41 @@ pub fn breakdown_finding(
                 .replace("{count}", &hidden.to_string())
                 .replace("{threshold}", &threshold.to_string()),
         );
+    }
+    text
+}
+
+/// A gender row's women's share as the chart draws it: hidden when too few to show.
+pub fn women_share(row: &GenderRow) -> Value {
+    match (row.share_women, row.total) {
+        (Some(share), _) => Value::Number(share),
+        (None, Shown::Count(0)) => Value::None,
+        (None, _) => Value::Hidden,
+    }
+}
+
+/// What the gender table shows, in one sentence: women's share in each group it can be
+/// shown for.
+pub fn gender_finding(rows: &[GenderRow], lang: Lang, threshold: u64) -> String {
+    let t = |key: &str| crate::i18n::translate(lang, key);
+    let shares: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let share = number_text(Unit::Share, r.share_women?, lang);
+            Some(format!(
+                "{} {share}",
+                t(&format!("dashboard.gender.group.{}", r.group.code())).to_lowercase()
+            ))
+        })
+        .collect();
+    let mut text = if shares.is_empty() {
+        t("dashboard.gender.finding_none")
+    } else {
+        t("dashboard.gender.finding").replace("{shares}", &shares.join(", "))
+    };
+    if rows.iter().any(|r| r.share_women.is_none()) {
+        text.push(' ');
+        text.push_str(&t("dashboard.gender.finding_hidden").replace("{threshold}", &threshold.to_string()));
     }
     text
 }

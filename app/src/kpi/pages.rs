@@ -6,17 +6,20 @@ use super::api::{AddBoardNote, SetKpiTarget, get_dashboard, get_dashboard_record
 use super::charts::{BarChart, BulletChart, TrendChart};
 use super::model::{
     Card, Dashboard, Drill, PublicPage, SectionView, breakdown_finding, change_text, filter_lines,
-    number_text, records_text, trend_finding, value_text,
+    gender_finding, number_text, records_text, trend_finding, value_text, women_share,
 };
 use crate::error::AppError;
 use crate::forms::{error_at, successes};
 use crate::i18n::{I18n, use_i18n};
 use crate::ui::{DataTable, FieldError, Loaded, TableName};
 use kernel::codes::CompanyKind;
+use kernel::kpi::disclosure::Shown;
+use kernel::kpi::figures::{Cell, Value};
 use kernel::kpi::filters::FilterQuery;
+use kernel::kpi::gender::{GenderColumn, GenderGroup};
 use kernel::kpi::notes::NoteKind;
 use kernel::kpi::targets::TargetStatus;
-use kernel::kpi::{Direction, Kpi};
+use kernel::kpi::{Direction, Kpi, Unit};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -89,6 +92,7 @@ pub fn DashboardPage() -> impl IntoView {
                     {dashboard.sections.clone().into_iter().map(|section| view! {
                         <SectionBlock section dashboard=dashboard.clone() actions pack=false />
                     }).collect_view()}
+                    <GenderSection dashboard=dashboard.clone() pack=false />
                 }.into_any()
             }} />
         </section>
@@ -173,6 +177,67 @@ fn SectionBlock(
             <div class="dashboard__cards">
                 {section.cards.into_iter().map(|card| view! { <KpiCard card dashboard=dashboard.clone() actions pack /> }).collect_view()}
             </div>
+        </section>
+    }
+}
+
+/// Gender balance: the counts per group and women's share, aggregates only (no
+/// drill-down: the records behind it are people).
+#[component]
+fn GenderSection(dashboard: Dashboard, pack: bool) -> impl IntoView {
+    let i = use_i18n();
+    let lang = i.lang;
+    let threshold = dashboard.threshold;
+    let rows = dashboard.gender.clone();
+    let group_name = move |group: GenderGroup| i.t(&format!("dashboard.gender.group.{}", group.code()));
+    let bars: Vec<(String, Cell)> = rows
+        .iter()
+        .map(|r| (group_name(r.group), Cell { records: r.total, value: women_share(r) }))
+        .collect();
+    let finding = gender_finding(&rows, lang, threshold);
+    let count = move |shown: Shown| {
+        value_text(
+            Unit::Count,
+            shown.count().map_or(Value::Hidden, |n| Value::Number(n as f64)),
+            lang,
+            threshold,
+        )
+    };
+    view! {
+        <section class="dashboard__section" aria-labelledby="dashboard-section-gender" data-testid="section-gender">
+            <h2 id="dashboard-section-gender">{i.t("dashboard.section.gender")}</h2>
+            <p class="dashboard__note">{i.t("dashboard.section.gender.filters")}</p>
+            <BarChart id="gender-share".into() unit=Unit::Share bars title=i.t("dashboard.gender.chart") finding threshold open=pack />
+            <DataTable name=TableName::Caption { id: "gender-table-caption".into(), text: i.t("dashboard.gender.table") } testid="gender-table" dense=true>
+                <thead>
+                    <tr>
+                        <th scope="col">{i.t("dashboard.gender.group")}</th>
+                        {GenderColumn::ALL.iter().map(|c| view! { <th scope="col" class="numeric">{i.t(&format!("dashboard.gender.column.{}", c.code()))}</th> }).collect_view()}
+                        <th scope="col" class="numeric">{i.t("dashboard.gender.total")}</th>
+                        <th scope="col" class="numeric">{i.t("dashboard.gender.share_women")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let share = value_text(Unit::Share, women_share(&row), lang, threshold);
+                        view! {
+                            <tr data-group=row.group.code()>
+                                <th scope="row">{group_name(row.group)}</th>
+                                {if row.too_few {
+                                    view! { <td colspan="6">{i.t_with("dashboard.gender.too_few", &[("threshold", &threshold.to_string())])}</td> }.into_any()
+                                } else {
+                                    view! {
+                                        {row.cells.iter().map(|c| view! { <td class="numeric">{count(*c)}</td> }).collect_view()}
+                                        <td class="numeric">{count(row.total)}</td>
+                                        <td class="numeric">{share}</td>
+                                    }.into_any()
+                                }}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </DataTable>
+            <p class="dashboard__note">{i.t("dashboard.gender.how")}" "<a href="/me">{i.t("dashboard.gender.declare")}</a></p>
         </section>
     }
 }
@@ -467,6 +532,7 @@ pub fn BoardPackPage() -> impl IntoView {
                     {dashboard.sections.clone().into_iter().map(|section| view! {
                         <SectionBlock section dashboard=dashboard.clone() actions pack=true />
                     }).collect_view()}
+                    <GenderSection dashboard=dashboard.clone() pack=true />
                 }.into_any()
             }} />
         </section>

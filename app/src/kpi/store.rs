@@ -8,9 +8,10 @@ use crate::i18n::Lang;
 use crate::workflow::{self, ExecuteError};
 use kernel::access::Application;
 use kernel::agreement::Agreement;
-use kernel::codes::CompanyKind;
+use kernel::codes::{CompanyKind, Gender};
 use kernel::kpi::facts::{access_decisions, agreement_facts, proposal_facts};
 use kernel::kpi::figures::Facts;
+use kernel::kpi::gender::People;
 use kernel::kpi::notes::{Note, NoteKind};
 use kernel::kpi::targets::{Target, TargetPeriod};
 use kernel::kpi::{Direction, Kpi};
@@ -77,6 +78,33 @@ pub async fn facts(conn: &mut AnyConnection) -> Result<Facts, FactsError> {
         .map(|(id, log)| agreement_facts(AgreementId(*id), nodes.remove(id).unwrap_or_default(), log))
         .collect();
     Ok(Facts { access, proposals, agreements })
+}
+
+/// What people declared of their gender, and who sits on the committees and the board
+/// today: the gender-balance table's inputs (only ever counted, never listed).
+pub async fn people(conn: &mut AnyConnection) -> Result<People, sqlx::Error> {
+    let declared: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, gender FROM people WHERE gender IS NOT NULL")
+            .fetch_all(&mut *conn)
+            .await?;
+    let genders =
+        declared.into_iter().filter_map(|(id, g)| Gender::parse(&g).map(|g| (PersonId(id), g))).collect();
+    // A committee grant is for a node, or for a cohort (at each of its nodes).
+    let committee: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT DISTINCT r.person_id, COALESCE(r.scope_node_id, cn.node_id) FROM role_assignments r \
+         LEFT JOIN cohort_nodes cn ON cn.cohort_id = r.scope_cohort_id \
+         WHERE r.role = 'access_committee_member' AND r.revoked_at IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let committee =
+        committee.into_iter().filter_map(|(person, node)| Some((PersonId(person), NodeId(node?)))).collect();
+    let board: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT person_id FROM role_assignments WHERE role = 'steering_board_member' AND revoked_at IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(People { genders, committee, board: board.into_iter().map(PersonId).collect() })
 }
 
 /// How many calls are published and how many cohorts the catalogue holds.
