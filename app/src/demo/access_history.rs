@@ -66,16 +66,63 @@ fn refused(error: store::ExecuteError) -> SeedError {
     }
 }
 
+/// Researchers who applied in the past (fictional; they cannot sign in: not demo
+/// sign-in people), with what they declared of their gender, so the gender-balance
+/// table has groups large enough to show.
+const PAST_APPLICANTS: &[(&str, Option<&str>)] = &[
+    ("Malin Åberg", Some("woman")),
+    ("Elin Sandberg", Some("woman")),
+    ("Hanna Lindahl", Some("woman")),
+    ("Sara Nordin", Some("woman")),
+    ("Linnea Forsberg", Some("woman")),
+    ("Ida Engström", Some("woman")),
+    ("Frida Holmqvist", Some("woman")),
+    ("Emilia Sundberg", Some("woman")),
+    ("Johan Eklund", Some("man")),
+    ("Erik Lindholm", Some("man")),
+    ("Anders Nyström", Some("man")),
+    ("Mattias Öberg", Some("man")),
+    ("Viktor Dahl", Some("man")),
+    ("Gustav Sjögren", Some("man")),
+    ("Robin Falk", Some("prefer_not_to_say")),
+    ("Alex Morin", None),
+    ("Kim Larsson", None),
+    ("Jonas Wallin", Some("prefer_not_to_say")),
+];
+
+async fn past_applicants(db: &Db, now: DateTime<Utc>) -> Result<Vec<PersonId>, SeedError> {
+    let mut tx = db.write().await?;
+    let mut ids = Vec::new();
+    for (name, gender) in PAST_APPLICANTS {
+        let subject = format!("past-{}", name.to_lowercase().replace(' ', "-"));
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO people (issuer, subject, display_name, home_organisation, gender, is_demo, created_at) \
+             VALUES ($1, $2, $3, 'Uppsala University', $4, 0, $5) RETURNING id",
+        )
+        .bind(super::DEMO_ISSUER)
+        .bind(&subject)
+        .bind(*name)
+        .bind(*gender)
+        .bind(crate::db::timestamp(now - Duration::days(FIRST_DAYS_AGO + 1)))
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(PersonId(id));
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
 pub async fn seed_access_history(db: &Db, now: DateTime<Utc>) -> Result<(), SeedError> {
     let person = |name: &'static str| id_of(db, "SELECT id FROM people WHERE display_name = $1", name);
     let cohort = |slug: &'static str| id_of(db, "SELECT id FROM cohorts WHERE slug = $1", slug);
     let node = |slug: &'static str| id_of(db, "SELECT id FROM nodes WHERE slug = $1", slug);
-    let applicants = [
+    let mut applicants = vec![
         PersonId(person("Nils Berglund").await?),
         PersonId(person("Sofia Karlsson").await?),
         PersonId(person("Amir Rahimi").await?),
         PersonId(person("Ingrid Holm").await?),
     ];
+    applicants.extend(past_applicants(db, now).await?);
     let (anna, karin) = (PersonId(person("Anna Ekström").await?), PersonId(person("Karin Sjöberg").await?));
     let (uppsala_node, umea_node) = (NodeId(node("uppsala").await?), NodeId(node("umea").await?));
     let scapis = CohortId(cohort("scapis").await?);
@@ -98,7 +145,7 @@ pub async fn seed_access_history(db: &Db, now: DateTime<Utc>) -> Result<(), Seed
         } else {
             (umea_node, umea_cohorts[((i / 2) % 3) as usize], karin)
         };
-        let applicant = applicants[(i % 4) as usize];
+        let applicant = applicants[i as usize % applicants.len()];
         let team = Actor::person(applicant);
         let committee = Actor::committee(committee_person, &[node]);
         let created = now - Duration::days(FIRST_DAYS_AGO - EVERY_DAYS * i);

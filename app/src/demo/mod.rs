@@ -138,6 +138,9 @@ pub struct DemoPersonSpec {
     pub home_organisation: String,
     pub organisations: Vec<String>,
     pub lang: String,
+    /// What the person declared in their profile (absent: no answer).
+    #[serde(default)]
+    pub gender: Option<String>,
     pub roles: Vec<DemoRole>,
 }
 
@@ -368,11 +371,11 @@ async fn seed(
     }
     for person in &data.people {
         let id = insert_id(&mut tx, sqlx::query(
-            "INSERT INTO people (issuer, subject, display_name, email, home_organisation, preferred_lang, is_demo, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+            "INSERT INTO people (issuer, subject, display_name, email, home_organisation, preferred_lang, gender, is_demo, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) RETURNING id",
         )
         .bind(DEMO_ISSUER).bind(&person.subject).bind(&person.display_name).bind(&person.email)
-        .bind(&person.home_organisation).bind(&person.lang).bind(&now)).await?;
+        .bind(&person.home_organisation).bind(&person.lang).bind(&person.gender).bind(&now)).await?;
         for org in &person.organisations {
             sqlx::query("INSERT INTO memberships (person_id, organisation_id) VALUES ($1, $2)")
                 .bind(id)
