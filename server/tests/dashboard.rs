@@ -6,6 +6,7 @@
 mod common;
 
 use app::i18n::Lang;
+use app::identity::api::{DeclareGender, GetDeclaredGender};
 use app::kpi::api::ssr::{dashboard, drill};
 use app::kpi::api::{AddBoardNote, GetDashboard, SetKpiTarget};
 use app::kpi::model::Dashboard;
@@ -14,6 +15,7 @@ use kernel::kpi::Kpi;
 use kernel::kpi::disclosure::{DEFAULT_THRESHOLD, Shown};
 use kernel::kpi::figures::Value;
 use kernel::kpi::filters::FilterQuery;
+use kernel::kpi::gender::GenderGroup;
 use kernel::kpi::targets::{TargetForm, TargetStatus};
 use leptos::server_fn::ServerFn;
 
@@ -255,4 +257,60 @@ on_both_backends!(the_board_records_notes_that_show_on_the_cards_of_the_periods_
         let cookie = app.sign_in_as(name).await;
         assert_eq!(call(note(&last_year, "Mine."), cookie).await.0, 403, "{name}");
     }
+});
+
+on_both_backends!(people_declare_their_gender_and_the_board_sees_only_totals, |t| {
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let app = TestApp::spawn(t, |_| {}).await;
+    let row = |dashboard: &Dashboard, group: GenderGroup| {
+        dashboard.gender.iter().find(|r| r.group == group).cloned()
+    };
+    // The demo's 22 applicants declared: 10 women, 7 men, 5 prefer not to say or no answer.
+    let board = view(&t.db, "Per Almqvist", whole_history()).await;
+    let applicants = row(&board, GenderGroup::Applicants).unwrap();
+    let counts: Vec<Option<u64>> = applicants.cells.iter().map(|c| c.count()).collect();
+    assert_eq!(counts, [Some(10), Some(7), Some(0), Some(5)]);
+    assert_eq!(applicants.total, Shown::Count(22));
+    assert_eq!(applicants.share_women, Some(10.0 / 17.0));
+    // The board and the committees are too small to show.
+    assert!(row(&board, GenderGroup::Board).unwrap().too_few);
+    for r in &board.gender {
+        assert!(r.cells.iter().all(|c| c.count().is_none_or(|n| n == 0 || n >= DEFAULT_THRESHOLD)), "{r:?}");
+    }
+    // A coordinator sees their node's groups only: no national reviewers or board.
+    let umea = view(&t.db, "Karin Sjöberg", whole_history()).await;
+    assert!(row(&umea, GenderGroup::Board).is_none() && row(&umea, GenderGroup::Reviewers).is_none());
+    assert!(row(&umea, GenderGroup::Applicants).is_some());
+
+    // Sara declares, changes her mind, and withdraws; the trail says only that it changed.
+    let sara = app.sign_in_as("Sara Lindqvist").await;
+    let declared = || async { app.call(GetDeclaredGender::PATH, &[], &sara).await };
+    assert_eq!(declared().await.1, r#""woman""#, "the demo's own declaration");
+    for (gender, shown) in [("man", r#""man""#), ("", "null")] {
+        let (status, body) = app.call(DeclareGender::PATH, &[("gender", gender)], &sara).await;
+        assert!(status < 400, "{status} {body}");
+        assert_eq!(declared().await.1, shown);
+    }
+    let states: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT from_state, to_state FROM events WHERE action = 'gender_declaration_changed' ORDER BY id",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    let state = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        states,
+        [(state("declared"), state("declared")), (state("declared"), state("not_declared"))],
+        "never the value"
+    );
+    let (status, body) = app.call(DeclareGender::PATH, &[("gender", "robot")], &sara).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("gender"), "{body}");
+    assert_eq!(app.call(DeclareGender::PATH, &[("gender", "woman")], "").await.0, 401);
+    // "My data" holds the declaration.
+    app.call(DeclareGender::PATH, &[("gender", "prefer_not_to_say")], &sara).await;
+    let (status, data) = app.get_text("/me/data.json", &sara).await;
+    assert_eq!(status, 200);
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["person"]["gender"], "prefer_not_to_say");
 });
