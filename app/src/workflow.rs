@@ -157,12 +157,15 @@ pub async fn load_many<A: Stored>(
     Ok(logs.into_iter().map(|(id, log)| (id, fold::<A>(&log))).collect())
 }
 
+/// Each aggregate's events with their times, in order, by the aggregate's id.
+pub type TimedLogs<E> = BTreeMap<i64, Vec<(E, DateTime<Utc>)>>;
+
 /// The typed logs of every aggregate that has an event of one of these kinds, each in
 /// order: what read models (the KPIs) fold, in one query.
 pub async fn logs_with_kinds<A: Stored>(
     conn: &mut AnyConnection,
     kinds: &[&str],
-) -> Result<BTreeMap<i64, Vec<(A::Event, DateTime<Utc>)>>, ExecuteError<A::Refusal>> {
+) -> Result<TimedLogs<A::Event>, ExecuteError<A::Refusal>> {
     let mut sql = db::Sql::default();
     sql.push(&format!(
         "SELECT {key}, seq, occurred_at, actor_id, kind, reason, payload FROM {events} \
@@ -174,7 +177,7 @@ pub async fn logs_with_kinds<A: Stored>(
     sql.bind_list(&kinds).push(&format!(")) ORDER BY {}, seq", A::KEY));
     type Row = (i64, i64, String, Option<i64>, String, Option<String>, Option<String>);
     let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
-    let mut logs: BTreeMap<i64, Vec<(A::Event, DateTime<Utc>)>> = BTreeMap::new();
+    let mut logs: TimedLogs<A::Event> = BTreeMap::new();
     for (id, seq, at, actor_id, kind, reason, payload) in rows {
         let entry = logged::<A::Event, A::Refusal>((seq, at, actor_id, kind, reason, payload))?;
         if let Some(event) = entry.event {

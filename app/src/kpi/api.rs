@@ -197,7 +197,7 @@ pub mod ssr {
         let facts = read_facts(conn).await?;
         let choices = store::choices(conn, lang).await?;
         let mut records = kpi.records(&facts, &filters);
-        records.sort_by(|a, b| b.at.cmp(&a.at));
+        records.sort_by_key(|r| std::cmp::Reverse(r.at));
         records.truncate(DRILL_LIMIT);
         let ids = |pick: fn(&RecordId) -> Option<i64>| {
             let mut ids: Vec<i64> = records.iter().filter_map(|r| pick(&r.id)).collect();

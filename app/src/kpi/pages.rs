@@ -208,7 +208,7 @@ fn GenderSection(dashboard: Dashboard, pack: bool) -> impl IntoView {
             <h2 id="dashboard-section-gender">{i.t("dashboard.section.gender")}</h2>
             <p class="dashboard__note">{i.t("dashboard.section.gender.filters")}</p>
             <BarChart id="gender-share".into() unit=Unit::Share bars title=i.t("dashboard.gender.chart") finding threshold open=pack />
-            <DataTable name=TableName::Caption { id: "gender-table-caption".into(), text: i.t("dashboard.gender.table") } testid="gender-table" dense=true>
+            <DataTable name=TableName::Caption { id: "gender-table-caption", text: i.t("dashboard.gender.table") } testid="gender-table" dense=true>
                 <thead>
                     <tr>
                         <th scope="col">{i.t("dashboard.gender.group")}</th>

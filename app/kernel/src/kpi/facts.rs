@@ -63,7 +63,7 @@ pub fn access_decisions(
             match (part.clock.paused_at, clock.paused_since) {
                 (Some(paused_at), None) => clock.paused_since = Some(paused_at),
                 (None, Some(since)) => {
-                    clock.paused = clock.paused + (*at - since).max(Duration::zero());
+                    clock.paused += (*at - since).max(Duration::zero());
                     clock.paused_since = None;
                 }
                 _ => {}
