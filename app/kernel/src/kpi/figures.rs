@@ -197,10 +197,44 @@ pub struct Cell {
     pub value: Value,
 }
 
-/// A KPI's value over some records, given whether their count may be shown.
-fn value_of(kpi: Kpi, records: &[&Record], shown: Shown, threshold: u64) -> Value {
-    let n = records.len() as u64;
-    if n == 0 {
+/// What a group of records adds up to before the small-number rules: enough to show it
+/// again later under any threshold (a closed month's snapshot stores this).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Parts {
+    pub records: u64,
+    /// For a share: how many of the records count as yes (0 for other units).
+    pub yes: u64,
+    /// The value before it is hidden or not: a count, share, median, sum or ratio.
+    pub value: Option<f64>,
+}
+
+impl Kpi {
+    /// What these records add up to for this KPI.
+    pub fn parts(self, records: &[&Record]) -> Parts {
+        let n = records.len() as u64;
+        let sum = |f: fn(&Record) -> f64| records.iter().map(|r| f(r)).sum::<f64>();
+        let yes = if self.unit() == Unit::Share { sum(|r| r.x) as u64 } else { 0 };
+        let value = if n == 0 {
+            None
+        } else {
+            match self.unit() {
+                Unit::Count => Some(n as f64),
+                Unit::Share => Some(yes as f64 / n as f64),
+                Unit::Days => median(&mut records.iter().map(|r| r.x).collect::<Vec<_>>()),
+                Unit::Kronor => Some(sum(|r| r.x)),
+                Unit::Ratio => {
+                    let public = sum(|r| r.y);
+                    (public > 0.0).then(|| sum(|r| r.x) / public)
+                }
+            }
+        };
+        Parts { records: n, yes, value }
+    }
+}
+
+/// A KPI's value from its parts, given whether their count may be shown.
+fn value_of(kpi: Kpi, parts: &Parts, shown: Shown, threshold: u64) -> Value {
+    if parts.records == 0 {
         return match kpi.unit() {
             Unit::Count | Unit::Kronor => Value::Number(0.0),
             _ => Value::None,
@@ -209,39 +243,25 @@ fn value_of(kpi: Kpi, records: &[&Record], shown: Shown, threshold: u64) -> Valu
     if shown == Shown::Hidden {
         return Value::Hidden;
     }
-    let sum = |f: fn(&Record) -> f64| records.iter().map(|r| f(r)).sum::<f64>();
-    match kpi.unit() {
-        Unit::Count => Value::Number(n as f64),
-        Unit::Share => {
-            let yes = sum(|r| r.x) as u64;
-            // A share reveals its complement: hide it when either side is a small number.
-            if too_small(yes, threshold) || too_small(n - yes, threshold) {
-                Value::Hidden
-            } else {
-                Value::Number(yes as f64 / n as f64)
-            }
-        }
-        Unit::Days => {
-            median(&mut records.iter().map(|r| r.x).collect::<Vec<_>>()).map_or(Value::None, Value::Number)
-        }
-        Unit::Kronor => Value::Number(sum(|r| r.x)),
-        Unit::Ratio => {
-            let public = sum(|r| r.y);
-            if public > 0.0 { Value::Number(sum(|r| r.x) / public) } else { Value::None }
-        }
+    // A share reveals its complement: hide it when either side is a small number.
+    if kpi.unit() == Unit::Share
+        && (too_small(parts.yes, threshold) || too_small(parts.records - parts.yes, threshold))
+    {
+        return Value::Hidden;
     }
+    parts.value.map_or(Value::None, Value::Number)
 }
 
 /// A line of groups (months or breakdown keys), with the small-number rules applied to
 /// its counts and to the values computed from them.
-fn line<K: Ord + Copy>(kpi: Kpi, groups: &[(K, Vec<&Record>)], threshold: u64) -> (Vec<(K, Cell)>, Shown) {
-    let counts: Vec<u64> = groups.iter().map(|(_, r)| r.len() as u64).collect();
+fn line<K: Ord + Copy>(kpi: Kpi, groups: &[(K, Parts)], threshold: u64) -> (Vec<(K, Cell)>, Shown) {
+    let counts: Vec<u64> = groups.iter().map(|(_, p)| p.records).collect();
     let (shown, total) = suppress_line(&counts, threshold);
     let cells = groups
         .iter()
         .zip(shown)
-        .map(|((key, records), shown)| {
-            (*key, Cell { records: shown, value: value_of(kpi, records, shown, threshold) })
+        .map(|((key, parts), shown)| {
+            (*key, Cell { records: shown, value: value_of(kpi, parts, shown, threshold) })
         })
         .collect();
     (cells, total)
@@ -255,13 +275,23 @@ pub struct Figure {
     pub previous: Cell,
     pub trend: Vec<(Month, Cell)>,
     pub breakdown: Vec<(Key, Cell)>,
+    /// The trend's months read from stored snapshots, with the definition version each
+    /// was computed under (the other months are live).
+    pub stored: Vec<(Month, u32)>,
+}
+
+/// A closed month's figure as a snapshot stored it, under the definition it had then.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StoredMonth {
+    pub parts: Parts,
+    pub definition_version: u32,
 }
 
 fn total_cell(kpi: Kpi, records: &[Record], hidden_by_lines: bool, threshold: u64) -> Cell {
     let all: Vec<&Record> = records.iter().collect();
     let n = all.len() as u64;
     let shown = if too_small(n, threshold) || hidden_by_lines { Shown::Hidden } else { Shown::Count(n) };
-    Cell { records: shown, value: value_of(kpi, &all, shown, threshold) }
+    Cell { records: shown, value: value_of(kpi, &kpi.parts(&all), shown, threshold) }
 }
 
 impl Kpi {
@@ -270,7 +300,21 @@ impl Kpi {
         total_cell(self, &self.records(facts, filters), false, threshold)
     }
 
+    /// The figure from the live records alone.
     pub fn figure(self, facts: &Facts, filters: &Filters, threshold: u64) -> Figure {
+        self.figure_with(facts, filters, threshold, &BTreeMap::new())
+    }
+
+    /// The figure, its trend's months read from `stored` where a snapshot of that month is
+    /// given (the caller gives only closed months wholly inside the period, of this view's
+    /// scope) and from the live records for the rest.
+    pub fn figure_with(
+        self,
+        facts: &Facts,
+        filters: &Filters,
+        threshold: u64,
+        stored: &BTreeMap<Month, StoredMonth>,
+    ) -> Figure {
         let records = self.records(facts, filters);
         let mut by_month: BTreeMap<Month, Vec<&Record>> =
             filters.months().into_iter().map(|m| (m, Vec::new())).collect();
@@ -279,8 +323,16 @@ impl Kpi {
             by_month.entry(Month::of_time(r.at)).or_default().push(r);
             by_key.entry(r.key).or_default().push(r);
         }
-        let (trend, month_total) = line(self, &by_month.into_iter().collect::<Vec<_>>(), threshold);
-        let (breakdown, key_total) = line(self, &by_key.into_iter().collect::<Vec<_>>(), threshold);
+        let months: Vec<(Month, Parts)> = by_month
+            .iter()
+            .map(|(month, records)| {
+                (*month, stored.get(month).map_or_else(|| self.parts(records), |s| s.parts))
+            })
+            .collect();
+        let keys: Vec<(Key, Parts)> =
+            by_key.iter().map(|(key, records)| (*key, self.parts(records))).collect();
+        let (trend, month_total) = line(self, &months, threshold);
+        let (breakdown, key_total) = line(self, &keys, threshold);
         let hidden = month_total == Shown::Hidden || key_total == Shown::Hidden;
         let previous_records = self.records(facts, &filters.previous());
         Figure {
@@ -289,6 +341,10 @@ impl Kpi {
             previous: total_cell(self, &previous_records, false, threshold),
             trend,
             breakdown,
+            stored: by_month
+                .keys()
+                .filter_map(|m| stored.get(m).map(|s| (*m, s.definition_version)))
+                .collect(),
         }
     }
 }

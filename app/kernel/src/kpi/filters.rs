@@ -182,6 +182,21 @@ impl Month {
         }
     }
 
+    /// From its code (`2026-03`).
+    pub fn parse(code: &str) -> Option<Month> {
+        let (year, month) = code.split_once('-')?;
+        let month = Month { year: year.parse().ok()?, month: month.parse().ok()? };
+        (1..=12).contains(&month.month).then_some(month)
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().unwrap_or_default()
+    }
+
     /// `2026-03`.
     pub fn code(self) -> String {
         format!("{:04}-{:02}", self.year, self.month)

@@ -11,6 +11,7 @@ pub mod filters;
 pub mod gender;
 pub mod notes;
 pub mod public;
+pub mod snapshots;
 pub mod targets;
 #[cfg(test)]
 mod tests;
