@@ -37,9 +37,21 @@ pub const ACCESS_REMINDERS: JobSpec =
 pub const AGREEMENT_FOLLOW_UP: JobSpec =
     JobSpec { name: "agreement_follow_up", every: Duration::minutes(60), lease: Duration::minutes(15) };
 
+/// Stores each KPI's figure for every month that has closed (the first run fills the
+/// history); hourly, so a month is stored within the hour after it closes.
+pub const KPI_SNAPSHOTS: JobSpec =
+    JobSpec { name: "kpi_snapshots", every: Duration::minutes(60), lease: Duration::minutes(15) };
+
 /// The jobs this deployment runs: the harvest only when its interval is not 0.
 pub fn jobs(config: &PortalConfig) -> Vec<JobSpec> {
-    let mut jobs = vec![SESSION_CLEANUP, ACCESS_EXPIRY, ACCESS_REMINDERS, AGREEMENT_FOLLOW_UP, MAIL_DELIVERY];
+    let mut jobs = vec![
+        SESSION_CLEANUP,
+        ACCESS_EXPIRY,
+        ACCESS_REMINDERS,
+        AGREEMENT_FOLLOW_UP,
+        MAIL_DELIVERY,
+        KPI_SNAPSHOTS,
+    ];
     if config.harvest_interval_minutes > 0 {
         jobs.push(JobSpec {
             name: CATALOGUE_HARVEST_NAME,
@@ -138,6 +150,11 @@ async fn run(db: &Db, config: &PortalConfig, job: &JobSpec) -> Result<String, sq
                 done.sent, done.kept, done.failed
             ))
         }
+        "kpi_snapshots" => match crate::kpi::store::take_snapshots(db, Utc::now()).await {
+            Ok(stored) => Ok(format!("stored {stored} KPI snapshots")),
+            Err(crate::kpi::store::FactsError::Sql(error)) => Err(error),
+            Err(other) => Ok(format!("failed: {other}")),
+        },
         CATALOGUE_HARVEST_NAME => {
             let limits = crate::catalogue::harvest::HarvestLimits::from_config(config);
             let reports = crate::catalogue::harvest::harvest_all(db, limits).await?;

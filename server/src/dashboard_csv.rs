@@ -78,12 +78,12 @@ pub fn csv(dashboard: &Dashboard, lang: Lang) -> String {
     for section in &dashboard.sections {
         for card in &section.cards {
             let kpi = card.figure.kpi;
-            let row = |kind: &str, group: String, cell: &Cell, with_target: bool| {
+            let row = |kind: &str, group: String, cell: &Cell, with_target: bool, version: u32| {
                 line(&[
                     section.section.code().to_owned(),
                     kpi.code().to_owned(),
                     t(&format!("kpi.{}.name", kpi.code())),
-                    kpi.definition_version().to_string(),
+                    version.to_string(),
                     kind.to_owned(),
                     group,
                     value(cell, threshold),
@@ -96,19 +96,29 @@ pub fn csv(dashboard: &Dashboard, lang: Lang) -> String {
                     card.status.filter(|_| with_target).map(|s| s.code().to_owned()).unwrap_or_default(),
                 ])
             };
-            out.push_str(&row("period", format!("{} – {}", f.from, f.to), &card.figure.total, true));
+            let version = kpi.definition_version();
+            out.push_str(&row("period", format!("{} – {}", f.from, f.to), &card.figure.total, true, version));
             let previous = f.previous();
             out.push_str(&row(
                 "previous_period",
                 format!("{} – {}", previous.from, previous.to),
                 &card.figure.previous,
                 false,
+                version,
             ));
             for (month, cell) in &card.figure.trend {
-                out.push_str(&row("month", month.code(), cell, false));
+                // A stored month keeps the definition it was computed under.
+                let stored = card.figure.stored.iter().find(|(m, _)| m == month).map(|(_, v)| *v);
+                out.push_str(&row("month", month.code(), cell, false, stored.unwrap_or(version)));
             }
             for ((key, cell), group_name) in card.figure.breakdown.iter().zip(&card.breakdown_names) {
-                out.push_str(&row("breakdown", format!("{group_name} ({})", key_code(*key)), cell, false));
+                out.push_str(&row(
+                    "breakdown",
+                    format!("{group_name} ({})", key_code(*key)),
+                    cell,
+                    false,
+                    version,
+                ));
             }
         }
     }

@@ -22,8 +22,9 @@ pub mod ssr {
     use kernel::access::Application;
     use kernel::kpi::disclosure::{Shown, too_small};
     use kernel::kpi::figures::{Facts, Key, RecordId};
-    use kernel::kpi::filters::{FilterQuery, Filters};
+    use kernel::kpi::filters::{FilterQuery, Filters, Month};
     use kernel::kpi::notes::note_periods;
+    use kernel::kpi::snapshots::{SnapshotScope, storable_months};
     use kernel::kpi::targets::{TargetPeriod, applicable};
     use kernel::kpi::{Kpi, Section};
     use kernel::workflow::Aggregate;
@@ -102,13 +103,22 @@ pub mod ssr {
         let choices = store::choices(conn, lang).await?;
         let notes = store::notes(conn).await?;
         let people = store::people(conn).await?;
+        // Closed months wholly inside the period come from their snapshots, where the view
+        // is one a snapshot can stand for.
+        let storable: BTreeSet<Month> = storable_months(&filters, today).into_iter().collect();
+        let mut stored = match SnapshotScope::of(&filters) {
+            Some(scope) if !storable.is_empty() => store::stored_months(conn, scope).await?,
+            _ => BTreeMap::new(),
+        };
         let sections = Section::ALL
             .iter()
             .map(|section| {
                 let cards = Kpi::in_section(*section)
                     .filter(|kpi| whole || kpi.has_node())
                     .map(|kpi| {
-                        let figure = kpi.figure(&facts, &filters, threshold);
+                        let mut months = stored.remove(&kpi).unwrap_or_default();
+                        months.retain(|month, _| storable.contains(month));
+                        let figure = kpi.figure_with(&facts, &filters, threshold, &months);
                         let target = applicable(&targets, kpi, &filters).cloned();
                         let status = target.as_ref().map(|t| t.status(figure.total.value, &filters, today));
                         let breakdown_names =

@@ -347,3 +347,23 @@ pub fn gender_finding(rows: &[GenderRow], lang: Lang, threshold: u64) -> String 
     }
     text
 }
+
+/// Which of the trend's months are as stored when they closed, and under which
+/// definitions, in one sentence (`None` when every month is live).
+pub fn stored_months_text(figure: &kernel::kpi::figures::Figure, lang: Lang) -> Option<String> {
+    let (first, last) = (figure.stored.first()?, figure.stored.last()?);
+    let t = |key: &str| crate::i18n::translate(lang, key);
+    let current = figure.kpi.definition_version();
+    let mut text = t("dashboard.stored")
+        .replace("{from}", &first.0.code())
+        .replace("{to}", &last.0.code())
+        .replace("{version}", &current.to_string());
+    let older: std::collections::BTreeSet<u32> =
+        figure.stored.iter().map(|(_, v)| *v).filter(|v| *v != current).collect();
+    if !older.is_empty() {
+        let versions = older.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        text.push(' ');
+        text.push_str(&t("dashboard.stored_older").replace("{versions}", &versions));
+    }
+    Some(text)
+}

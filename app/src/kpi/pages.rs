@@ -6,7 +6,7 @@ use super::api::{AddBoardNote, SetKpiTarget, get_dashboard, get_dashboard_record
 use super::charts::{BarChart, BulletChart, TrendChart};
 use super::model::{
     Card, Dashboard, Drill, PublicPage, SectionView, breakdown_finding, change_text, filter_lines,
-    gender_finding, number_text, records_text, trend_finding, value_text, women_share,
+    gender_finding, number_text, records_text, stored_months_text, trend_finding, value_text, women_share,
 };
 use crate::error::AppError;
 use crate::forms::{error_at, successes};
@@ -261,6 +261,7 @@ fn KpiCard(card: Card, dashboard: Dashboard, actions: CardActions, pack: bool) -
     let small = figure.total.records == kernel::kpi::disclosure::Shown::Hidden;
     let months: Vec<(String, _)> = figure.trend.iter().map(|(m, c)| (m.code(), *c)).collect();
     let trend_text = trend_finding(unit, &figure.trend, lang, threshold);
+    let stored_note = stored_months_text(&figure, lang);
     let bars: Vec<(String, _)> =
         card.breakdown_names.iter().cloned().zip(figure.breakdown.iter().map(|(_, c)| *c)).collect();
     let bars_text = breakdown_finding(unit, &bars, lang, threshold);
@@ -311,6 +312,7 @@ fn KpiCard(card: Card, dashboard: Dashboard, actions: CardActions, pack: bool) -
             <p class="kpi-card__definition">{i.t(&format!("kpi.{code}.definition"))}</p>
             <p><a href=records_link data-testid="kpi-records">{i.t("dashboard.records_link")}</a></p>
             <TrendChart id=format!("trend-{code}") unit points=months target=target_line title=trend_title finding=trend_text threshold open=pack />
+            {stored_note.map(|note| view! { <p class="dashboard__note" data-testid="kpi-stored">{note}</p> })}
             <BarChart id=format!("bars-{code}") unit bars title=breakdown_title finding=bars_text threshold open=pack />
             {(!card.history.is_empty()).then(|| view! {
                 <details class="kpi-card__history" open=pack>

@@ -10,9 +10,11 @@ use kernel::access::Application;
 use kernel::agreement::Agreement;
 use kernel::codes::{CompanyKind, Gender};
 use kernel::kpi::facts::{access_decisions, agreement_facts, proposal_facts};
-use kernel::kpi::figures::Facts;
+use kernel::kpi::figures::{Facts, Parts, StoredMonth};
+use kernel::kpi::filters::Month;
 use kernel::kpi::gender::People;
 use kernel::kpi::notes::{Note, NoteKind};
+use kernel::kpi::snapshots::{SnapshotScope, Taken};
 use kernel::kpi::targets::{Target, TargetPeriod};
 use kernel::kpi::{Direction, Kpi};
 use kernel::proposal::Proposal;
@@ -314,4 +316,85 @@ pub async fn titles(
     let mut sql = db::Sql::default();
     sql.push(&format!("SELECT id, title FROM {table} WHERE id IN (")).bind_ints(ids).push(")");
     Ok(sql.query_as::<(i64, String)>().fetch_all(&mut *conn).await?.into_iter().collect())
+}
+
+/// What the snapshot job has stored so far.
+pub async fn snapshots_taken(conn: &mut AnyConnection) -> Result<Taken, sqlx::Error> {
+    let rows: Vec<(String, String, String, i64)> =
+        sqlx::query_as("SELECT kpi, month, scope, definition_version FROM kpi_snapshots")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kpi, month, scope, version)| {
+            Some((
+                Kpi::parse(&kpi)?,
+                Month::parse(&month)?,
+                SnapshotScope::parse(&scope)?,
+                u32::try_from(version).ok()?,
+            ))
+        })
+        .collect())
+}
+
+/// The stored closed months of one scope, by KPI: for a month stored under several
+/// definitions, the first (what the board was shown when the month closed).
+pub async fn stored_months(
+    conn: &mut AnyConnection,
+    scope: SnapshotScope,
+) -> Result<BTreeMap<Kpi, BTreeMap<Month, StoredMonth>>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT kpi, month, definition_version, records, yes, value FROM kpi_snapshots WHERE scope = $1 \
+         ORDER BY definition_version DESC",
+    )
+    .bind(scope.code())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut stored: BTreeMap<Kpi, BTreeMap<Month, StoredMonth>> = BTreeMap::new();
+    for (kpi, month, version, records, yes, value) in rows {
+        let (Some(kpi), Some(month)) = (Kpi::parse(&kpi), Month::parse(&month)) else { continue };
+        let parts = Parts {
+            records: records.max(0) as u64,
+            yes: yes.max(0) as u64,
+            value: value.and_then(|v| v.parse().ok()),
+        };
+        let definition_version = u32::try_from(version).unwrap_or_default();
+        // Lower versions come last and win: the first definition a month was stored under.
+        stored.entry(kpi).or_default().insert(month, StoredMonth { parts, definition_version });
+    }
+    Ok(stored)
+}
+
+/// Stores the snapshots due on `now`'s day; answers how many were stored. Two replicas
+/// cannot both take the job's lease, and a snapshot already stored is left as it was.
+pub async fn take_snapshots(db: &db::Db, now: chrono::DateTime<chrono::Utc>) -> Result<usize, FactsError> {
+    let mut conn = db.read().await?;
+    let facts = facts(&mut conn).await?;
+    let taken = snapshots_taken(&mut conn).await?;
+    let nodes: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM nodes ORDER BY id").fetch_all(&mut *conn).await?;
+    drop(conn);
+    let today = kernel::stockholm::date(now);
+    let first_day = kernel::kpi::public::all_time(&facts, today).from;
+    let nodes: Vec<NodeId> = nodes.into_iter().map(NodeId).collect();
+    let due = kernel::kpi::snapshots::due(&facts, &nodes, &taken, first_day, today);
+    let mut tx = db.write().await?;
+    for snapshot in &due {
+        sqlx::query(
+            "INSERT INTO kpi_snapshots (kpi, month, scope, definition_version, records, yes, value, taken_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(snapshot.kpi.code())
+        .bind(snapshot.month.code())
+        .bind(snapshot.scope.code())
+        .bind(i64::from(snapshot.definition_version))
+        .bind(snapshot.parts.records as i64)
+        .bind(snapshot.parts.yes as i64)
+        .bind(snapshot.parts.value.map(|v| v.to_string()))
+        .bind(db::timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(due.len())
 }
