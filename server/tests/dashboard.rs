@@ -314,3 +314,57 @@ on_both_backends!(people_declare_their_gender_and_the_board_sees_only_totals, |t
     let data: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data["person"]["gender"], "prefer_not_to_say");
 });
+
+on_both_backends!(closed_months_are_stored_once_and_the_trend_shows_them_as_they_were, |t| {
+    use kernel::kpi::filters::Month;
+    app::demo::seed_demo(&t.db, None).await.unwrap();
+    let now = chrono::Utc::now();
+    let today = kernel::stockholm::date(now);
+    let last_month = Month::of(Month::of(today).first_day().pred_opt().unwrap());
+    // What the board was shown for last month under an earlier definition (version 0).
+    sqlx::query(
+        "INSERT INTO kpi_snapshots (kpi, month, scope, definition_version, records, yes, value, taken_at) \
+         VALUES ('access_decisions', $1, 'national', 0, 50, 0, '50', $2)",
+    )
+    .bind(last_month.code())
+    .bind(app::db::now())
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let stored = app::kpi::store::take_snapshots(&t.db, now).await.unwrap();
+    assert!(stored > 100, "the first run fills the history: {stored}");
+    assert_eq!(app::kpi::store::take_snapshots(&t.db, now).await.unwrap(), 0, "and the next stores nothing");
+    let kept: Result<_, _> = sqlx::query("DELETE FROM kpi_snapshots").execute(t.db.pool()).await;
+    assert!(kept.is_err(), "snapshots are kept as taken");
+
+    let board = view(&t.db, "Per Almqvist", whole_history()).await;
+    let card = board.card(Kpi::AccessDecisions).unwrap();
+    let month = |m: Month| card.figure.trend.iter().find(|(month, _)| *month == m).unwrap().1;
+    assert_eq!(month(last_month).value, Value::Number(50.0), "as shown then");
+    assert!(card.figure.stored.contains(&(last_month, 0)));
+    // Every other closed month is stored as the live figure gives it today.
+    let mut conn = t.db.read().await.unwrap();
+    let facts = app::kpi::store::facts(&mut conn).await.unwrap();
+    drop(conn);
+    let live = Kpi::AccessDecisions.figure(&facts, &board.filters, DEFAULT_THRESHOLD);
+    let current = Month::of(today);
+    for (m, cell) in &live.trend {
+        if *m != last_month {
+            assert_eq!(month(*m), *cell, "{}", m.code());
+        }
+    }
+    let versions: Vec<u32> =
+        card.figure.stored.iter().filter(|(m, _)| *m != last_month).map(|(_, v)| *v).collect();
+    assert!(!versions.is_empty() && versions.iter().all(|v| *v == Kpi::AccessDecisions.definition_version()));
+    assert!(card.figure.stored.iter().all(|(m, _)| *m < current), "the current month is live");
+
+    // The CSV gives last month's row the definition it was computed under.
+    let app = TestApp::spawn(t, |_| {}).await;
+    let cookie = format!("{}; {}=en", app.sign_in_as("Per Almqvist").await, Lang::COOKIE);
+    let query = whole_history();
+    let link = format!("from={}&to={}", query.from.unwrap(), query.to.unwrap());
+    let (status, csv) = app.get_text(&format!("/dashboard.csv?{link}"), &cookie).await;
+    assert_eq!(status, 200);
+    let row = format!("access,access_decisions,Access decisions,0,month,{},50,50,", last_month.code());
+    assert!(csv.contains(&row), "{row} not in {csv}");
+});
