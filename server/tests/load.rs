@@ -1,6 +1,7 @@
 //! Signed-in pages under concurrency, on both databases: 256 connections at once to the
 //! heaviest pages (a call as a board member, the panel, the committee queue, an application,
-//! a proposal, the audit trail) through the real router and pool. Prints throughput,
+//! a proposal, the audit trail, the KPI dashboard and its CSV) through the real router and
+//! pool. Prints throughput,
 //! latencies and the answers; nothing may stall, time out waiting for the pool, or answer
 //! 5xx. (These are debug builds; the release figures are in README.md.)
 
@@ -108,6 +109,9 @@ async fn heavy_pages(t: &common::TestDb, app: &TestApp) -> Vec<Target> {
         Target { path: format!("/applications/{application}"), cookies: applicant },
         Target { path: format!("/proposals/{proposal}"), cookies: emma },
         Target { path: "/admin/audit".into(), cookies: admin },
+        // The dashboard folds every workflow's log on each request (two years of history).
+        Target { path: "/dashboard".into(), cookies: board.clone() },
+        Target { path: "/dashboard.csv".into(), cookies: board.clone() },
         Target { path: "/".into(), cookies: board },
     ]
 }
