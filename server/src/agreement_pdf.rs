@@ -26,12 +26,12 @@ const MARGIN: f32 = 56.0;
 const TEXT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
 /// Where the body ends; the footer lives below.
 const BODY_BOTTOM: f32 = PAGE_HEIGHT - 72.0;
-const BODY: f32 = 10.0;
+pub(crate) const BODY: f32 = 10.0;
 const SMALL: f32 = 8.0;
 const LEADING: f32 = 1.4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Face {
+pub(crate) enum Face {
     Serif,
     Bold,
     Mono,
@@ -48,12 +48,12 @@ impl Face {
 }
 
 /// Widths of text in a face, from the font's own advances (in ems).
-struct Measure {
+pub(crate) struct Measure {
     fonts: Vec<(Face, skrifa::FontRef<'static>)>,
 }
 
 impl Measure {
-    fn new() -> Result<Measure, PdfError> {
+    pub(crate) fn new() -> Result<Measure, PdfError> {
         let fonts = [Face::Serif, Face::Bold, Face::Mono]
             .into_iter()
             .map(|face| {
@@ -76,7 +76,7 @@ impl Measure {
 
 /// One line of text, placed.
 #[derive(Debug, Clone, PartialEq)]
-struct Line {
+pub(crate) struct Line {
     face: Face,
     size: f32,
     x: f32,
@@ -86,23 +86,23 @@ struct Line {
 }
 
 /// The lines of each page, placed top to bottom.
-struct Layout<'m> {
+pub(crate) struct Layout<'m> {
     measure: &'m Measure,
-    pages: Vec<Vec<Line>>,
+    pub(crate) pages: Vec<Vec<Line>>,
     y: f32,
 }
 
 impl<'m> Layout<'m> {
-    fn new(measure: &'m Measure) -> Self {
+    pub(crate) fn new(measure: &'m Measure) -> Self {
         Layout { measure, pages: vec![Vec::new()], y: MARGIN }
     }
 
-    fn new_page(&mut self) {
+    pub(crate) fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = MARGIN;
     }
 
-    fn gap(&mut self, points: f32) {
+    pub(crate) fn gap(&mut self, points: f32) {
         if self.y > MARGIN {
             self.y += points;
         }
@@ -138,7 +138,7 @@ impl<'m> Layout<'m> {
     }
 
     /// A block of text at `indent`, after `first` (a bullet or a label) on its first line.
-    fn block(&mut self, face: Face, size: f32, indent: f32, first: &str, text: &str) {
+    pub(crate) fn block(&mut self, face: Face, size: f32, indent: f32, first: &str, text: &str) {
         let first_width = if first.is_empty() { 0.0 } else { self.measure.width(face, size, first) + 4.0 };
         let lines = self.wrap(face, size, TEXT_WIDTH - indent - first_width, text);
         let height = size * LEADING;
@@ -158,7 +158,7 @@ impl<'m> Layout<'m> {
     }
 
     /// A heading, kept with at least two lines of what follows it.
-    fn heading(&mut self, size: f32, text: &str) {
+    pub(crate) fn heading(&mut self, size: f32, text: &str) {
         if self.y + size * LEADING + 2.0 * BODY * LEADING > BODY_BOTTOM {
             self.new_page();
         }
@@ -169,7 +169,7 @@ impl<'m> Layout<'m> {
 
     /// Label and value lines, side by side: the label in bold in a narrow column, the
     /// value wrapped beside it (a hash in the monospaced face).
-    fn facts(&mut self, lines: &[(String, String)], value_face: Face) {
+    pub(crate) fn facts(&mut self, lines: &[(String, String)], value_face: Face) {
         const LABEL_WIDTH: f32 = 150.0;
         let value_size = if value_face == Face::Mono { SMALL } else { BODY - 1.0 };
         for (label, value) in lines {
@@ -336,11 +336,31 @@ pub fn render(doc: &PrintedVersion, signed_at: chrono::DateTime<chrono::Utc>) ->
         layout.heading(11.0, &name);
         layout.facts(rest, Face::Serif);
     }
-    write(doc, signed_at, layout.pages)
+    let meta = PdfMeta {
+        title: &doc.title,
+        subtitle: &doc.subtitle,
+        language: doc.language,
+        footer: &doc.footer,
+        document_id: Some(&doc.hash),
+        second_footer: Some(format!("SHA-256 {}", doc.hash)),
+    };
+    write(&meta, signed_at, layout.pages)
 }
 
-fn write(
-    doc: &PrintedVersion,
+/// What a document says of itself: its metadata and the footer of every page
+/// (`{page}` and `{pages}` filled in), with an optional second footer line in the
+/// monospaced face.
+pub(crate) struct PdfMeta<'a> {
+    pub title: &'a str,
+    pub subtitle: &'a str,
+    pub language: &'a str,
+    pub footer: &'a str,
+    pub document_id: Option<&'a str>,
+    pub second_footer: Option<String>,
+}
+
+pub(crate) fn write(
+    doc: &PdfMeta<'_>,
     signed_at: chrono::DateTime<chrono::Utc>,
     pages: Vec<Vec<Line>>,
 ) -> Result<Vec<u8>, PdfError> {
@@ -361,15 +381,16 @@ fn write(
         .second(u8::try_from(signed_at.second()).unwrap_or(0))
         .utc_offset_hour(0)
         .utc_offset_minute(0);
-    document.set_metadata(
-        Metadata::new()
-            .title(doc.title.clone())
-            .description(doc.subtitle.clone())
-            .language(doc.language.to_owned())
-            .creator("Precision medicine cluster portal".to_owned())
-            .creation_date(created)
-            .document_id(doc.hash.clone()),
-    );
+    let mut metadata = Metadata::new()
+        .title(doc.title.to_owned())
+        .description(doc.subtitle.to_owned())
+        .language(doc.language.to_owned())
+        .creator("Precision medicine cluster portal".to_owned())
+        .creation_date(created);
+    if let Some(id) = doc.document_id {
+        metadata = metadata.document_id(id.to_owned());
+    }
+    document.set_metadata(metadata);
     let count = pages.len().to_string();
     let settings =
         PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or(PdfError::Write("page size".into()))?;
@@ -396,14 +417,16 @@ fn write(
             false,
             TextDirection::Auto,
         );
-        surface.draw_text(
-            Point::from_xy(MARGIN, top + 11.0),
-            mono.clone(),
-            7.0,
-            &format!("SHA-256 {}", doc.hash),
-            false,
-            TextDirection::Auto,
-        );
+        if let Some(second) = &doc.second_footer {
+            surface.draw_text(
+                Point::from_xy(MARGIN, top + 11.0),
+                mono.clone(),
+                7.0,
+                second,
+                false,
+                TextDirection::Auto,
+            );
+        }
         surface.finish();
         page.finish();
     }
