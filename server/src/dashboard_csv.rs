@@ -144,18 +144,21 @@ pub fn csv(dashboard: &Dashboard, lang: Lang) -> String {
     out
 }
 
-/// GET /dashboard.csv?from=…&to=…&node=…
-pub async fn download(
-    State(state): State<AppState>,
-    Query(query): Query<kernel::kpi::filters::FilterQuery>,
+/// The dashboard for a download's query, as the signed-in person may see it, or the
+/// answer that refuses it (401, 403, 400 for a malformed filter).
+pub async fn for_download(
+    state: &AppState,
+    query: kernel::kpi::filters::FilterQuery,
     request: Request,
-) -> Response {
+) -> Result<(Dashboard, Lang, chrono::DateTime<chrono::Utc>), Response> {
     let (parts, _) = request.into_parts();
-    let person = match authorize_parts(&state, &parts, Action::ViewDashboard).await {
+    let person = match authorize_parts(state, &parts, Action::ViewDashboard).await {
         Ok(Some(person)) => person,
-        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Ok(None) => return Err(StatusCode::UNAUTHORIZED.into_response()),
         Err(error) => {
-            return StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN).into_response();
+            return Err(StatusCode::from_u16(error.status())
+                .unwrap_or(StatusCode::FORBIDDEN)
+                .into_response());
         }
     };
     let lang = lang_of(&parts);
@@ -164,17 +167,25 @@ pub async fn download(
         let mut conn = state.db.read().await?;
         dashboard(&mut conn, &person, query, lang, state.config.small_number_threshold, now).await
     };
-    let dashboard = match built.await {
-        Ok(dashboard) => dashboard,
-        Err(error) => {
-            return StatusCode::from_u16(error.status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                .into_response();
-        }
-    };
+    let dashboard = built.await.map_err(|error| {
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+    })?;
     if let Some(problem) = &dashboard.problem {
-        return (StatusCode::BAD_REQUEST, translate(lang, &problem.key)).into_response();
+        return Err((StatusCode::BAD_REQUEST, translate(lang, &problem.key)).into_response());
     }
+    Ok((dashboard, lang, now))
+}
+
+/// GET /dashboard.csv?from=…&to=…&node=…
+pub async fn download(
+    State(state): State<AppState>,
+    Query(query): Query<kernel::kpi::filters::FilterQuery>,
+    request: Request,
+) -> Response {
+    let (dashboard, lang, _) = match for_download(&state, query, request).await {
+        Ok(built) => built,
+        Err(refused) => return refused,
+    };
     let name = format!("dashboard-{}-{}.csv", dashboard.filters.from, dashboard.filters.to);
     (
         [

@@ -7,6 +7,7 @@ pub mod application_routes;
 pub mod auth_routes;
 pub mod catalogue_routes;
 pub mod dashboard_csv;
+pub mod dashboard_pdf;
 pub mod form_refusals;
 pub mod http_layers;
 pub mod openapi;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/agreements/{id}/sign", post(signing_routes::ask))
         .route("/me/data.json", get(auth_routes::my_data))
         .route("/dashboard.csv", get(dashboard_csv::download))
+        .route("/dashboard/board-pack.pdf", get(dashboard_pdf::board_pack_pdf))
         .merge(catalogue_routes::router())
         .merge(application_routes::router(&state))
         .merge(agreement_documents::router())

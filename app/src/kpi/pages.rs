@@ -523,6 +523,7 @@ pub fn BoardPackPage() -> impl IntoView {
                     <p class="no-print"><a href=back>{i.t("dashboard.back")}</a></p>
                     <h1>{i.t("dashboard.pack")}</h1>
                     <p class="lede no-print">{i.t("dashboard.pack_print")}</p>
+                    <p class="no-print"><a href=format!("/dashboard/board-pack.pdf?{}", dashboard.filters.query_string()) data-testid="pack-pdf" download="" rel="external">{i.t("dashboard.pdf")}</a></p>
                     <dl class="board-pack__filters" data-testid="pack-filters">
                         {filter_lines(&dashboard, i.lang).into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}
                         <dt>{i.t("dashboard.data_time")}</dt>
