@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { as, expectNoSeriousAxeViolations, waitForHydration } from "./helpers";
+import { as, expectNoSeriousAxeViolations, pdfPages, waitForHydration } from "./helpers";
 
 // Collaboration agreements, with the demo's three: each person's list (filters in the
 // URL), the board's summary, a draft that cannot go to review yet and says why at the
@@ -296,18 +296,6 @@ test("an amendment approved in order and signed, one signature by signing in aga
   await expect(helena.getByTestId("agreement-state")).toHaveText("Active");
   await expectNoSeriousAxeViolations(helena);
 });
-
-/** The text of each page of a PDF, as a PDF reader (pdf.js, Firefox's) extracts it. */
-async function pdfPages(bytes: Buffer): Promise<string[]> {
-  const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
-  const document = await pdfjs.getDocument({ data: new Uint8Array(bytes), disableFontFace: true }).promise;
-  const pages: string[] = [];
-  for (let n = 1; n <= document.numPages; n++) {
-    const content = await (await document.getPage(n)).getTextContent();
-    pages.push(content.items.map((item) => ("str" in item ? item.str : "")).join(" "));
-  }
-  return pages;
-}
 
 test("an overdue milestone reminded by mail, the signed version as a PDF with its certificate, and a copy checked at the verification page", async ({
   browser,

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { as, expectNoSeriousAxeViolations, waitForHydration } from "./helpers";
+import { as, expectNoSeriousAxeViolations, pdfPages, waitForHydration } from "./helpers";
 
 // The steering board's dashboard on the demo's two years of access history: a view
 // filtered by link to one node and this year, an access KPI off its target, the records
@@ -102,6 +102,19 @@ test("the board filters by link, drills down, sets a target and exports", async 
   await expect(per.getByTestId("section-access").locator("details.chart__table[open]").first()).toBeVisible();
   await expect(per.getByTestId("target-form")).toHaveCount(0);
   await expectNoSeriousAxeViolations(per);
+
+  // The portal's own PDF of the same view, read back as a PDF reader would.
+  await expect(per.getByTestId("pack-pdf")).toHaveAttribute("href", new RegExp(`/dashboard/board-pack\\.pdf\\?from=${year}-01-01`));
+  const pdf = await per.request.get((await per.getByTestId("pack-pdf").getAttribute("href"))!);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()["content-type"]).toBe("application/pdf");
+  const pages = await pdfPages(await pdf.body());
+  expect(pages[0]).toContain("Uppsala");
+  expect(pages[0]).toContain(`${year}-01-01 – ${year}-12-31`);
+  const all = pages.join(" ");
+  expect(all).toContain("Decided within the limit");
+  expect(all).toContain("<5");
+  expect(pages.at(-1)).toContain(`page ${pages.length} of ${pages.length}`);
 });
 
 test("a coordinator sees her node, a reviewer is refused, and the pages pass axe", async ({ browser, baseURL, javaScriptEnabled }) => {

@@ -59,3 +59,15 @@ export async function as(browser: Browser, baseURL: string, javaScriptEnabled: b
   await page.goto("/");
   return page;
 }
+
+/** The text of each page of a PDF, as a PDF reader (pdf.js, Firefox's) extracts it. */
+export async function pdfPages(bytes: Buffer): Promise<string[]> {
+  const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  const document = await pdfjs.getDocument({ data: new Uint8Array(bytes), disableFontFace: true }).promise;
+  const pages: string[] = [];
+  for (let n = 1; n <= document.numPages; n++) {
+    const content = await (await document.getPage(n)).getTextContent();
+    pages.push(content.items.map((item) => ("str" in item ? item.str : "")).join(" "));
+  }
+  return pages;
+}

@@ -170,9 +170,25 @@ on_both_backends!(the_csv_states_its_filters_and_only_the_board_and_coordinators
     assert!(csv.contains(",<5,<5,"), "no suppressed cell in {csv}");
     // Malformed filters are a 400, not a guess.
     assert_eq!(app.get_text("/dashboard.csv?from=yesterday", &board).await.0, 400);
+    assert_eq!(app.get_text("/dashboard/board-pack.pdf?from=yesterday", &board).await.0, 400);
+    // The board pack as the portal's own PDF (its text is read back in the browser journey).
+    let pdf = reqwest::Client::new()
+        .get(format!("{}/dashboard/board-pack.pdf?{link}", app.base))
+        .header("cookie", &board)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
     for name in ["Mikael Holm", "Sara Lindqvist", "Emma Novak"] {
         let cookie = app.sign_in_as(name).await;
         assert_eq!(app.get_text(&format!("/dashboard.csv?{link}"), &cookie).await.0, 403, "{name}");
+        assert_eq!(
+            app.get_text(&format!("/dashboard/board-pack.pdf?{link}"), &cookie).await.0,
+            403,
+            "{name}"
+        );
         let (status, _) = app.call(GetDashboard::PATH, &[], &cookie).await;
         assert_eq!(status, 403, "{name}");
     }
