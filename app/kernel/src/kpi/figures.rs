@@ -59,7 +59,10 @@ fn flag(yes: bool) -> f64 {
     if yes { 1.0 } else { 0.0 }
 }
 
-fn access_in<'a>(facts: &'a Facts, filters: &'a Filters) -> impl Iterator<Item = &'a AccessDecision> + 'a {
+pub(super) fn access_in<'a>(
+    facts: &'a Facts,
+    filters: &'a Filters,
+) -> impl Iterator<Item = &'a AccessDecision> + 'a {
     facts.access.iter().filter(move |d| {
         filters.covers(d.decided_at)
             && filters.node.is_none_or(|n| n == d.node)
@@ -67,7 +70,10 @@ fn access_in<'a>(facts: &'a Facts, filters: &'a Filters) -> impl Iterator<Item =
     })
 }
 
-fn proposals_of<'a>(facts: &'a Facts, filters: &'a Filters) -> impl Iterator<Item = &'a ProposalFacts> + 'a {
+pub(super) fn proposals_of<'a>(
+    facts: &'a Facts,
+    filters: &'a Filters,
+) -> impl Iterator<Item = &'a ProposalFacts> + 'a {
     facts.proposals.iter().filter(move |p| {
         filters.call.is_none_or(|c| c == p.call)
             && filters.company_kind.is_none_or(|k| Some(k) == p.company_kind)

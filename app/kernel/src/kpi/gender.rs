@@ -9,7 +9,7 @@
 //! row's own suppression is all a reader can combine.
 
 use super::disclosure::{Shown, suppress_line, too_small};
-use super::figures::Facts;
+use super::figures::{Facts, access_in, proposals_of};
 use super::filters::Filters;
 use crate::codes::{Gender, code_list};
 use crate::{NodeId, PersonId};
@@ -92,21 +92,14 @@ pub struct GenderRow {
 
 /// The distinct people of each group under these filters.
 pub fn members(group: GenderGroup, facts: &Facts, people: &People, filters: &Filters) -> BTreeSet<PersonId> {
-    let access = facts.access.iter().filter(|d| {
-        filters.covers(d.decided_at)
-            && filters.node.is_none_or(|n| n == d.node)
-            && filters.cohort.is_none_or(|c| c == d.cohort)
-    });
+    // The same records, under the same filters, as the access and pipeline KPIs count.
+    let access = access_in(facts, filters);
     match group {
         GenderGroup::Applicants => access.filter_map(|d| d.applicant).collect(),
         GenderGroup::ApprovedApplicants => {
             access.filter(|d| d.approved).filter_map(|d| d.applicant).collect()
         }
-        GenderGroup::Reviewers => facts
-            .proposals
-            .iter()
-            .filter(|p| filters.call.is_none_or(|c| c == p.call))
-            .filter(|p| filters.company_kind.is_none_or(|k| Some(k) == p.company_kind))
+        GenderGroup::Reviewers => proposals_of(facts, filters)
             .flat_map(|p| p.reviews.iter())
             .filter(|(_, at)| filters.covers(*at))
             .map(|(person, _)| *person)
